@@ -1,0 +1,228 @@
+//! The envelope on the wire: a tagged COSE_Sign1 (spec §3), its topic binding and its strict
+//! decoding (spec §4).
+
+use alloc::vec::Vec;
+
+use ciborium::Value;
+
+use crate::cbor::{self, ScanLimits, major};
+use crate::error::{Malformed, Rejection};
+use crate::header::{self, Fields, PROFILE};
+use crate::keys::{Kid, Signature};
+use crate::policy::Limits;
+
+/// CBOR tag of a COSE_Sign1 (RFC 9052 §4.2).
+pub(crate) const COSE_SIGN1_TAG: u64 = 18;
+
+/// `external_aad` binding the envelope to its MQTT topic: the CBOR array
+/// `["payseal/1", topic]` (spec §3.3). It is never transmitted; the receiver rebuilds it from
+/// the topic the message actually arrived on.
+pub fn external_aad(topic: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(topic.len() + PROFILE.len() + 5);
+    cbor::write_head(&mut out, major::ARRAY, 2);
+    cbor::write_string(&mut out, major::TEXT, PROFILE.as_bytes());
+    cbor::write_string(&mut out, major::TEXT, topic.as_bytes());
+    out
+}
+
+/// The bytes a signature covers: `Sig_structure = ["Signature1", protected, external_aad,
+/// payload]` (RFC 9052 §4.4), over the protected header bytes exactly as received.
+pub(crate) fn sig_structure(protected: &[u8], aad: &[u8], payload: &[u8]) -> Vec<u8> {
+    const CONTEXT: &[u8] = b"Signature1";
+    let mut out = Vec::with_capacity(protected.len() + aad.len() + payload.len() + 32);
+    cbor::write_head(&mut out, major::ARRAY, 4);
+    cbor::write_string(&mut out, major::TEXT, CONTEXT);
+    cbor::write_string(&mut out, major::BYTES, protected);
+    cbor::write_string(&mut out, major::BYTES, aad);
+    cbor::write_string(&mut out, major::BYTES, payload);
+    out
+}
+
+/// An envelope that has been decoded and checked against the profile's structure, but whose
+/// signature, sender, topic, freshness and sequence number have **not** been checked.
+///
+/// Use it to look inside envelopes (the CLI's `inspect`); never act on its payload. Only
+/// [`Opener::open`](crate::Opener::open) returns payloads you can trust.
+#[derive(Clone, Debug)]
+pub struct UnverifiedEnvelope {
+    protected: Vec<u8>,
+    fields: Fields,
+    payload: Vec<u8>,
+    signature: Signature,
+}
+
+impl UnverifiedEnvelope {
+    /// Decodes `bytes` strictly (spec §4), without any key.
+    ///
+    /// # Errors
+    /// The structural [`Rejection`]s: `TooLarge`, `Malformed(..)`, `UnsupportedAlgorithm`.
+    pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Self, Rejection> {
+        if bytes.len() > limits.max_envelope_bytes {
+            return Err(Rejection::TooLarge {
+                what: "envelope",
+                limit: limits.max_envelope_bytes,
+                actual: bytes.len(),
+            });
+        }
+        let scan_limits = ScanLimits {
+            max_depth: limits.max_depth,
+            max_items: limits.max_items,
+        };
+        let scanned = cbor::scan(bytes, scan_limits)?;
+        if scanned.top_tag != Some(COSE_SIGN1_TAG) {
+            return Err(Malformed::WrongTag.into());
+        }
+        let Ok(Value::Tag(_, sign1)) = ciborium::from_reader::<Value, _>(bytes) else {
+            // The scan accepted it, so this cannot happen; fail closed anyway.
+            return Err(Malformed::InvalidCbor { offset: 0 }.into());
+        };
+        let [protected, unprotected, payload, signature] = sign1_parts(*sign1)?;
+        match unprotected {
+            Value::Map(m) if m.is_empty() => {}
+            Value::Map(_) => {
+                return Err(Malformed::InvalidHeader("unprotected header must be empty").into());
+            }
+            _ => return Err(structure("unprotected header must be a map")),
+        }
+        let payload = match payload {
+            Value::Bytes(p) => p,
+            Value::Null => return Err(structure("detached payloads are not allowed")),
+            _ => return Err(structure("payload must be a byte string")),
+        };
+        let signature = match signature {
+            Value::Bytes(s) => Signature::from_slice(&s)
+                .ok_or_else(|| structure("signature must be 64 bytes"))?,
+            _ => return Err(structure("signature must be a byte string")),
+        };
+        let Value::Bytes(protected) = protected else {
+            return Err(structure("protected header must be a byte string"));
+        };
+        let fields = decode_protected(&protected, limits, scan_limits)?;
+        Ok(UnverifiedEnvelope {
+            protected,
+            fields,
+            payload,
+            signature,
+        })
+    }
+
+    /// The COSE `alg` value.
+    pub fn alg(&self) -> i64 {
+        self.fields.alg
+    }
+
+    /// The sender's key id.
+    pub fn kid(&self) -> &[u8] {
+        &self.fields.kid
+    }
+
+    /// The sequence number.
+    pub fn seq(&self) -> u64 {
+        self.fields.seq
+    }
+
+    /// The timestamp (`iat`), seconds since the Unix epoch.
+    pub fn timestamp(&self) -> u64 {
+        self.fields.iat
+    }
+
+    /// The payload, **unverified**.
+    pub fn unverified_payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// The encoded protected header, as received.
+    pub fn protected_bytes(&self) -> &[u8] {
+        &self.protected
+    }
+
+    /// The signature bytes.
+    pub fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    pub(crate) fn kid_owned(&self) -> Kid {
+        Kid::from_checked(self.fields.kid.clone())
+    }
+
+    pub(crate) fn into_payload(self) -> Vec<u8> {
+        self.payload
+    }
+}
+
+fn structure(what: &'static str) -> Rejection {
+    Malformed::InvalidStructure(what).into()
+}
+
+fn sign1_parts(sign1: Value) -> Result<[Value; 4], Rejection> {
+    match sign1 {
+        Value::Array(items) => items
+            .try_into()
+            .map_err(|_| structure("COSE_Sign1 must have 4 elements")),
+        _ => Err(structure("COSE_Sign1 must be an array")),
+    }
+}
+
+fn decode_protected(
+    protected: &[u8],
+    limits: &Limits,
+    scan_limits: ScanLimits,
+) -> Result<Fields, Rejection> {
+    if protected.len() > limits.max_protected_bytes {
+        return Err(Rejection::TooLarge {
+            what: "protected header",
+            limit: limits.max_protected_bytes,
+            actual: protected.len(),
+        });
+    }
+    if protected.is_empty() {
+        return Err(Malformed::InvalidHeader("protected header is empty").into());
+    }
+    if cbor::scan(protected, scan_limits)?.top_tag.is_some() {
+        return Err(Malformed::DisallowedItem { offset: 0 }.into());
+    }
+    match ciborium::from_reader::<Value, _>(protected) {
+        Ok(Value::Map(map)) => header::parse(&map, limits),
+        _ => Err(Malformed::InvalidHeader("protected header must be a map").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn external_aad_is_the_profile_and_topic_array() {
+        // 82 69 "payseal/1" 63 "a/b"
+        let mut expected = alloc::vec![0x82, 0x69];
+        expected.extend_from_slice(b"payseal/1");
+        expected.push(0x63);
+        expected.extend_from_slice(b"a/b");
+        assert_eq!(external_aad("a/b"), expected);
+    }
+
+    #[test]
+    fn sig_structure_matches_coset() {
+        let header = coset::HeaderBuilder::new().key_id(alloc::vec![1, 2]).build();
+        let protected = coset::ProtectedHeader {
+            original_data: None,
+            header,
+        };
+        let protected_bytes = {
+            use coset::AsCborValue;
+            let Ok(Value::Bytes(b)) = protected.clone().cbor_bstr() else {
+                panic!("encodes")
+            };
+            b
+        };
+        let ours = sig_structure(&protected_bytes, b"aad", b"payload");
+        let theirs = coset::sig_structure_data(
+            coset::SignatureContext::CoseSign1,
+            protected,
+            None,
+            b"aad",
+            b"payload",
+        );
+        assert_eq!(ours, theirs);
+    }
+}

@@ -1,0 +1,289 @@
+//! Typed reasons for refusing an envelope, and the errors of sealing and key handling.
+//!
+//! Every reason has a stable [`Rejection::code`] that `spec/envelope.md` §6 and the test vectors
+//! use, so other implementations can be checked reason for reason.
+
+use crate::alg::Algorithm;
+
+/// Why an envelope was refused. Returned by [`Opener::open`](crate::Opener::open).
+///
+/// Structural problems carry detail ([`Malformed`]); cryptographic failures say nothing beyond
+/// their name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The bytes are not an envelope of this profile.
+    #[error("malformed envelope: {0}")]
+    Malformed(#[from] Malformed),
+    /// The envelope, or one of its parts, is larger than the configured limit.
+    #[error("too large: {what} is {actual} bytes, limit {limit}")]
+    TooLarge {
+        /// Which part was too large.
+        what: &'static str,
+        /// The configured limit in bytes.
+        limit: usize,
+        /// The size seen.
+        actual: usize,
+    },
+    /// The topic the message arrived on is not a valid MQTT topic name.
+    #[error("invalid topic name")]
+    InvalidTopic,
+    /// The `alg` header names an algorithm payseal does not support.
+    #[error("unsupported algorithm {0}")]
+    UnsupportedAlgorithm(i64),
+    /// No trusted sender has this key id.
+    #[error("unknown sender")]
+    UnknownSender,
+    /// The `alg` header does not match the algorithm pinned to the sender's key.
+    #[error("algorithm mismatch: sender key is {expected}, envelope says {found}")]
+    AlgorithmMismatch {
+        /// The sender key's algorithm.
+        expected: Algorithm,
+        /// The COSE `alg` value in the envelope.
+        found: i64,
+    },
+    /// The sender is known but may not publish on this topic.
+    #[error("sender is not authorized for this topic")]
+    TopicNotAuthorized,
+    /// The signature does not verify (tampered, moved to another topic, or forged).
+    #[error("bad signature")]
+    BadSignature,
+    /// The timestamp is older than the freshness window allows.
+    #[error("stale: sealed {age_secs} s ago, max age {max_age_secs} s")]
+    Stale {
+        /// How old the timestamp is, in seconds.
+        age_secs: u64,
+        /// The configured maximum age.
+        max_age_secs: u64,
+    },
+    /// The timestamp is further in the future than the allowed clock skew.
+    #[error("from the future: {ahead_secs} s ahead, max skew {max_skew_secs} s")]
+    FromTheFuture {
+        /// How far ahead the timestamp is, in seconds.
+        ahead_secs: u64,
+        /// The configured maximum future skew.
+        max_skew_secs: u64,
+    },
+    /// This sequence number from this sender was already accepted.
+    #[error("replayed: sequence number {seq} was already accepted")]
+    Replayed {
+        /// The replayed sequence number.
+        seq: u64,
+    },
+    /// The sequence number is older than the sender's replay window can judge.
+    #[error("below window: sequence number {seq} is older than the window (lowest {lowest})")]
+    BelowWindow {
+        /// The sequence number seen.
+        seq: u64,
+        /// The lowest sequence number the window still tracks.
+        lowest: u64,
+    },
+}
+
+/// The ways an envelope can be structurally wrong (spec §4).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Malformed {
+    /// Not well-formed CBOR, or truncated.
+    #[error("invalid CBOR at byte {offset}")]
+    InvalidCbor {
+        /// Byte offset where decoding failed.
+        offset: usize,
+    },
+    /// Bytes follow the envelope.
+    #[error("{count} trailing bytes after the envelope")]
+    TrailingBytes {
+        /// How many bytes follow.
+        count: usize,
+    },
+    /// An indefinite-length string, array or map (the profile requires definite lengths).
+    #[error("indefinite-length item at byte {offset}")]
+    IndefiniteLength {
+        /// Byte offset of the item.
+        offset: usize,
+    },
+    /// An integer or length not in its shortest form (RFC 8949 §4.2.1).
+    #[error("non-preferred encoding at byte {offset}")]
+    NonPreferredEncoding {
+        /// Byte offset of the item.
+        offset: usize,
+    },
+    /// A CBOR item the profile does not allow (floats, tags inside the envelope, undefined).
+    #[error("disallowed CBOR item at byte {offset}")]
+    DisallowedItem {
+        /// Byte offset of the item.
+        offset: usize,
+    },
+    /// A map has the same key twice.
+    #[error("duplicate map key at byte {offset}")]
+    DuplicateLabel {
+        /// Byte offset of the second occurrence.
+        offset: usize,
+    },
+    /// Nesting or item counts exceed the profile's limits.
+    #[error("too complex: {0}")]
+    TooComplex(&'static str),
+    /// Not a tagged COSE_Sign1 (tag 18).
+    #[error("not a tagged COSE_Sign1")]
+    WrongTag,
+    /// The COSE structure is wrong (element count, types, detached payload).
+    #[error("invalid structure: {0}")]
+    InvalidStructure(&'static str),
+    /// A header is missing, has the wrong type, or a value outside the profile.
+    #[error("invalid header: {0}")]
+    InvalidHeader(&'static str),
+    /// The `crit` header lists a parameter this implementation does not understand.
+    #[error("unknown critical header {0}")]
+    UnknownCriticalHeader(alloc::string::String),
+}
+
+impl Rejection {
+    /// The stable reason code used by the spec and the test vectors, e.g. `"replayed"`.
+    ///
+    /// ```
+    /// assert_eq!(payseal::Rejection::BadSignature.code(), "bad_signature");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::Malformed(m) => m.code(),
+            Rejection::TooLarge { .. } => "too_large",
+            Rejection::InvalidTopic => "invalid_topic",
+            Rejection::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+            Rejection::UnknownSender => "unknown_sender",
+            Rejection::AlgorithmMismatch { .. } => "algorithm_mismatch",
+            Rejection::TopicNotAuthorized => "topic_not_authorized",
+            Rejection::BadSignature => "bad_signature",
+            Rejection::Stale { .. } => "stale",
+            Rejection::FromTheFuture { .. } => "from_the_future",
+            Rejection::Replayed { .. } => "replayed",
+            Rejection::BelowWindow { .. } => "below_window",
+        }
+    }
+
+    /// Every reason code, in the order the spec lists them.
+    pub const CODES: &'static [&'static str] = &[
+        "too_large",
+        "invalid_cbor",
+        "trailing_bytes",
+        "indefinite_length",
+        "non_preferred_encoding",
+        "disallowed_item",
+        "duplicate_label",
+        "too_complex",
+        "wrong_tag",
+        "invalid_structure",
+        "invalid_header",
+        "unknown_critical_header",
+        "unsupported_algorithm",
+        "invalid_topic",
+        "unknown_sender",
+        "algorithm_mismatch",
+        "topic_not_authorized",
+        "bad_signature",
+        "stale",
+        "from_the_future",
+        "replayed",
+        "below_window",
+    ];
+}
+
+impl Malformed {
+    /// The stable reason code of this structural error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Malformed::InvalidCbor { .. } => "invalid_cbor",
+            Malformed::TrailingBytes { .. } => "trailing_bytes",
+            Malformed::IndefiniteLength { .. } => "indefinite_length",
+            Malformed::NonPreferredEncoding { .. } => "non_preferred_encoding",
+            Malformed::DisallowedItem { .. } => "disallowed_item",
+            Malformed::DuplicateLabel { .. } => "duplicate_label",
+            Malformed::TooComplex(_) => "too_complex",
+            Malformed::WrongTag => "wrong_tag",
+            Malformed::InvalidStructure(_) => "invalid_structure",
+            Malformed::InvalidHeader(_) => "invalid_header",
+            Malformed::UnknownCriticalHeader(_) => "unknown_critical_header",
+        }
+    }
+}
+
+/// Why [`Sealer::seal`](crate::Sealer::seal) could not produce an envelope.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SealError {
+    /// The topic is not a valid MQTT topic name (empty, wildcards, NUL, too long).
+    #[error("invalid topic name")]
+    InvalidTopic,
+    /// The payload would make the envelope larger than the configured limit.
+    #[error("too large: envelope would be {actual} bytes, limit {limit}")]
+    TooLarge {
+        /// The configured limit in bytes.
+        limit: usize,
+        /// The envelope size the payload would give.
+        actual: usize,
+    },
+    /// The sequence source is exhausted or could not reserve a number.
+    #[error("sequence source failed: {0}")]
+    Sequence(SequenceError),
+    /// The clock could not be read.
+    #[error("clock unavailable")]
+    Clock,
+    /// The signer failed (for example a hardware signer refused).
+    #[error("signing failed")]
+    Signing,
+}
+
+/// A sequence source could not hand out a number.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SequenceError {
+    /// Every sequence number has been used; the sender needs a new key id.
+    #[error("sequence numbers exhausted")]
+    Exhausted,
+    /// The backing store could not persist the reservation.
+    #[error("sequence store unavailable")]
+    StoreUnavailable,
+}
+
+/// Loading, parsing or converting a key failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The PEM or DER could not be parsed as a key of a supported algorithm.
+    #[error("not a supported {0} key")]
+    Unsupported(&'static str),
+    /// The key bytes are invalid for the curve (wrong length, not on the curve, zero scalar).
+    #[error("invalid key material")]
+    Invalid,
+    /// A COSE_Key lacks a parameter or has a wrong type.
+    #[error("invalid COSE_Key: {0}")]
+    CoseKey(&'static str),
+    /// Encoding the key failed.
+    #[error("could not encode key")]
+    Encode,
+    /// The operating system's random number generator failed.
+    #[error("random number generator failed")]
+    Rng,
+}
+
+/// Building a [`TrustStore`](crate::TrustStore) or topic filter failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A topic filter breaks MQTT's rules (misplaced `#` or `+`, empty, NUL, too long).
+    #[error("invalid topic filter {0:?}")]
+    InvalidTopicFilter(alloc::string::String),
+    /// Two senders share a key id.
+    #[error("duplicate key id {0}")]
+    DuplicateKid(crate::Kid),
+    /// A key id is empty or longer than the limit.
+    #[error("key id must be 1 to {max} bytes, got {len}")]
+    KidLength {
+        /// The length given.
+        len: usize,
+        /// The maximum length.
+        max: usize,
+    },
+    /// A policy value is out of range.
+    #[error("invalid policy: {0}")]
+    Policy(&'static str),
+}

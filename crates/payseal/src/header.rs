@@ -1,0 +1,204 @@
+//! The protected header of a payseal envelope (spec §3.2): building it and reading it back.
+
+use alloc::string::ToString;
+use alloc::vec::Vec;
+
+use ciborium::Value;
+use coset::{Header, HeaderBuilder};
+
+use crate::error::{Malformed, Rejection};
+use crate::keys::Kid;
+use crate::policy::Limits;
+
+/// The profile identifier, carried in `typ` and in the topic binding.
+pub const PROFILE: &str = "payseal/1";
+
+/// COSE header labels the profile uses (IANA "COSE Header Parameters").
+pub(crate) mod label {
+    pub(crate) const ALG: i64 = 1;
+    pub(crate) const CRIT: i64 = 2;
+    pub(crate) const CONTENT_TYPE: i64 = 3;
+    pub(crate) const KID: i64 = 4;
+    pub(crate) const IV: i64 = 5;
+    pub(crate) const PARTIAL_IV: i64 = 6;
+    pub(crate) const COUNTER_SIGNATURE: i64 = 7;
+    /// CWT Claims in headers (RFC 9597).
+    pub(crate) const CWT_CLAIMS: i64 = 15;
+    /// `typ` (RFC 9596).
+    pub(crate) const TYP: i64 = 16;
+    /// The `iat` claim inside CWT Claims (RFC 8392).
+    pub(crate) const CLAIM_IAT: i64 = 6;
+    /// Labels a verifier of this profile understands, so they may be listed in `crit`.
+    pub(crate) const UNDERSTOOD: [i64; 5] = [ALG, KID, PARTIAL_IV, CWT_CLAIMS, TYP];
+}
+
+/// The security-relevant fields of a protected header, after validation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Fields {
+    pub(crate) alg: i64,
+    pub(crate) kid: Vec<u8>,
+    pub(crate) seq: u64,
+    pub(crate) iat: u64,
+}
+
+/// Builds the protected header in the profile's fixed order: alg, kid, Partial IV, CWT Claims,
+/// typ (already sorted for deterministic CBOR).
+pub(crate) fn build(alg: crate::Algorithm, kid: &Kid, seq: u64, iat: u64) -> Header {
+    let claims = Value::Map(alloc::vec![(
+        Value::from(label::CLAIM_IAT),
+        Value::from(iat)
+    )]);
+    HeaderBuilder::new()
+        .algorithm(alg.iana())
+        .key_id(kid.as_bytes().to_vec())
+        .partial_iv(encode_seq(seq))
+        .value(label::CWT_CLAIMS, claims)
+        .value(label::TYP, Value::Text(PROFILE.to_string()))
+        .build()
+}
+
+/// The sequence number as a Partial IV: big-endian without leading zero bytes; 0 is `h'00'`.
+pub(crate) fn encode_seq(seq: u64) -> Vec<u8> {
+    let bytes = seq.to_be_bytes();
+    let skip = (seq.leading_zeros() / 8).min(7) as usize;
+    bytes.get(skip..).unwrap_or_default().to_vec()
+}
+
+fn decode_seq(piv: &[u8]) -> Result<u64, Malformed> {
+    let minimal = match piv {
+        [] => false,
+        [0, _, ..] => false,
+        _ => piv.len() <= 8,
+    };
+    if !minimal {
+        return Err(Malformed::InvalidHeader(
+            "Partial IV must be 1 to 8 bytes without leading zeros",
+        ));
+    }
+    Ok(piv.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+}
+
+/// Validates a decoded protected header map against the profile and extracts its fields.
+///
+/// `coset` would parse this map too, but it refuses unregistered `alg` and `crit` values with
+/// one generic error, where the profile needs distinct reasons (`unsupported_algorithm`,
+/// `unknown_critical_header`), so the map is read here. Structural problems come first, then
+/// the size of the kid, then whether the algorithm is supported (spec §5, steps 4-5).
+pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, Rejection> {
+    if map.len() > limits.max_header_entries {
+        return Err(Malformed::TooComplex("too many protected header entries").into());
+    }
+    let mut alg = None;
+    let mut crit: &[Value] = &[];
+    let mut kid = None;
+    let mut seq = None;
+    let mut iat = None;
+    let mut typ_ok = false;
+    for (key, value) in map {
+        let Value::Integer(key) = key else {
+            continue; // text labels: not understood, ignored unless critical (below)
+        };
+        let Ok(key) = i64::try_from(*key) else {
+            continue;
+        };
+        match (key, value) {
+            (label::ALG, Value::Integer(a)) => {
+                alg = Some(i64::try_from(*a).map_err(|_| invalid("alg is out of range"))?);
+            }
+            (label::ALG, _) => return Err(invalid("alg must be an integer")),
+            (label::CRIT, Value::Array(labels)) if !labels.is_empty() => crit = labels,
+            (label::CRIT, _) => return Err(invalid("crit must be a non-empty array")),
+            (label::KID, Value::Bytes(k)) if !k.is_empty() => kid = Some(k),
+            (label::KID, _) => return Err(invalid("kid must be a non-empty byte string")),
+            (label::PARTIAL_IV, Value::Bytes(piv)) => seq = Some(decode_seq(piv)?),
+            (label::PARTIAL_IV, _) => return Err(invalid("Partial IV must be a byte string")),
+            (label::CWT_CLAIMS, Value::Map(claims)) => iat = Some(parse_iat(claims)?),
+            (label::CWT_CLAIMS, _) => return Err(invalid("CWT Claims must be a map")),
+            (label::TYP, Value::Text(t)) if t == PROFILE => typ_ok = true,
+            (label::TYP, _) => return Err(invalid("typ is not \"payseal/1\"")),
+            (label::CONTENT_TYPE | label::IV | label::COUNTER_SIGNATURE, _) => {
+                return Err(invalid(
+                    "content type, IV and countersignature are not part of a signed envelope",
+                ));
+            }
+            _ => {} // other labels are ignored unless critical (below)
+        }
+    }
+    for c in crit {
+        let understood = match c {
+            Value::Integer(i) => i64::try_from(*i).is_ok_and(|i| label::UNDERSTOOD.contains(&i)),
+            _ => false,
+        };
+        if !understood {
+            return Err(Malformed::UnknownCriticalHeader(crit_name(c)).into());
+        }
+    }
+    let alg = alg.ok_or(invalid("alg is missing"))?;
+    let kid = kid.ok_or(invalid("kid is missing"))?;
+    let seq = seq.ok_or(invalid("Partial IV (sequence number) is missing"))?;
+    let iat = iat.ok_or(invalid("CWT Claims (timestamp) are missing"))?;
+    if !typ_ok {
+        return Err(invalid("typ is missing"));
+    }
+    if kid.len() > Kid::MAX_LEN {
+        return Err(Rejection::TooLarge {
+            what: "kid",
+            limit: Kid::MAX_LEN,
+            actual: kid.len(),
+        });
+    }
+    if crate::Algorithm::from_cose_id(alg).is_none() {
+        return Err(Rejection::UnsupportedAlgorithm(alg));
+    }
+    Ok(Fields {
+        alg,
+        kid: kid.clone(),
+        seq,
+        iat,
+    })
+}
+
+fn invalid(what: &'static str) -> Rejection {
+    Malformed::InvalidHeader(what).into()
+}
+
+fn parse_iat(claims: &[(Value, Value)]) -> Result<u64, Malformed> {
+    let iat = claims.iter().find_map(|(k, v)| match k {
+        Value::Integer(i) if i128::from(*i) == i128::from(label::CLAIM_IAT) => Some(v),
+        _ => None,
+    });
+    match iat {
+        Some(Value::Integer(i)) => {
+            u64::try_from(*i).map_err(|_| Malformed::InvalidHeader("iat must be a non-negative integer"))
+        }
+        Some(_) => Err(Malformed::InvalidHeader("iat must be a non-negative integer")),
+        None => Err(Malformed::InvalidHeader("CWT Claims lack iat")),
+    }
+}
+
+fn crit_name(label: &Value) -> alloc::string::String {
+    match label {
+        Value::Integer(i) => i128::from(*i).to_string(),
+        Value::Text(t) => alloc::format!("{t:?}"),
+        _ => "(not a label)".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_numbers_are_minimal_big_endian() {
+        assert_eq!(encode_seq(0), [0]);
+        assert_eq!(encode_seq(255), [255]);
+        assert_eq!(encode_seq(256), [1, 0]);
+        assert_eq!(encode_seq(u64::MAX), [0xff; 8]);
+        for seq in [0, 1, 255, 256, 1 << 40, u64::MAX] {
+            assert_eq!(decode_seq(&encode_seq(seq)), Ok(seq));
+        }
+        assert!(decode_seq(&[]).is_err());
+        assert!(decode_seq(&[0, 1]).is_err());
+        assert!(decode_seq(&[1; 9]).is_err());
+    }
+}

@@ -1,0 +1,216 @@
+//! Opening: checking an envelope and releasing its payload only if every check passes.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::alg::Algorithm;
+use crate::clock::Clock;
+use crate::envelope::{UnverifiedEnvelope, external_aad, sig_structure};
+use crate::error::Rejection;
+use crate::keys::Kid;
+use crate::policy::Policy;
+use crate::replay::{MemoryReplayStore, ReplayStore};
+use crate::topic::is_valid_topic_name;
+use crate::trust::TrustStore;
+
+/// A payload whose envelope passed every check, with what was proven about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    sender: Kid,
+    algorithm: Algorithm,
+    topic: String,
+    seq: u64,
+    timestamp: u64,
+    payload: Vec<u8>,
+}
+
+impl Verified {
+    /// The key id of the sender who signed it.
+    pub fn sender(&self) -> &Kid {
+        &self.sender
+    }
+
+    /// The algorithm of the sender's key.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The topic it was sealed for and arrived on.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The sender's sequence number.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// When the sender sealed it, in seconds since the Unix epoch (by the sender's clock).
+    pub fn timestamp(&self) -> u64 {
+        self.timestamp
+    }
+
+    /// The payload.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+
+    /// Takes the payload out.
+    pub fn into_payload(self) -> Vec<u8> {
+        self.payload
+    }
+}
+
+/// Checks envelopes against a trust store, a replay store and a policy.
+///
+/// Checks run in the order of spec §5: size and structure, sender lookup, algorithm pin,
+/// topic authorization, signature, freshness, replay window. The replay window is only
+/// updated when everything else has passed, so forged or stale messages cannot disturb it.
+///
+/// ```
+/// use payseal::{Algorithm, Counter, ManualClock, Opener, Policy, Rejection, Sealer, SigningKey,
+///               TrustStore};
+/// let clock = ManualClock::new(1_700_000_000);
+/// let key = SigningKey::generate(Algorithm::Ed25519)?;
+/// let mut trust = TrustStore::new();
+/// trust.add_sender(key.verifying_key(), ["plant/+/temp"])?;
+/// let mut sealer = Sealer::new(key, Counter::starting_at(1), &clock);
+/// let mut opener = Opener::new(trust, Policy::default(), &clock);
+///
+/// let envelope = sealer.seal("plant/3/temp", b"21.5")?;
+/// assert_eq!(opener.open("plant/3/temp", &envelope)?.payload(), b"21.5");
+/// // The same bytes again: a replay.
+/// assert_eq!(opener.open("plant/3/temp", &envelope), Err(Rejection::Replayed { seq: 1 }));
+/// // Moved by the broker to another topic the sender may publish on: the signature breaks.
+/// let moved = sealer.seal("plant/3/temp", b"22.0")?;
+/// assert_eq!(opener.open("plant/4/temp", &moved), Err(Rejection::BadSignature));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Opener<R, C> {
+    trust: TrustStore,
+    replay: R,
+    policy: Policy,
+    clock: C,
+}
+
+impl<C: Clock> Opener<MemoryReplayStore, C> {
+    /// An opener keeping its replay windows in memory, each as wide as `policy.window()`.
+    pub fn new(trust: TrustStore, policy: Policy, clock: C) -> Self {
+        let replay = MemoryReplayStore::new(policy.window());
+        Opener::with_replay_store(trust, replay, policy, clock)
+    }
+}
+
+impl<R: ReplayStore, C: Clock> Opener<R, C> {
+    /// An opener with its own replay store (durable or shared). There is no way to build one
+    /// without a trust store and a replay store.
+    pub fn with_replay_store(trust: TrustStore, replay: R, policy: Policy, clock: C) -> Self {
+        Opener {
+            trust,
+            replay,
+            policy,
+            clock,
+        }
+    }
+
+    /// The trust store.
+    pub fn trust(&self) -> &TrustStore {
+        &self.trust
+    }
+
+    /// The trust store, to add or remove senders while running.
+    pub fn trust_mut(&mut self) -> &mut TrustStore {
+        &mut self.trust
+    }
+
+    /// The replay store.
+    pub fn replay(&self) -> &R {
+        &self.replay
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Checks `envelope`, received on `topic`, and returns its payload if it passes.
+    ///
+    /// # Errors
+    /// A [`Rejection`] saying which check failed first.
+    pub fn open(&mut self, topic: &str, envelope: &[u8]) -> Result<Verified, Rejection> {
+        let limits = self.policy.limits();
+        if envelope.len() > limits.max_envelope_bytes {
+            return Err(Rejection::TooLarge {
+                what: "envelope",
+                limit: limits.max_envelope_bytes,
+                actual: envelope.len(),
+            });
+        }
+        if !is_valid_topic_name(topic) {
+            return Err(Rejection::InvalidTopic);
+        }
+        let env = UnverifiedEnvelope::decode(envelope, limits)?;
+        let (kid, sender) = self
+            .trust
+            .sender_by_bytes(env.kid())
+            .ok_or(Rejection::UnknownSender)?;
+        let algorithm = sender.key().algorithm();
+        if Algorithm::from_cose_id(env.alg()) != Some(algorithm) {
+            return Err(Rejection::AlgorithmMismatch {
+                expected: algorithm,
+                found: env.alg(),
+            });
+        }
+        if !sender.may_publish(topic) {
+            return Err(Rejection::TopicNotAuthorized);
+        }
+        let tbs = sig_structure(
+            env.protected_bytes(),
+            &external_aad(topic),
+            env.unverified_payload(),
+        );
+        sender
+            .key()
+            .verify(&tbs, env.signature())
+            .map_err(|_| Rejection::BadSignature)?;
+        self.check_freshness(env.timestamp())?;
+        let sender = kid.clone();
+        self.replay.check_and_record(&sender, env.seq())?;
+        debug_assert_eq!(sender, env.kid_owned());
+        Ok(Verified {
+            sender,
+            algorithm,
+            topic: String::from(topic),
+            seq: env.seq(),
+            timestamp: env.timestamp(),
+            payload: env.into_payload(),
+        })
+    }
+
+    fn check_freshness(&self, iat: u64) -> Result<(), Rejection> {
+        // An unknown time means freshness cannot be judged: fail closed, as if stale.
+        let now = self.clock.now().ok_or(Rejection::Stale {
+            age_secs: u64::MAX,
+            max_age_secs: self.policy.max_age_secs(),
+        })?;
+        if iat > now {
+            let ahead_secs = iat - now;
+            if ahead_secs > self.policy.max_future_skew_secs() {
+                return Err(Rejection::FromTheFuture {
+                    ahead_secs,
+                    max_skew_secs: self.policy.max_future_skew_secs(),
+                });
+            }
+        } else {
+            let age_secs = now - iat;
+            if age_secs > self.policy.max_age_secs() {
+                return Err(Rejection::Stale {
+                    age_secs,
+                    max_age_secs: self.policy.max_age_secs(),
+                });
+            }
+        }
+        Ok(())
+    }
+}

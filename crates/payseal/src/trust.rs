@@ -1,0 +1,126 @@
+//! The trust store: which sender keys a receiver accepts, and on which topics.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::error::ConfigError;
+use crate::keys::{Kid, VerifyingKey};
+use crate::topic::TopicFilter;
+
+/// One trusted sender: its public key (which pins its algorithm) and the topic filters it may
+/// publish on.
+#[derive(Clone, Debug)]
+pub struct TrustedSender {
+    key: VerifyingKey,
+    topics: Vec<TopicFilter>,
+}
+
+impl TrustedSender {
+    /// The sender's public key.
+    pub fn key(&self) -> &VerifyingKey {
+        &self.key
+    }
+
+    /// The topic filters the sender may publish on.
+    pub fn topics(&self) -> &[TopicFilter] {
+        &self.topics
+    }
+
+    /// Whether the sender may publish on `topic`.
+    pub fn may_publish(&self, topic: &str) -> bool {
+        self.topics.iter().any(|f| f.matches(topic))
+    }
+}
+
+/// The senders a receiver trusts, keyed by key id.
+///
+/// A valid signature alone is not enough: the sender must also be allowed on the topic the
+/// message arrived on (spec §5, step 6).
+///
+/// ```
+/// use payseal::{Algorithm, SigningKey, TrustStore};
+/// let sensor = SigningKey::generate(Algorithm::Ed25519)?;
+/// let mut trust = TrustStore::new();
+/// trust.add_sender(sensor.verifying_key(), ["plant/+/temp"])?;
+/// let entry = trust.sender(&sensor.kid()).expect("just added");
+/// assert!(entry.may_publish("plant/3/temp"));
+/// assert!(!entry.may_publish("plant/3/valve"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct TrustStore {
+    senders: BTreeMap<Kid, TrustedSender>,
+}
+
+impl TrustStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trusts `key` under its derived key id ([`VerifyingKey::kid`]) for `topics`.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidTopicFilter`] for a bad filter, [`ConfigError::DuplicateKid`] if
+    /// the key id is already present.
+    pub fn add_sender<I, S>(&mut self, key: VerifyingKey, topics: I) -> Result<&mut Self, ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let kid = key.kid();
+        self.add_sender_with_kid(kid, key, topics)
+    }
+
+    /// Trusts `key` under an assigned key id for `topics`.
+    ///
+    /// # Errors
+    /// As [`add_sender`](Self::add_sender).
+    pub fn add_sender_with_kid<I, S>(
+        &mut self,
+        kid: Kid,
+        key: VerifyingKey,
+        topics: I,
+    ) -> Result<&mut Self, ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let topics = topics
+            .into_iter()
+            .map(|t| TopicFilter::new(t.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if self.senders.contains_key(&kid) {
+            return Err(ConfigError::DuplicateKid(kid));
+        }
+        self.senders.insert(kid, TrustedSender { key, topics });
+        Ok(self)
+    }
+
+    /// Removes a sender; returns whether it was present.
+    pub fn remove_sender(&mut self, kid: &Kid) -> bool {
+        self.senders.remove(kid).is_some()
+    }
+
+    /// Looks a sender up by key id.
+    pub fn sender(&self, kid: &Kid) -> Option<&TrustedSender> {
+        self.senders.get(kid)
+    }
+
+    /// Looks a sender up by raw key id bytes (as found in an envelope).
+    pub(crate) fn sender_by_bytes(&self, kid: &[u8]) -> Option<(&Kid, &TrustedSender)> {
+        // Kid orders by its bytes, so a borrowed lookup would need a Borrow impl; a short
+        // allocation-free scan would too. Build the key once instead (kids are at most 32 bytes).
+        self.senders.get_key_value(&Kid::from_checked(kid.to_vec()))
+    }
+
+    /// How many senders are trusted.
+    pub fn len(&self) -> usize {
+        self.senders.len()
+    }
+
+    /// Whether no sender is trusted.
+    pub fn is_empty(&self) -> bool {
+        self.senders.is_empty()
+    }
+}
