@@ -181,7 +181,6 @@ pub(crate) const fn shortest_head_len(n: u64) -> usize {
     }
 }
 
-
 /// CBOR major types used when writing.
 pub(crate) mod major {
     pub(crate) const BYTES: u8 = 2;
@@ -190,7 +189,10 @@ pub(crate) mod major {
 }
 
 /// Appends an item head in shortest form.
-#[allow(clippy::cast_possible_truncation, reason = "each arm checked the value fits")]
+#[allow(
+    clippy::cast_possible_truncation,
+    reason = "each arm checked the value fits"
+)]
 pub(crate) fn write_head(out: &mut Vec<u8>, major: u8, n: u64) {
     let m = major << 5;
     // Each arm writes exactly the bytes of `n` it has checked fit.

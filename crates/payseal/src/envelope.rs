@@ -90,8 +90,9 @@ impl UnverifiedEnvelope {
             _ => return Err(structure("payload must be a byte string")),
         };
         let signature = match signature {
-            Value::Bytes(s) => Signature::from_slice(&s)
-                .ok_or_else(|| structure("signature must be 64 bytes"))?,
+            Value::Bytes(s) => {
+                Signature::from_slice(&s).ok_or_else(|| structure("signature must be 64 bytes"))?
+            }
             _ => return Err(structure("signature must be a byte string")),
         };
         let Value::Bytes(protected) = protected else {
@@ -203,7 +204,9 @@ mod tests {
 
     #[test]
     fn sig_structure_matches_coset() {
-        let header = coset::HeaderBuilder::new().key_id(alloc::vec![1, 2]).build();
+        let header = coset::HeaderBuilder::new()
+            .key_id(alloc::vec![1, 2])
+            .build();
         let protected = coset::ProtectedHeader {
             original_data: None,
             header,

@@ -168,10 +168,11 @@ fn parse_iat(claims: &[(Value, Value)]) -> Result<u64, Malformed> {
         _ => None,
     });
     match iat {
-        Some(Value::Integer(i)) => {
-            u64::try_from(*i).map_err(|_| Malformed::InvalidHeader("iat must be a non-negative integer"))
-        }
-        Some(_) => Err(Malformed::InvalidHeader("iat must be a non-negative integer")),
+        Some(Value::Integer(i)) => u64::try_from(*i)
+            .map_err(|_| Malformed::InvalidHeader("iat must be a non-negative integer")),
+        Some(_) => Err(Malformed::InvalidHeader(
+            "iat must be a non-negative integer",
+        )),
         None => Err(Malformed::InvalidHeader("CWT Claims lack iat")),
     }
 }

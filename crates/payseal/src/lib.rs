@@ -93,7 +93,7 @@ pub use keys::{Kid, Signature, SigningKey, VerifyingKey};
 pub use open::{Opener, Verified};
 pub use policy::{Limits, Policy};
 pub use replay::{MemoryReplayStore, ReplayStore, ReplayWindow};
-pub use seal::{SealingKey, Sealer};
+pub use seal::{Sealer, SealingKey};
 pub use sequence::{Counter, SequenceSource};
 pub use topic::{MAX_TOPIC_LEN, TopicFilter, is_valid_topic_name};
 pub use trust::{TrustStore, TrustedSender};

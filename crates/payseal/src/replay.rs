@@ -136,7 +136,10 @@ impl ReplayWindow {
 /// Word index and bit index of a distance below `top`.
 fn split(back: u64) -> (usize, u32) {
     // `back` is below the window width, which is a `usize` multiple of 64.
-    (usize::try_from(back / 64).unwrap_or(usize::MAX), (back % 64) as u32)
+    (
+        usize::try_from(back / 64).unwrap_or(usize::MAX),
+        (back % 64) as u32,
+    )
 }
 
 /// Where an [`Opener`](crate::Opener) keeps its replay windows.

@@ -16,9 +16,7 @@ pub const MAX_TOPIC_LEN: usize = 65_535;
 /// assert!(!payseal::is_valid_topic_name(""));
 /// ```
 pub fn is_valid_topic_name(topic: &str) -> bool {
-    !topic.is_empty()
-        && topic.len() <= MAX_TOPIC_LEN
-        && !topic.contains(['\0', '+', '#'])
+    !topic.is_empty() && topic.len() <= MAX_TOPIC_LEN && !topic.contains(['\0', '+', '#'])
 }
 
 /// A validated MQTT topic filter, such as `sensors/+/temp` or `plant/#`.

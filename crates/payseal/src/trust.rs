@@ -63,7 +63,11 @@ impl TrustStore {
     /// # Errors
     /// [`ConfigError::InvalidTopicFilter`] for a bad filter, [`ConfigError::DuplicateKid`] if
     /// the key id is already present.
-    pub fn add_sender<I, S>(&mut self, key: VerifyingKey, topics: I) -> Result<&mut Self, ConfigError>
+    pub fn add_sender<I, S>(
+        &mut self,
+        key: VerifyingKey,
+        topics: I,
+    ) -> Result<&mut Self, ConfigError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,

@@ -24,10 +24,7 @@ fn accepts_strict_items() {
 
 #[test]
 fn rejects_each_profile_violation() {
-    assert_eq!(
-        scan_hex("0000"),
-        Err(Malformed::TrailingBytes { count: 1 })
-    );
+    assert_eq!(scan_hex("0000"), Err(Malformed::TrailingBytes { count: 1 }));
     assert_eq!(
         scan_hex("9f00ff"),
         Err(Malformed::IndefiniteLength { offset: 0 })
@@ -52,10 +49,7 @@ fn rejects_each_profile_violation() {
         scan_hex("f93c00"),
         Err(Malformed::DisallowedItem { offset: 0 })
     );
-    assert_eq!(
-        scan_hex("f7"),
-        Err(Malformed::DisallowedItem { offset: 0 })
-    );
+    assert_eq!(scan_hex("f7"), Err(Malformed::DisallowedItem { offset: 0 }));
     // A tag below the top level.
     assert_eq!(
         scan_hex("81c100"),
@@ -72,15 +66,9 @@ fn rejects_each_profile_violation() {
         Err(Malformed::DisallowedItem { offset: 1 })
     );
     // Invalid UTF-8 text.
-    assert_eq!(
-        scan_hex("61ff"),
-        Err(Malformed::InvalidCbor { offset: 0 })
-    );
+    assert_eq!(scan_hex("61ff"), Err(Malformed::InvalidCbor { offset: 0 }));
     // Truncated: a 5-byte string with 1 byte.
-    assert_eq!(
-        scan_hex("4500"),
-        Err(Malformed::InvalidCbor { offset: 0 })
-    );
+    assert_eq!(scan_hex("4500"), Err(Malformed::InvalidCbor { offset: 0 }));
     // A stray break, and a reserved minor value.
     assert_eq!(scan_hex("ff"), Err(Malformed::InvalidCbor { offset: 0 }));
     assert_eq!(scan_hex("1c"), Err(Malformed::InvalidCbor { offset: 0 }));

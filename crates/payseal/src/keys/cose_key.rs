@@ -60,7 +60,9 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<ParsedKey, KeyError> {
     };
     let x = bytes_param(PARAM_X)?.ok_or(KeyError::CoseKey("missing x"))?;
     let y = if kty == KTY_EC2 {
-        bytes_param(PARAM_Y)?.ok_or(KeyError::CoseKey("missing y (compressed points are not supported)"))?
+        bytes_param(PARAM_Y)?.ok_or(KeyError::CoseKey(
+            "missing y (compressed points are not supported)",
+        ))?
     } else {
         Vec::new()
     };
@@ -72,7 +74,11 @@ impl ParsedKey {
     pub(crate) fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
         match self.algorithm {
             Algorithm::Ed25519 => {
-                let x: &[u8; 32] = self.x.as_slice().try_into().map_err(|_| KeyError::Invalid)?;
+                let x: &[u8; 32] = self
+                    .x
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| KeyError::Invalid)?;
                 ed25519_dalek::VerifyingKey::from_bytes(x)
                     .map(VerifyingKey::Ed25519)
                     .map_err(|_| KeyError::Invalid)
@@ -80,11 +86,9 @@ impl ParsedKey {
             Algorithm::EcdsaP256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&self.sec1())
                 .map(VerifyingKey::P256)
                 .map_err(|_| KeyError::Invalid),
-            Algorithm::EcdsaSecp256k1 => {
-                k256::ecdsa::VerifyingKey::from_sec1_bytes(&self.sec1())
-                    .map(VerifyingKey::K256)
-                    .map_err(|_| KeyError::Invalid)
-            }
+            Algorithm::EcdsaSecp256k1 => k256::ecdsa::VerifyingKey::from_sec1_bytes(&self.sec1())
+                .map(VerifyingKey::K256)
+                .map_err(|_| KeyError::Invalid),
         }
     }
 
@@ -115,14 +119,14 @@ pub(crate) fn encode(key: &VerifyingKey, d: Option<&[u8]>) -> Result<Vec<u8>, Ke
         .param(PARAM_X, Value::Bytes(x));
     builder = match key.algorithm() {
         Algorithm::Ed25519 => builder.key_type(iana::KeyType::OKP),
-        _ => builder.key_type(iana::KeyType::EC2).param(PARAM_Y, Value::Bytes(y)),
+        _ => builder
+            .key_type(iana::KeyType::EC2)
+            .param(PARAM_Y, Value::Bytes(y)),
     };
     if let Some(d) = d {
         builder = builder.param(PARAM_D, Value::Bytes(d.to_vec()));
     }
-    let mut cose_key = builder
-        .algorithm(key.algorithm().iana())
-        .build();
+    let mut cose_key = builder.algorithm(key.algorithm().iana()).build();
     cose_key.canonicalize(coset::CborOrdering::LengthFirstLexicographic);
     cose_key.to_vec().map_err(|_| KeyError::Encode)
 }

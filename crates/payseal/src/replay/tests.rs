@@ -47,7 +47,10 @@ fn first_number_is_accepted_whatever_it_is() {
     for first in [0, 1, u64::MAX] {
         let mut window = ReplayWindow::new(64);
         assert_eq!(window.accept(first), Ok(()));
-        assert_eq!(window.accept(first), Err(Rejection::Replayed { seq: first }));
+        assert_eq!(
+            window.accept(first),
+            Err(Rejection::Replayed { seq: first })
+        );
     }
 }
 
@@ -65,7 +68,10 @@ fn edges_of_the_window() {
     );
     // A jump larger than the window forgets everything below it.
     window.accept(5000).unwrap();
-    assert!(matches!(window.accept(1000), Err(Rejection::BelowWindow { .. })));
+    assert!(matches!(
+        window.accept(1000),
+        Err(Rejection::BelowWindow { .. })
+    ));
     assert_eq!(window.accept(4999), Ok(()));
 }
 

@@ -1,0 +1,554 @@
+//! Every vector: what it is, how it is made and what a verifier must answer.
+
+use payseal::{Counter, ManualClock, Sealer};
+
+use crate::craft::{self, Cbor, bstr, header_entries, int, map, raw, seq_bytes, tstr, uint};
+use crate::keys::key;
+use crate::model::Vector;
+
+/// The clock every vector is sealed at, unless it says otherwise.
+pub(crate) const T0: u64 = 1_700_000_000;
+/// The verifier's clock: ten seconds later.
+const NOW: u64 = T0 + 10;
+const TOPIC: &str = "sensors/1/temp";
+const PAYLOAD: &[u8] = b"{\"celsius\":21.5}";
+
+/// A vector under construction; starts as a valid Ed25519 message.
+struct Case {
+    v: Vector,
+    payload: Vec<u8>,
+}
+
+fn case(id: &'static str, description: &'static str, expected: &'static str) -> Case {
+    Case {
+        v: Vector {
+            id,
+            description,
+            signer: "ed25519-a",
+            topic: TOPIC.to_string(),
+            payload: String::new(),
+            seq: 42,
+            timestamp: T0,
+            envelope: String::new(),
+            now: NOW,
+            accepted_before: Vec::new(),
+            expected,
+        },
+        payload: PAYLOAD.to_vec(),
+    }
+}
+
+impl Case {
+    fn signer(mut self, name: &'static str) -> Self {
+        self.v.signer = name;
+        self
+    }
+    fn payload(mut self, payload: &[u8]) -> Self {
+        self.payload = payload.to_vec();
+        self
+    }
+    fn seq(mut self, seq: u64) -> Self {
+        self.v.seq = seq;
+        self
+    }
+    fn timestamp(mut self, ts: u64) -> Self {
+        self.v.timestamp = ts;
+        self
+    }
+    fn now(mut self, now: u64) -> Self {
+        self.v.now = now;
+        self
+    }
+    fn after(mut self, accepted: &[(&'static str, u64)]) -> Self {
+        self.v.accepted_before = accepted.to_vec();
+        self
+    }
+    /// The topic the verifier receives the message on.
+    fn received_on(mut self, topic: &str) -> Self {
+        self.v.topic = topic.to_string();
+        self
+    }
+
+    /// Seals with payseal's own [`Sealer`].
+    fn sealed(self) -> Vector {
+        let topic = self.v.topic.clone();
+        self.sealed_for(&topic)
+    }
+
+    /// Seals for `sealed_topic` (the message may arrive on another one).
+    fn sealed_for(self, sealed_topic: &str) -> Vector {
+        let envelope = self.seal_bytes(sealed_topic);
+        self.finish(envelope)
+    }
+
+    fn seal_bytes(&self, topic: &str) -> Vec<u8> {
+        let clock = ManualClock::new(self.v.timestamp);
+        let mut sealer = Sealer::new(key(self.v.signer), Counter::starting_at(self.v.seq), &clock);
+        sealer
+            .seal(topic, &self.payload)
+            .expect("valid inputs seal")
+    }
+
+    /// Seals, then changes the envelope with `alter`.
+    fn altered(self, alter: impl FnOnce(&mut Vec<u8>)) -> Vector {
+        let mut envelope = self.seal_bytes(&self.v.topic);
+        alter(&mut envelope);
+        self.finish(envelope)
+    }
+
+    /// The standard header entries of this case, for crafting.
+    fn entries(&self, alg: i64) -> Vec<(Cbor, Cbor)> {
+        let k = key(self.v.signer);
+        header_entries(
+            alg,
+            k.kid().as_bytes(),
+            &seq_bytes(self.v.seq),
+            self.v.timestamp,
+        )
+    }
+
+    fn std_alg(&self) -> i64 {
+        key(self.v.signer).algorithm().cose_id()
+    }
+
+    /// Signs a hand-made protected header with an empty unprotected header.
+    fn crafted(self, protected: Cbor) -> Vector {
+        self.crafted_with(protected, map(&[]))
+    }
+
+    fn crafted_with(self, protected: Cbor, unprotected: Cbor) -> Vector {
+        let envelope = craft::envelope(
+            &key(self.v.signer),
+            &protected.0,
+            unprotected,
+            &self.v.topic,
+            &self.payload,
+        );
+        self.finish(envelope)
+    }
+
+    /// Crafts from the standard entries after `edit` changes them.
+    fn edited(self, edit: impl FnOnce(&mut Vec<(Cbor, Cbor)>)) -> Vector {
+        let mut entries = self.entries(self.std_alg());
+        edit(&mut entries);
+        self.crafted(map(&entries))
+    }
+
+    fn finish(mut self, envelope: Vec<u8>) -> Vector {
+        self.v.payload = hex::encode(&self.payload);
+        self.v.envelope = hex::encode(envelope);
+        self.v
+    }
+}
+
+/// Flips the lowest bit of the byte at `index` within the only occurrence of `needle`.
+fn flip_in(envelope: &mut [u8], needle: &[u8], index: usize) {
+    let found: Vec<usize> = (0..=envelope.len() - needle.len())
+        .filter(|&i| envelope[i..i + needle.len()] == *needle)
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "needle {} must occur once",
+        hex::encode(needle)
+    );
+    envelope[found[0] + index] ^= 1;
+}
+
+fn flip_last(envelope: &mut Vec<u8>) {
+    let last = envelope.len() - 1;
+    envelope[last] ^= 1;
+}
+
+pub(crate) fn all() -> Vec<Vector> {
+    let kid_a = key("ed25519-a").kid().as_bytes().to_vec();
+    vec![
+        // ---- valid ----
+        case(
+            "valid-ed25519",
+            "Ed25519 (alg -19), sealed by payseal",
+            "valid",
+        )
+        .sealed(),
+        case(
+            "valid-esp256",
+            "ECDSA P-256 (alg ESP256 -9), sealed by payseal",
+            "valid",
+        )
+        .signer("p256-a")
+        .sealed(),
+        case(
+            "valid-es256k",
+            "ECDSA secp256k1 (alg ES256K -47), sealed by payseal",
+            "valid",
+        )
+        .signer("k256-a")
+        .sealed(),
+        case(
+            "valid-eddsa-legacy-alg",
+            "Ed25519 key, alg EdDSA (-8): accepted on verify",
+            "valid",
+        )
+        .edited(|e| e[0].1 = int(-8)),
+        case(
+            "valid-es256-legacy-alg",
+            "P-256 key, alg ES256 (-7): accepted on verify",
+            "valid",
+        )
+        .signer("p256-a")
+        .edited(|e| e[0].1 = int(-7)),
+        case("valid-empty-payload", "a zero-length payload", "valid")
+            .payload(b"")
+            .sealed(),
+        case(
+            "valid-seq-zero",
+            "sequence number 0 (Partial IV h'00')",
+            "valid",
+        )
+        .seq(0)
+        .sealed(),
+        case(
+            "valid-seq-max",
+            "sequence number 2^64-1 (8-byte Partial IV)",
+            "valid",
+        )
+        .seq(u64::MAX)
+        .sealed(),
+        case(
+            "valid-wildcard-topic",
+            "topic under the sender's filter plant/#",
+            "valid",
+        )
+        .received_on("plant/hall-2/line/4/pressure")
+        .sealed(),
+        case(
+            "valid-late-in-window",
+            "seq 41 after 42 was accepted: late, still new",
+            "valid",
+        )
+        .seq(41)
+        .after(&[("ed25519-a", 42)])
+        .sealed(),
+        case(
+            "valid-oldest-in-window",
+            "seq 37 after 100: exactly the oldest of a 64-wide window",
+            "valid",
+        )
+        .seq(37)
+        .after(&[("ed25519-a", 100)])
+        .sealed(),
+        case(
+            "valid-max-age-edge",
+            "timestamp exactly max_age (300 s) old",
+            "valid",
+        )
+        .now(T0 + 300)
+        .sealed(),
+        case(
+            "valid-future-skew-edge",
+            "timestamp exactly max_future_skew (30 s) ahead",
+            "valid",
+        )
+        .timestamp(NOW + 30)
+        .sealed(),
+        case(
+            "valid-unknown-header-ignored",
+            "an extra non-critical header (-70000: \"x\") is ignored",
+            "valid",
+        )
+        .edited(|e| e.push((int(-70000), tstr("x")))),
+        case(
+            "valid-crit-understood",
+            "crit [15] lists an understood label",
+            "valid",
+        )
+        .edited(|e| e.insert(1, (uint(2), craft::array(&[uint(15)])))),
+        // ---- topic, sender, algorithm ----
+        case(
+            "invalid-wrong-topic",
+            "sealed for sensors/1/temp, delivered on sensors/2/temp (sender allowed on both)",
+            "bad_signature",
+        )
+        .received_on("sensors/2/temp")
+        .sealed_for(TOPIC),
+        case(
+            "invalid-topic-not-authorized",
+            "ed25519-b may publish on actuators/# only",
+            "topic_not_authorized",
+        )
+        .signer("ed25519-b")
+        .sealed(),
+        case(
+            "invalid-unknown-sender",
+            "signed by a key the verifier does not trust",
+            "unknown_sender",
+        )
+        .signer("untrusted")
+        .sealed(),
+        case(
+            "invalid-alg-mismatch",
+            "Ed25519 sender key, header says ESP256 (-9), signed with the Ed25519 key",
+            "algorithm_mismatch",
+        )
+        .edited(|e| e[0].1 = int(-9)),
+        case(
+            "invalid-alg-mismatch-es256-on-k256",
+            "secp256k1 sender key, header says ES256 (-7)",
+            "algorithm_mismatch",
+        )
+        .signer("k256-a")
+        .edited(|e| e[0].1 = int(-7)),
+        case(
+            "invalid-unsupported-alg",
+            "alg ES384 (-35)",
+            "unsupported_algorithm",
+        )
+        .edited(|e| e[0].1 = int(-35)),
+        case(
+            "invalid-topic-name",
+            "delivered on a topic name with a wildcard",
+            "invalid_topic",
+        )
+        .received_on("sensors/+/temp")
+        .sealed_for(TOPIC),
+        // ---- tampering: one flipped bit in each field ----
+        case(
+            "invalid-flip-payload",
+            "one bit of the payload flipped",
+            "bad_signature",
+        )
+        .altered(|env| flip_in(env, PAYLOAD, 3)),
+        case(
+            "invalid-flip-signature",
+            "one bit of the signature flipped",
+            "bad_signature",
+        )
+        .altered(flip_last),
+        case(
+            "invalid-flip-kid",
+            "one bit of the kid flipped",
+            "unknown_sender",
+        )
+        .altered(|env| flip_in(env, &kid_a, 7)),
+        case(
+            "invalid-flip-seq",
+            "one bit of the Partial IV flipped (42 -> 43)",
+            "bad_signature",
+        )
+        .altered(|env| flip_in(env, &[0x06, 0x41, 42], 2)),
+        case(
+            "invalid-flip-timestamp",
+            "one bit of iat flipped",
+            "bad_signature",
+        )
+        .altered(|env| flip_in(env, &uint(T0).0, 4)),
+        case(
+            "invalid-flip-alg",
+            "one bit of alg flipped (-19 -> -20)",
+            "unsupported_algorithm",
+        )
+        .altered(|env| flip_in(env, &[0x01, 0x32], 1)),
+        case(
+            "invalid-flip-typ",
+            "one bit of typ flipped (payseal/1 -> payseal/0)",
+            "invalid_header",
+        )
+        .altered(|env| flip_in(env, b"payseal/1", 8)),
+        case(
+            "invalid-flip-tag",
+            "one bit of the tag flipped (18 -> 19)",
+            "wrong_tag",
+        )
+        .altered(|env| env[0] ^= 1),
+        // ---- replay and freshness ----
+        case(
+            "invalid-replayed",
+            "seq 42 was already accepted",
+            "replayed",
+        )
+        .after(&[("ed25519-a", 42)])
+        .sealed(),
+        case(
+            "invalid-below-window",
+            "seq 36 after 100 with a 64-wide window",
+            "below_window",
+        )
+        .seq(36)
+        .after(&[("ed25519-a", 100)])
+        .sealed(),
+        case(
+            "invalid-stale",
+            "timestamp 301 s old (max_age 300)",
+            "stale",
+        )
+        .now(T0 + 301)
+        .sealed(),
+        case(
+            "invalid-from-the-future",
+            "timestamp 31 s ahead (max_future_skew 30)",
+            "from_the_future",
+        )
+        .timestamp(NOW + 31)
+        .sealed(),
+        // ---- strict decoding ----
+        case(
+            "invalid-trailing-bytes",
+            "a 0x00 byte after the envelope",
+            "trailing_bytes",
+        )
+        .altered(|env| env.push(0)),
+        case("invalid-truncated", "the last byte removed", "invalid_cbor").altered(|env| {
+            env.pop();
+        }),
+        case(
+            "invalid-garbage",
+            "not CBOR: a stray break byte (ff) then text",
+            "invalid_cbor",
+        )
+        .altered(|env| *env = b"\xffgarbage".to_vec()),
+        case(
+            "invalid-duplicate-label",
+            "the protected header has kid twice (validly signed)",
+            "duplicate_label",
+        )
+        .edited(|e| {
+            let kid = e[1].clone();
+            e.insert(2, kid);
+        }),
+        case(
+            "invalid-indefinite-protected-map",
+            "the protected header is an indefinite-length map (validly signed)",
+            "indefinite_length",
+        )
+        .signer("ed25519-a")
+        .edited_indefinite(),
+        case(
+            "invalid-indefinite-outer-array",
+            "the COSE_Sign1 array has indefinite length",
+            "indefinite_length",
+        )
+        .altered(|env| {
+            env[1] = 0x9f;
+            env.push(0xff);
+        }),
+        case(
+            "invalid-non-preferred-int",
+            "alg -19 written in two bytes (38 12), validly signed",
+            "non_preferred_encoding",
+        )
+        .edited(|e| e[0].1 = raw(&[0x38, 0x12])),
+        case(
+            "invalid-float-timestamp",
+            "iat as a float (fb ...), validly signed",
+            "disallowed_item",
+        )
+        .edited(|e| {
+            let float = [vec![0xfb], (T0 as f64).to_be_bytes().to_vec()].concat();
+            e[3].1 = map(&[(uint(6), raw(&float))]);
+        }),
+        case(
+            "invalid-unknown-critical",
+            "crit lists -70000, which this profile does not understand",
+            "unknown_critical_header",
+        )
+        .edited(|e| {
+            e.insert(1, (uint(2), craft::array(&[int(-70000)])));
+            e.push((int(-70000), tstr("must understand")));
+        }),
+        case(
+            "invalid-untagged",
+            "a COSE_Sign1 without tag 18",
+            "wrong_tag",
+        )
+        .altered(|env| {
+            env.remove(0);
+        }),
+        case(
+            "invalid-detached-payload",
+            "payload nil (detached), signed over the real payload",
+            "invalid_structure",
+        )
+        .detached(),
+        case(
+            "invalid-unprotected-kid",
+            "a kid in the unprotected header",
+            "invalid_header",
+        )
+        .unprotected_kid(),
+        case(
+            "invalid-missing-timestamp",
+            "no CWT Claims header",
+            "invalid_header",
+        )
+        .edited(|e| {
+            e.remove(3);
+        }),
+        case("invalid-missing-typ", "no typ header", "invalid_header").edited(|e| {
+            e.remove(4);
+        }),
+        case(
+            "invalid-seq-leading-zero",
+            "Partial IV h'002a' has a leading zero",
+            "invalid_header",
+        )
+        .edited(|e| e[2].1 = bstr(&[0, 42])),
+        case("invalid-kid-too-long", "a 33-byte kid", "too_large")
+            .edited(|e| e[1].1 = bstr(&[7; 33])),
+        case(
+            "invalid-short-signature",
+            "a 63-byte signature",
+            "invalid_structure",
+        )
+        .altered(|env| {
+            // 58 40 <64 bytes> -> 58 3f <63 bytes>
+            let at = env.len() - 65;
+            env[at] = 0x3f;
+            env.pop();
+        }),
+        case(
+            "invalid-oversize",
+            "a 1,100-byte payload; the verifier's limit is 1,024 bytes",
+            "too_large",
+        )
+        .payload(&[0x55; 1100])
+        .sealed(),
+        case(
+            "invalid-protected-too-large",
+            "a protected header of more than 256 bytes",
+            "too_large",
+        )
+        .edited(|e| e.push((int(-70001), bstr(&[0; 300])))),
+        case(
+            "invalid-too-deep",
+            "an extra header nested 5 arrays deep",
+            "too_complex",
+        )
+        .edited(|e| {
+            let deep = craft::array(&[craft::array(&[craft::array(&[craft::array(&[uint(1)])])])]);
+            e.push((int(-70002), deep));
+        }),
+    ]
+}
+
+impl Case {
+    fn edited_indefinite(self) -> Vector {
+        let entries = self.entries(self.std_alg());
+        self.crafted(craft::indefinite_map(&entries))
+    }
+
+    fn detached(self) -> Vector {
+        let k = key(self.v.signer);
+        let protected = map(&self.entries(self.std_alg())).0;
+        let sig = k
+            .sign(&craft::tbs(&protected, &self.v.topic, &self.payload))
+            .to_bytes();
+        let body = craft::array(&[bstr(&protected), map(&[]), raw(&[0xf6]), bstr(&sig)]);
+        self.finish([vec![0xd2], body.0].concat())
+    }
+
+    fn unprotected_kid(self) -> Vector {
+        let protected = map(&self.entries(self.std_alg()));
+        let kid = key(self.v.signer).kid().as_bytes().to_vec();
+        self.crafted_with(protected, map(&[(uint(4), bstr(&kid))]))
+    }
+}
