@@ -155,7 +155,7 @@ fn flip_in(envelope: &mut [u8], needle: &[u8], index: usize) {
     envelope[found[0] + index] ^= 1;
 }
 
-fn flip_last(envelope: &mut Vec<u8>) {
+fn flip_last(envelope: &mut [u8]) {
     let last = envelope.len() - 1;
     envelope[last] ^= 1;
 }
@@ -323,7 +323,7 @@ pub(crate) fn all() -> Vec<Vector> {
             "one bit of the signature flipped",
             "bad_signature",
         )
-        .altered(flip_last),
+        .altered(|env| flip_last(env)),
         case(
             "invalid-flip-kid",
             "one bit of the kid flipped",

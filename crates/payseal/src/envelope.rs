@@ -212,7 +212,6 @@ mod tests {
             header,
         };
         let protected_bytes = {
-            use coset::AsCborValue;
             let Ok(Value::Bytes(b)) = protected.clone().cbor_bstr() else {
                 panic!("encodes")
             };

@@ -82,7 +82,7 @@ fn enforces_depth_and_item_limits() {
         scan_hex("8181818180"),
         Err(Malformed::TooComplex("nesting too deep"))
     );
-    let forty_items = format!("9828{}", "00".repeat(40));
+    let forty_items = alloc::format!("9828{}", "00".repeat(40));
     assert_eq!(
         scan_hex(&forty_items),
         Err(Malformed::TooComplex("too many CBOR items"))

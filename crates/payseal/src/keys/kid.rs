@@ -50,7 +50,7 @@ impl Kid {
             len: 0,
             max: Self::MAX_LEN,
         };
-        if hex.len() % 2 != 0 {
+        if !hex.len().is_multiple_of(2) {
             return Err(bad());
         }
         let bytes = hex

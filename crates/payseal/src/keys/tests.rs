@@ -1,1 +1,114 @@
+use alloc::format;
+use alloc::string::ToString;
 
+use super::*;
+use crate::Algorithm;
+
+fn keys() -> [SigningKey; 3] {
+    Algorithm::ALL.map(|alg| SigningKey::from_secret_bytes(alg, &[7; 32]).unwrap())
+}
+
+#[test]
+fn debug_never_shows_the_secret() {
+    for key in keys() {
+        let secret: alloc::string::String = key
+            .expose_secret_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let debug = format!("{key:?}");
+        assert!(!debug.contains(&secret), "{debug}");
+        assert!(!debug.contains("070707"), "{debug}");
+        assert!(debug.contains("kid"));
+    }
+}
+
+#[test]
+fn pem_der_and_cose_key_round_trip() {
+    for key in keys() {
+        let public = key.verifying_key();
+        let pem = key.to_pkcs8_pem().unwrap();
+        assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+        let again = SigningKey::from_pkcs8_pem(&pem).unwrap();
+        assert_eq!(again.verifying_key(), public);
+        assert_eq!(again.algorithm(), key.algorithm());
+
+        let spki = public.to_public_key_pem().unwrap();
+        assert_eq!(VerifyingKey::from_public_key_pem(&spki).unwrap(), public);
+        let der = public.to_public_key_der().unwrap();
+        assert_eq!(VerifyingKey::from_public_key_der(&der).unwrap(), public);
+
+        let cose = key.to_cose_key().unwrap();
+        assert_eq!(SigningKey::from_cose_key(&cose).unwrap().verifying_key(), public);
+        assert_eq!(VerifyingKey::from_cose_key(&cose).unwrap(), public);
+        let cose_public = public.to_cose_key().unwrap();
+        assert_eq!(VerifyingKey::from_cose_key(&cose_public).unwrap(), public);
+        assert!(SigningKey::from_cose_key(&cose_public).is_err(), "no d, no private key");
+    }
+}
+
+#[test]
+fn signatures_verify_only_with_the_right_key_and_message() {
+    let [a, b, c] = keys();
+    for (signer, other) in [(&a, &b), (&b, &c), (&c, &a)] {
+        let sig = signer.sign(b"message");
+        assert!(signer.verifying_key().verify(b"message", &sig).is_ok());
+        assert!(signer.verifying_key().verify(b"messagf", &sig).is_err());
+        assert!(other.verifying_key().verify(b"message", &sig).is_err());
+    }
+}
+
+#[test]
+fn garbage_key_files_are_refused() {
+    assert!(SigningKey::from_pkcs8_pem("not a key").is_err());
+    assert!(VerifyingKey::from_public_key_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").is_err());
+    assert!(SigningKey::from_cose_key(&[0xa0]).is_err());
+    assert!(VerifyingKey::from_cose_key(&[0xff, 0x00]).is_err());
+    // A private PEM is not a public key and the other way round.
+    let [a, ..] = keys();
+    let private = a.to_pkcs8_pem().unwrap();
+    assert!(VerifyingKey::from_public_key_pem(&private).is_err());
+    let public = a.verifying_key().to_public_key_pem().unwrap();
+    assert!(SigningKey::from_pkcs8_pem(&public).is_err());
+}
+
+#[test]
+fn zero_and_out_of_range_ecdsa_scalars_are_refused() {
+    for alg in [Algorithm::EcdsaP256, Algorithm::EcdsaSecp256k1] {
+        assert_eq!(
+            SigningKey::from_secret_bytes(alg, &[0; 32]).err(),
+            Some(crate::KeyError::Invalid)
+        );
+        assert!(SigningKey::from_secret_bytes(alg, &[0xff; 32]).is_err());
+    }
+    assert!(SigningKey::from_secret_bytes(Algorithm::Ed25519, &[1; 31]).is_err());
+}
+
+/// RFC 9679 §6: the thumbprint of the P-256 key from RFC 9052 Appendix C.7.1.
+#[test]
+fn thumbprint_matches_rfc_9679_example() {
+    let x = "65eda5a12577c2bae829437fe338701a10aaa375e1bb5b5de108de439c08551d";
+    let y = "1e52ed75701163f7f9e40ddf9f341b3dc9ba860af7e0ca7ca7e9eecd0084d19c";
+    let mut sec1 = alloc::vec![4u8];
+    for h in [x, y] {
+        sec1.extend((0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap()));
+    }
+    let key = VerifyingKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).unwrap());
+    let thumbprint: alloc::string::String =
+        key.thumbprint().iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(
+        thumbprint,
+        "496bd8afadf307e5b08c64b0421bf9dc01528a344a43bda88fadd1669da253ec"
+    );
+    assert_eq!(key.kid().to_string(), "496bd8afadf307e5");
+}
+
+#[cfg(feature = "std")]
+#[test]
+fn generated_keys_differ() {
+    for alg in Algorithm::ALL {
+        let a = SigningKey::generate(alg).unwrap();
+        let b = SigningKey::generate(alg).unwrap();
+        assert_ne!(a.verifying_key(), b.verifying_key());
+    }
+}

@@ -12,10 +12,11 @@ struct Model {
 
 impl Model {
     fn accept(&mut self, seq: u64) -> Result<(), &'static str> {
-        if let Some(&top) = self.seen.last() {
-            if seq <= top && top - seq >= self.width {
-                return Err("below_window");
-            }
+        if let Some(&top) = self.seen.last()
+            && seq <= top
+            && top - seq >= self.width
+        {
+            return Err("below_window");
         }
         if !self.seen.insert(seq) {
             return Err("replayed");

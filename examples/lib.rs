@@ -1,0 +1,1 @@
+//! Runnable examples for payseal; see the `[[example]]` entries of this package.
