@@ -97,3 +97,8 @@ pub use seal::{Sealer, SealingKey};
 pub use sequence::{Counter, SequenceSource};
 pub use topic::{MAX_TOPIC_LEN, TopicFilter, is_valid_topic_name};
 pub use trust::{TrustStore, TrustedSender};
+
+/// The repository README's code blocks, compiled and run as doctests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
