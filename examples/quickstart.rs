@@ -64,15 +64,24 @@ fn run() -> Result<(), Box<dyn Error>> {
         Ok(v) => Err(format!("{what} was accepted: {v:?}")),
     };
 
-    expect("replay of the same envelope", dashboard.open("plant/3/temp", &reading))?;
+    expect(
+        "replay of the same envelope",
+        dashboard.open("plant/3/temp", &reading),
+    )?;
 
     let mut tampered = sensor.seal("plant/3/temp", b"21.6 C")?;
     let at = tampered.len() - 70; // inside the payload
     tampered[at] ^= 0x01;
-    expect("one bit of the payload changed", dashboard.open("plant/3/temp", &tampered))?;
+    expect(
+        "one bit of the payload changed",
+        dashboard.open("plant/3/temp", &tampered),
+    )?;
 
     let moved = sensor.seal("plant/3/temp", b"21.7 C")?;
-    expect("moved to plant/4/temp", dashboard.open("plant/4/temp", &moved))?;
+    expect(
+        "moved to plant/4/temp",
+        dashboard.open("plant/4/temp", &moved),
+    )?;
 
     let mut intruder = Sealer::new(
         SigningKey::generate(Algorithm::Ed25519)?,
@@ -80,7 +89,10 @@ fn run() -> Result<(), Box<dyn Error>> {
         &clock,
     );
     let forged = intruder.seal("plant/3/temp", b"99.9 C")?;
-    expect("signed by an unknown key", dashboard.open("plant/3/temp", &forged))?;
+    expect(
+        "signed by an unknown key",
+        dashboard.open("plant/3/temp", &forged),
+    )?;
 
     let valve = sensor.seal("plant/3/valve", b"open")?;
     expect(

@@ -520,7 +520,7 @@ pub(crate) fn all() -> Vec<Vector> {
         .edited(|e| e.push((int(-70001), bstr(&[0; 300])))),
         case(
             "invalid-too-deep",
-            "an extra header nested 5 arrays deep",
+            "an extra header holding [[[[1]]]]: 4 arrays inside the header map, depth 5",
             "too_complex",
         )
         .edited(|e| {

@@ -79,6 +79,10 @@ impl<'a> Scanner<'a> {
             Header::Float(_) => return Err(Malformed::DisallowedItem { offset }),
             // false, true, null, in their one-byte form.
             Header::Simple(20..=22) if head_len == 1 => 0,
+            // A two-byte simple value below 32 is not well-formed (RFC 8949 §3.3).
+            Header::Simple(0..=31) if head_len == 2 => {
+                return Err(Malformed::InvalidCbor { offset });
+            }
             Header::Simple(_) => return Err(Malformed::DisallowedItem { offset }),
         };
         if head_len != shortest_head_len(argument) {

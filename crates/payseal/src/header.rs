@@ -106,8 +106,17 @@ pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, R
                 alg = Some(i64::try_from(*a).map_err(|_| invalid("alg is out of range"))?);
             }
             (label::ALG, _) => return Err(invalid("alg must be an integer")),
-            (label::CRIT, Value::Array(labels)) if !labels.is_empty() => crit = labels,
-            (label::CRIT, _) => return Err(invalid("crit must be a non-empty array")),
+            (label::CRIT, Value::Array(labels))
+                if !labels.is_empty()
+                    && labels
+                        .iter()
+                        .all(|l| matches!(l, Value::Integer(_) | Value::Text(_))) =>
+            {
+                crit = labels;
+            }
+            (label::CRIT, _) => {
+                return Err(invalid("crit must be a non-empty array of labels"));
+            }
             (label::KID, Value::Bytes(k)) if !k.is_empty() => kid = Some(k),
             (label::KID, _) => return Err(invalid("kid must be a non-empty byte string")),
             (label::PARTIAL_IV, Value::Bytes(piv)) => seq = Some(decode_seq(piv)?),
@@ -180,8 +189,7 @@ fn parse_iat(claims: &[(Value, Value)]) -> Result<u64, Malformed> {
 fn crit_name(label: &Value) -> alloc::string::String {
     match label {
         Value::Integer(i) => i128::from(*i).to_string(),
-        Value::Text(t) => alloc::format!("{t:?}"),
-        _ => "(not a label)".to_string(),
+        other => alloc::format!("{other:?}"),
     }
 }
 

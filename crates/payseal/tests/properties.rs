@@ -1,4 +1,5 @@
 //! Properties that must hold for every input, not just the vectors.
+#![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
 use payseal::{
     Algorithm, Counter, ManualClock, MemoryReplayStore, Opener, Policy, Sealer, SigningKey,
@@ -89,7 +90,9 @@ proptest! {
 fn every_single_bit_flip_is_rejected() {
     let mut flips = 0;
     for alg in Algorithm::ALL {
-        let envelope = sealer(alg, 1_000).seal("plant/3/temp", &[0xab; 32]).unwrap();
+        let envelope = sealer(alg, 1_000)
+            .seal("plant/3/temp", &[0xab; 32])
+            .unwrap();
         assert!(opener().open("plant/3/temp", &envelope).is_ok());
         for bit in 0..envelope.len() * 8 {
             let mut flipped = envelope.clone();

@@ -50,6 +50,12 @@ fn rejects_each_profile_violation() {
         Err(Malformed::DisallowedItem { offset: 0 })
     );
     assert_eq!(scan_hex("f7"), Err(Malformed::DisallowedItem { offset: 0 }));
+    // Two-byte simple values below 32 are not well-formed; 32 and up are merely disallowed.
+    assert_eq!(scan_hex("f814"), Err(Malformed::InvalidCbor { offset: 0 }));
+    assert_eq!(
+        scan_hex("f820"),
+        Err(Malformed::DisallowedItem { offset: 0 })
+    );
     // A tag below the top level.
     assert_eq!(
         scan_hex("81c100"),

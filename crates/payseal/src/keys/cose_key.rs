@@ -58,6 +58,17 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<ParsedKey, KeyError> {
         (KTY_EC2, CRV_SECP256K1) => Algorithm::EcdsaSecp256k1,
         _ => return Err(KeyError::CoseKey("unsupported kty/crv")),
     };
+    // RFC 9052 §7: a key's `alg`, if present, restricts it to that algorithm.
+    if let Some(alg) = &key.alg {
+        let id = match alg {
+            coset::RegisteredLabelWithPrivate::Assigned(a) => Some(*a as i64),
+            coset::RegisteredLabelWithPrivate::PrivateUse(p) => Some(*p),
+            coset::RegisteredLabelWithPrivate::Text(_) => None,
+        };
+        if id.and_then(Algorithm::from_cose_id) != Some(algorithm) {
+            return Err(KeyError::CoseKey("alg does not match the key type"));
+        }
+    }
     let x = bytes_param(PARAM_X)?.ok_or(KeyError::CoseKey("missing x"))?;
     let y = if kty == KTY_EC2 {
         bytes_param(PARAM_Y)?.ok_or(KeyError::CoseKey(
@@ -67,6 +78,14 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<ParsedKey, KeyError> {
         Vec::new()
     };
     let d = bytes_param(PARAM_D)?.map(Zeroizing::new);
+    // RFC 9053 §7.1.1: coordinates and d are exactly the field size (32 bytes for all three).
+    let field_sized = |b: &[u8]| b.len() == 32;
+    if !field_sized(&x)
+        || (kty == KTY_EC2 && !field_sized(&y))
+        || d.as_deref().is_some_and(|d| !field_sized(d))
+    {
+        return Err(KeyError::CoseKey("x, y and d must be 32 bytes"));
+    }
     Ok(ParsedKey { algorithm, x, y, d })
 }
 
@@ -80,8 +99,8 @@ impl ParsedKey {
                     .try_into()
                     .map_err(|_| KeyError::Invalid)?;
                 ed25519_dalek::VerifyingKey::from_bytes(x)
-                    .map(VerifyingKey::Ed25519)
                     .map_err(|_| KeyError::Invalid)
+                    .and_then(VerifyingKey::ed25519)
             }
             Algorithm::EcdsaP256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&self.sec1())
                 .map(VerifyingKey::P256)

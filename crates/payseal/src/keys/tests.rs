@@ -39,11 +39,17 @@ fn pem_der_and_cose_key_round_trip() {
         assert_eq!(VerifyingKey::from_public_key_der(&der).unwrap(), public);
 
         let cose = key.to_cose_key().unwrap();
-        assert_eq!(SigningKey::from_cose_key(&cose).unwrap().verifying_key(), public);
+        assert_eq!(
+            SigningKey::from_cose_key(&cose).unwrap().verifying_key(),
+            public
+        );
         assert_eq!(VerifyingKey::from_cose_key(&cose).unwrap(), public);
         let cose_public = public.to_cose_key().unwrap();
         assert_eq!(VerifyingKey::from_cose_key(&cose_public).unwrap(), public);
-        assert!(SigningKey::from_cose_key(&cose_public).is_err(), "no d, no private key");
+        assert!(
+            SigningKey::from_cose_key(&cose_public).is_err(),
+            "no d, no private key"
+        );
     }
 }
 
@@ -61,7 +67,12 @@ fn signatures_verify_only_with_the_right_key_and_message() {
 #[test]
 fn garbage_key_files_are_refused() {
     assert!(SigningKey::from_pkcs8_pem("not a key").is_err());
-    assert!(VerifyingKey::from_public_key_pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").is_err());
+    assert!(
+        VerifyingKey::from_public_key_pem(
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
+        )
+        .is_err()
+    );
     assert!(SigningKey::from_cose_key(&[0xa0]).is_err());
     assert!(VerifyingKey::from_cose_key(&[0xff, 0x00]).is_err());
     // A private PEM is not a public key and the other way round.
@@ -91,11 +102,18 @@ fn thumbprint_matches_rfc_9679_example() {
     let y = "1e52ed75701163f7f9e40ddf9f341b3dc9ba860af7e0ca7ca7e9eecd0084d19c";
     let mut sec1 = alloc::vec![4u8];
     for h in [x, y] {
-        sec1.extend((0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap()));
+        sec1.extend(
+            (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap()),
+        );
     }
     let key = VerifyingKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1).unwrap());
-    let thumbprint: alloc::string::String =
-        key.thumbprint().iter().map(|b| format!("{b:02x}")).collect();
+    let thumbprint: alloc::string::String = key
+        .thumbprint()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     assert_eq!(
         thumbprint,
         "496bd8afadf307e5b08c64b0421bf9dc01528a344a43bda88fadd1669da253ec"
@@ -111,4 +129,50 @@ fn generated_keys_differ() {
         let b = SigningKey::generate(alg).unwrap();
         assert_ne!(a.verifying_key(), b.verifying_key());
     }
+}
+
+#[test]
+fn cose_keys_with_wrong_alg_or_sizes_are_refused() {
+    use ciborium::Value;
+    let key = SigningKey::from_secret_bytes(Algorithm::EcdsaP256, &[7; 32]).unwrap();
+    let good = key.verifying_key().to_cose_key().unwrap();
+    let Value::Map(entries) = ciborium::from_reader::<Value, _>(good.as_slice()).unwrap() else {
+        panic!("a COSE_Key is a map")
+    };
+    let with = |label: i64, value: Value| {
+        let mut e = entries.clone();
+        e.retain(|(k, _)| *k != Value::from(label));
+        e.push((Value::from(label), value));
+        let mut out = alloc::vec::Vec::new();
+        ciborium::into_writer(&Value::Map(e), &mut out).unwrap();
+        out
+    };
+    assert!(
+        VerifyingKey::from_cose_key(&with(3, Value::from(-7))).is_ok(),
+        "ES256 is P-256 too"
+    );
+    assert!(
+        VerifyingKey::from_cose_key(&with(3, Value::from(-35))).is_err(),
+        "ES384"
+    );
+    assert!(
+        VerifyingKey::from_cose_key(&with(3, Value::from(-19))).is_err(),
+        "Ed25519"
+    );
+    assert!(VerifyingKey::from_cose_key(&with(-2, Value::Bytes(alloc::vec![1; 31]))).is_err());
+}
+
+#[test]
+fn small_order_ed25519_keys_are_refused() {
+    // The identity point (y = 1) has order 1.
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    let mut der = alloc::vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00
+    ];
+    der.extend_from_slice(&identity);
+    assert_eq!(
+        VerifyingKey::from_public_key_der(&der),
+        Err(crate::KeyError::Invalid)
+    );
 }

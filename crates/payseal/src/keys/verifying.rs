@@ -65,7 +65,7 @@ impl VerifyingKey {
     /// [`KeyError::Unsupported`] when the PEM is not an Ed25519, P-256 or secp256k1 key.
     pub fn from_public_key_pem(pem: &str) -> Result<Self, KeyError> {
         if let Ok(key) = ed25519_dalek::VerifyingKey::from_public_key_pem(pem) {
-            return Ok(VerifyingKey::Ed25519(key));
+            return Self::ed25519(key);
         }
         if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_pem(pem) {
             return Ok(VerifyingKey::P256(key));
@@ -81,7 +81,7 @@ impl VerifyingKey {
     /// [`KeyError::Unsupported`] when the DER is not an Ed25519, P-256 or secp256k1 key.
     pub fn from_public_key_der(der: &[u8]) -> Result<Self, KeyError> {
         if let Ok(key) = ed25519_dalek::VerifyingKey::from_public_key_der(der) {
-            return Ok(VerifyingKey::Ed25519(key));
+            return Self::ed25519(key);
         }
         if let Ok(key) = p256::ecdsa::VerifyingKey::from_public_key_der(der) {
             return Ok(VerifyingKey::P256(key));
@@ -89,6 +89,15 @@ impl VerifyingKey {
         k256::ecdsa::VerifyingKey::from_public_key_der(der)
             .map(VerifyingKey::K256)
             .map_err(|_| KeyError::Unsupported("SPKI public"))
+    }
+
+    /// Wraps an Ed25519 key, refusing small-order ("weak") keys: strict verification rejects
+    /// every signature under them, so a trust store holding one could never accept anything.
+    pub(crate) fn ed25519(key: ed25519_dalek::VerifyingKey) -> Result<Self, KeyError> {
+        if key.is_weak() {
+            return Err(KeyError::Invalid);
+        }
+        Ok(VerifyingKey::Ed25519(key))
     }
 
     /// Writes the key as SPKI PEM.
