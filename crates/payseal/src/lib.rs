@@ -91,7 +91,7 @@ pub use error::{ConfigError, KeyError, Malformed, Rejection, SealError, Sequence
 pub use header::PROFILE;
 pub use keys::{Kid, Signature, SigningKey, VerifyingKey};
 pub use open::{Opener, Verified};
-pub use policy::{Limits, Policy};
+pub use policy::{Freshness, Limits, Policy};
 pub use replay::{MemoryReplayStore, ReplayStore, ReplayWindow};
 pub use seal::{Sealer, SealingKey};
 pub use sequence::{Counter, SequenceSource};

@@ -8,7 +8,7 @@ use crate::clock::Clock;
 use crate::envelope::{UnverifiedEnvelope, external_aad, sig_structure};
 use crate::error::Rejection;
 use crate::keys::Kid;
-use crate::policy::Policy;
+use crate::policy::{Freshness, Policy};
 use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::topic::is_valid_topic_name;
 use crate::trust::TrustStore;
@@ -139,6 +139,24 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
     /// # Errors
     /// A [`Rejection`] saying which check failed first.
     pub fn open(&mut self, topic: &str, envelope: &[u8]) -> Result<Verified, Rejection> {
+        self.open_with_freshness(topic, envelope, self.policy.freshness())
+    }
+
+    /// Like [`open`](Self::open), with other freshness bounds for this one message.
+    ///
+    /// For messages that are old by design and that the application has decided to accept
+    /// with a different bound: a retained message delivered on subscribe, or a Last Will
+    /// published long after it was sealed. Every other check, the replay window included,
+    /// still runs.
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub fn open_with_freshness(
+        &mut self,
+        topic: &str,
+        envelope: &[u8],
+        freshness: Freshness,
+    ) -> Result<Verified, Rejection> {
         let limits = self.policy.limits();
         if envelope.len() > limits.max_envelope_bytes {
             return Err(Rejection::TooLarge {
@@ -174,7 +192,7 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
             .key()
             .verify(&tbs, env.signature())
             .map_err(|_| Rejection::BadSignature)?;
-        self.check_freshness(env.timestamp())?;
+        self.check_freshness(env.timestamp(), freshness)?;
         let sender = kid.clone();
         self.replay.check_and_record(&sender, env.seq())?;
         debug_assert_eq!(sender, env.kid_owned());
@@ -188,26 +206,26 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
         })
     }
 
-    fn check_freshness(&self, iat: u64) -> Result<(), Rejection> {
+    fn check_freshness(&self, iat: u64, bounds: Freshness) -> Result<(), Rejection> {
         // An unknown time means freshness cannot be judged: fail closed, as if stale.
         let now = self.clock.now().ok_or(Rejection::Stale {
             age_secs: u64::MAX,
-            max_age_secs: self.policy.max_age_secs(),
+            max_age_secs: bounds.max_age_secs,
         })?;
         if iat > now {
             let ahead_secs = iat - now;
-            if ahead_secs > self.policy.max_future_skew_secs() {
+            if ahead_secs > bounds.max_future_skew_secs {
                 return Err(Rejection::FromTheFuture {
                     ahead_secs,
-                    max_skew_secs: self.policy.max_future_skew_secs(),
+                    max_skew_secs: bounds.max_future_skew_secs,
                 });
             }
         } else {
             let age_secs = now - iat;
-            if age_secs > self.policy.max_age_secs() {
+            if age_secs > bounds.max_age_secs {
                 return Err(Rejection::Stale {
                     age_secs,
-                    max_age_secs: self.policy.max_age_secs(),
+                    max_age_secs: bounds.max_age_secs,
                 });
             }
         }

@@ -42,6 +42,15 @@ impl Default for Limits {
     }
 }
 
+/// How old, or how far ahead, a timestamp may be (spec §5 steps 9-10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Freshness {
+    /// Oldest timestamp accepted, in seconds before now.
+    pub max_age_secs: u64,
+    /// Furthest future timestamp accepted, in seconds after now.
+    pub max_future_skew_secs: u64,
+}
+
 /// The receiving side's acceptance policy.
 ///
 /// ```
@@ -78,6 +87,14 @@ impl Policy {
     /// Furthest future timestamp accepted, in seconds after now.
     pub fn max_future_skew_secs(&self) -> u64 {
         self.max_future_skew_secs
+    }
+
+    /// The freshness bounds as one value.
+    pub fn freshness(&self) -> Freshness {
+        Freshness {
+            max_age_secs: self.max_age_secs,
+            max_future_skew_secs: self.max_future_skew_secs,
+        }
     }
 
     /// Replay window width per sender.

@@ -104,3 +104,36 @@ fn every_single_bit_flip_is_rejected() {
     }
     println!("{flips} single-bit flips, all rejected");
 }
+
+/// A longer freshness bound for one message (a retained message, a Last Will) still runs the
+/// replay window.
+#[test]
+fn freshness_override_keeps_every_other_check() {
+    let clock = ManualClock::new(NOW);
+    let mut trust = TrustStore::new();
+    trust
+        .add_sender(key(Algorithm::Ed25519).verifying_key(), ["#"])
+        .unwrap();
+    let mut opener = Opener::new(trust, Policy::default(), &clock);
+    let old = sealer(Algorithm::Ed25519, 5)
+        .seal("a/b", b"retained")
+        .unwrap();
+    clock.advance(3_600);
+    assert!(matches!(
+        opener.open("a/b", &old),
+        Err(payseal::Rejection::Stale { .. })
+    ));
+    let day = payseal::Freshness {
+        max_age_secs: 86_400,
+        max_future_skew_secs: 30,
+    };
+    assert!(opener.open_with_freshness("a/b", &old, day).is_ok());
+    assert_eq!(
+        opener.open_with_freshness("a/b", &old, day),
+        Err(payseal::Rejection::Replayed { seq: 5 })
+    );
+    assert_eq!(
+        opener.open_with_freshness("a/c", &old, day),
+        Err(payseal::Rejection::BadSignature)
+    );
+}
