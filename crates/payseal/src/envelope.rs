@@ -107,6 +107,12 @@ impl UnverifiedEnvelope {
         })
     }
 
+    /// The outer content type: `Some(16)` or `Some(96)` when the payload is an encrypted layer
+    /// (COSE_Encrypt0 or COSE_Encrypt), `None` for a plain signed payload.
+    pub fn content_type(&self) -> Option<u64> {
+        self.fields.content_type
+    }
+
     /// The COSE `alg` value.
     pub fn alg(&self) -> i64 {
         self.fields.alg

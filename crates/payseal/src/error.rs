@@ -70,6 +70,24 @@ pub enum Rejection {
         /// The replayed sequence number.
         seq: u64,
     },
+    /// The topic requires encryption but the envelope is only signed (a downgrade).
+    #[error("encryption required on this topic")]
+    EncryptionRequired,
+    /// More recipients than the configured limit; refused before any decryption work.
+    #[error("too many recipients: {actual}, limit {limit}")]
+    TooManyRecipients {
+        /// The configured limit.
+        limit: usize,
+        /// The number in the envelope.
+        actual: usize,
+    },
+    /// An authentic envelope encrypted for other receivers: none of its recipients, or its
+    /// group key, is in this receiver's keyring. Not an attack; see [`Rejection::is_alarm`].
+    #[error("not encrypted for this receiver")]
+    NotForMe,
+    /// The encrypted layer did not decrypt (wrong key, or altered by the sender's side).
+    #[error("decryption failed")]
+    DecryptFailed,
     /// The sequence number is older than the sender's replay window can judge.
     #[error("below window: sequence number {seq} is older than the window (lowest {lowest})")]
     BelowWindow {
@@ -157,7 +175,17 @@ impl Rejection {
             Rejection::FromTheFuture { .. } => "from_the_future",
             Rejection::Replayed { .. } => "replayed",
             Rejection::BelowWindow { .. } => "below_window",
+            Rejection::EncryptionRequired => "encryption_required",
+            Rejection::TooManyRecipients { .. } => "too_many_recipients",
+            Rejection::NotForMe => "not_for_me",
+            Rejection::DecryptFailed => "decrypt_failed",
         }
+    }
+
+    /// Whether the rejection points at tampering, forgery, replay or misconfiguration.
+    /// [`Rejection::NotForMe`] does not: the message is authentic, just addressed to others.
+    pub fn is_alarm(&self) -> bool {
+        !matches!(self, Rejection::NotForMe)
     }
 
     /// Every reason code, in the order the spec lists them.
@@ -179,11 +207,15 @@ impl Rejection {
         "unknown_sender",
         "algorithm_mismatch",
         "topic_not_authorized",
+        "encryption_required",
         "bad_signature",
         "stale",
         "from_the_future",
         "replayed",
         "below_window",
+        "too_many_recipients",
+        "not_for_me",
+        "decrypt_failed",
     ];
 }
 
@@ -227,6 +259,16 @@ pub enum SealError {
     /// The clock could not be read.
     #[error("clock unavailable")]
     Clock,
+    /// Encrypting the payload failed (for example an invalid recipient key).
+    #[error("encryption failed")]
+    Encryption,
+    /// The operating system's random number generator failed.
+    #[error("random number generator failed")]
+    Rng,
+    /// The topic has an audience, but this build has no OS RNG: use
+    /// [`Sealer::seal_with_rng`](crate::Sealer::seal_with_rng).
+    #[error("encryption needs a random number generator")]
+    NoRng,
     /// The signer failed (for example a hardware signer refused).
     #[error("signing failed")]
     Signing,

@@ -29,7 +29,7 @@ pub(crate) mod label {
     /// The `iat` claim inside CWT Claims (RFC 8392).
     pub(crate) const CLAIM_IAT: i64 = 6;
     /// Labels a verifier of this profile understands, so they may be listed in `crit`.
-    pub(crate) const UNDERSTOOD: [i64; 5] = [ALG, KID, PARTIAL_IV, CWT_CLAIMS, TYP];
+    pub(crate) const UNDERSTOOD: [i64; 6] = [ALG, CONTENT_TYPE, KID, PARTIAL_IV, CWT_CLAIMS, TYP];
 }
 
 /// The security-relevant fields of a protected header, after validation.
@@ -39,17 +39,32 @@ pub(crate) struct Fields {
     pub(crate) kid: Vec<u8>,
     pub(crate) seq: u64,
     pub(crate) iat: u64,
+    /// 16 (COSE_Encrypt0) or 96 (COSE_Encrypt) when the payload is encrypted.
+    pub(crate) content_type: Option<u64>,
 }
 
 /// Builds the protected header in the profile's fixed order: alg, kid, Partial IV, CWT Claims,
 /// typ (already sorted for deterministic CBOR).
-pub(crate) fn build(alg: crate::Algorithm, kid: &Kid, seq: u64, iat: u64) -> Header {
+pub(crate) fn build(
+    alg: crate::Algorithm,
+    content_type: Option<u64>,
+    kid: &Kid,
+    seq: u64,
+    iat: u64,
+) -> Header {
     let claims = Value::Map(alloc::vec![(
         Value::from(label::CLAIM_IAT),
         Value::from(iat)
     )]);
-    HeaderBuilder::new()
-        .algorithm(alg.iana())
+    let mut builder = HeaderBuilder::new().algorithm(alg.iana());
+    builder = match content_type {
+        Some(crate::encrypt::COSE_ENCRYPT0) => {
+            builder.content_format(coset::iana::CoapContentFormat::CoseEncrypt0)
+        }
+        Some(_) => builder.content_format(coset::iana::CoapContentFormat::CoseEncrypt),
+        None => builder,
+    };
+    builder
         .key_id(kid.as_bytes().to_vec())
         .partial_iv(encode_seq(seq))
         .value(label::CWT_CLAIMS, claims)
@@ -94,6 +109,7 @@ pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, R
     let mut seq = None;
     let mut iat = None;
     let mut typ_ok = false;
+    let mut content_type = None;
     for (key, value) in map {
         let Value::Integer(key) = key else {
             continue; // text labels: not understood, ignored unless critical (below)
@@ -125,9 +141,21 @@ pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, R
             (label::CWT_CLAIMS, _) => return Err(invalid("CWT Claims must be a map")),
             (label::TYP, Value::Text(t)) if t == PROFILE => typ_ok = true,
             (label::TYP, _) => return Err(invalid("typ is not \"payseal/1\"")),
-            (label::CONTENT_TYPE | label::IV | label::COUNTER_SIGNATURE, _) => {
+            (label::CONTENT_TYPE, Value::Integer(ct))
+                if [crate::encrypt::COSE_ENCRYPT0, crate::encrypt::COSE_ENCRYPT]
+                    .iter()
+                    .any(|known| i128::from(*known) == i128::from(*ct)) =>
+            {
+                content_type = u64::try_from(*ct).ok();
+            }
+            (label::CONTENT_TYPE, _) => {
                 return Err(invalid(
-                    "content type, IV and countersignature are not part of a signed envelope",
+                    "content type must be 16 (COSE_Encrypt0) or 96 (COSE_Encrypt)",
+                ));
+            }
+            (label::IV | label::COUNTER_SIGNATURE, _) => {
+                return Err(invalid(
+                    "IV and countersignature are not part of an envelope",
                 ));
             }
             _ => {} // other labels are ignored unless critical (below)
@@ -164,6 +192,7 @@ pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, R
         kid: kid.clone(),
         seq,
         iat,
+        content_type,
     })
 }
 

@@ -70,6 +70,7 @@ extern crate std;
 mod alg;
 mod cbor;
 mod clock;
+mod encrypt;
 mod envelope;
 mod error;
 mod header;
@@ -86,6 +87,10 @@ pub use alg::Algorithm;
 #[cfg(feature = "std")]
 pub use clock::SystemClock;
 pub use clock::{Clock, ManualClock};
+pub use encrypt::{
+    Audience, ContentAlg, Encryption, EncryptionMode, GroupKey, HpkeSuite, KemKind, Keyring,
+    Recipient, RecipientKey, RecipientPublicKey,
+};
 pub use envelope::{UnverifiedEnvelope, external_aad};
 pub use error::{ConfigError, KeyError, Malformed, Rejection, SealError, SequenceError};
 pub use header::PROFILE;

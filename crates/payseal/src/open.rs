@@ -5,6 +5,9 @@ use alloc::vec::Vec;
 
 use crate::alg::Algorithm;
 use crate::clock::Clock;
+use crate::encrypt::open::decrypt;
+use crate::encrypt::seal::Binding;
+use crate::encrypt::{Encryption, Keyring};
 use crate::envelope::{UnverifiedEnvelope, external_aad, sig_structure};
 use crate::error::Rejection;
 use crate::keys::Kid;
@@ -22,6 +25,7 @@ pub struct Verified {
     seq: u64,
     timestamp: u64,
     payload: Vec<u8>,
+    encryption: Option<Encryption>,
 }
 
 impl Verified {
@@ -50,7 +54,13 @@ impl Verified {
         self.timestamp
     }
 
-    /// The payload.
+    /// How the payload was encrypted and to which of this receiver's keys; `None` for a
+    /// payload that was only signed.
+    pub fn encryption(&self) -> Option<&Encryption> {
+        self.encryption.as_ref()
+    }
+
+    /// The payload (decrypted, if it was encrypted).
     pub fn payload(&self) -> &[u8] {
         &self.payload
     }
@@ -92,6 +102,7 @@ pub struct Opener<R, C> {
     replay: R,
     policy: Policy,
     clock: C,
+    keyring: Keyring,
 }
 
 impl<C: Clock> Opener<MemoryReplayStore, C> {
@@ -111,7 +122,19 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
             replay,
             policy,
             clock,
+            keyring: Keyring::new(),
         }
+    }
+
+    /// Decrypts with, and requires encryption as configured in, `keyring`.
+    pub fn with_keyring(mut self, keyring: Keyring) -> Self {
+        self.keyring = keyring;
+        self
+    }
+
+    /// The keyring.
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
     }
 
     /// The trust store.
@@ -183,6 +206,9 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
         if !sender.may_publish(topic) {
             return Err(Rejection::TopicNotAuthorized);
         }
+        if env.content_type().is_none() && self.keyring.requires_encryption(topic) {
+            return Err(Rejection::EncryptionRequired);
+        }
         let tbs = sig_structure(
             env.protected_bytes(),
             &external_aad(topic),
@@ -196,13 +222,33 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
         let sender = kid.clone();
         self.replay.check_and_record(&sender, env.seq())?;
         debug_assert_eq!(sender, env.kid_owned());
+        let (seq, timestamp) = (env.seq(), env.timestamp());
+        let (payload, encryption) = match env.content_type() {
+            None => (env.into_payload(), None),
+            Some(content_type) => {
+                let binding = Binding {
+                    topic,
+                    sender: sender.as_bytes(),
+                    seq,
+                };
+                let (payload, encryption) = decrypt(
+                    content_type,
+                    env.unverified_payload(),
+                    &self.keyring,
+                    &binding,
+                    self.policy.limits().max_recipients,
+                )?;
+                (payload, Some(encryption))
+            }
+        };
         Ok(Verified {
             sender,
             algorithm,
             topic: String::from(topic),
-            seq: env.seq(),
-            timestamp: env.timestamp(),
-            payload: env.into_payload(),
+            seq,
+            timestamp,
+            payload,
+            encryption,
         })
     }
 

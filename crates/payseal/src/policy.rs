@@ -17,6 +17,8 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most CBOR items in the envelope or its protected header. Default 64.
     pub max_items: usize,
+    /// Most recipients in a multi-recipient encrypted envelope. Default 128.
+    pub max_recipients: usize,
 }
 
 impl Limits {
@@ -27,6 +29,7 @@ impl Limits {
         max_header_entries: 16,
         max_depth: 4,
         max_items: 64,
+        max_recipients: 128,
     };
 
     /// Sets the largest envelope accepted.

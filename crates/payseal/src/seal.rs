@@ -6,13 +6,17 @@ use coset::{CborSerializable, CoseSign1Builder, TaggedCborSerializable};
 
 use crate::alg::Algorithm;
 use crate::clock::Clock;
+use crate::encrypt::Audience;
+use crate::encrypt::seal::{Binding, encrypt};
 use crate::envelope::external_aad;
+use crate::error::ConfigError;
 use crate::error::SealError;
 use crate::header;
 use crate::keys::{Kid, Signature, SigningKey};
 use crate::policy::Limits;
 use crate::sequence::SequenceSource;
-use crate::topic::is_valid_topic_name;
+use crate::topic::{TopicFilter, is_valid_topic_name};
+use rand_core::CryptoRng;
 
 /// A key that can seal envelopes: it signs with one [`Algorithm`].
 ///
@@ -52,6 +56,7 @@ pub struct Sealer<K, S, C> {
     seq: S,
     clock: C,
     limits: Limits,
+    audiences: Vec<(TopicFilter, Audience)>,
 }
 
 impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
@@ -65,7 +70,42 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             seq,
             clock,
             limits: Limits::DEFAULT,
+            audiences: Vec::new(),
         }
+    }
+
+    /// Encrypts payloads on topics matching `filter` to `audience` (the first matching filter
+    /// wins; topics matching none are only signed).
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidTopicFilter`] for a bad filter.
+    ///
+    /// ```
+    /// use payseal::{Algorithm, Audience, Counter, KemKind, ManualClock, Recipient, RecipientKey,
+    ///               Sealer, SigningKey};
+    /// let dashboard = RecipientKey::generate(KemKind::X25519)?;
+    /// let audience = Audience::recipients([Recipient::new(dashboard.public_key())])?;
+    /// let mut sealer = Sealer::new(
+    ///     SigningKey::generate(Algorithm::Ed25519)?,
+    ///     Counter::starting_at(1),
+    ///     ManualClock::new(1_700_000_000),
+    /// )
+    /// .with_audience("plant/+/temp", audience)?;
+    /// let encrypted = sealer.seal("plant/3/temp", b"21.5")?;
+    /// assert!(!encrypted.windows(4).any(|w| w == b"21.5"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_audience(mut self, filter: &str, audience: Audience) -> Result<Self, ConfigError> {
+        self.audiences.push((TopicFilter::new(filter)?, audience));
+        Ok(self)
+    }
+
+    /// The audience a topic's payloads are encrypted to, if any.
+    pub fn audience_for(&self, topic: &str) -> Option<&Audience> {
+        self.audiences
+            .iter()
+            .find(|(filter, _)| filter.matches(topic))
+            .map(|(_, audience)| audience)
     }
 
     /// Uses an assigned key id instead of the key's derived one.
@@ -91,22 +131,72 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
         &self.seq
     }
 
-    /// Seals `payload` for publication on `topic`.
+    /// Seals `payload` for publication on `topic`: signed, and encrypted if the topic has an
+    /// audience ([`with_audience`](Self::with_audience)), with randomness from the OS.
     ///
     /// The envelope is only valid on exactly that topic: the topic is covered by the
     /// signature (spec §3.3) but not transmitted.
     ///
     /// # Errors
     /// [`SealError::InvalidTopic`], [`SealError::TooLarge`], [`SealError::Sequence`],
-    /// [`SealError::Clock`] or [`SealError::Signing`]. A sequence number taken before a
-    /// failure is not reused.
+    /// [`SealError::Clock`], [`SealError::Encryption`], [`SealError::Rng`] or
+    /// [`SealError::Signing`]; without the `std` feature, [`SealError::NoRng`] for a topic
+    /// with an audience. A sequence number taken before a failure is not reused.
     pub fn seal(&mut self, topic: &str, payload: &[u8]) -> Result<Vec<u8>, SealError> {
+        if self.audience_for(topic).is_none() {
+            return self.seal_inner(topic, payload, None::<&mut rand_chacha::ChaCha20Rng>);
+        }
+        #[cfg(feature = "std")]
+        {
+            let mut rng = os_seeded_rng()?;
+            self.seal_inner(topic, payload, Some(&mut rng))
+        }
+        #[cfg(not(feature = "std"))]
+        Err(SealError::NoRng)
+    }
+
+    /// Like [`seal`](Self::seal), with the caller's random number generator for encryption
+    /// (for `no_std` devices; it must be a cryptographically secure generator).
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal).
+    pub fn seal_with_rng(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        rng: &mut impl CryptoRng,
+    ) -> Result<Vec<u8>, SealError> {
+        self.seal_inner(topic, payload, Some(rng))
+    }
+
+    fn seal_inner<R: CryptoRng>(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        rng: Option<&mut R>,
+    ) -> Result<Vec<u8>, SealError> {
         if !is_valid_topic_name(topic) {
             return Err(SealError::InvalidTopic);
         }
         let iat = self.clock.now().ok_or(SealError::Clock)?;
         let seq = self.seq.next_seq().map_err(SealError::Sequence)?;
-        let protected = header::build(self.key.algorithm(), &self.kid, seq, iat);
+        let encrypted = match (self.audience_for(topic), rng) {
+            (Some(audience), Some(rng)) => {
+                let binding = Binding {
+                    topic,
+                    sender: self.kid.as_bytes(),
+                    seq,
+                };
+                Some(encrypt(audience, &binding, payload, rng)?)
+            }
+            (Some(_), None) => return Err(SealError::NoRng),
+            (None, _) => None,
+        };
+        let (content_type, payload) = match &encrypted {
+            Some((content_type, layer)) => (Some(*content_type), layer.as_slice()),
+            None => (None, payload),
+        };
+        let protected = header::build(self.key.algorithm(), content_type, &self.kid, seq, iat);
         let size = envelope_size(&protected, payload.len())?;
         if size > self.limits.max_envelope_bytes {
             return Err(SealError::TooLarge {
@@ -137,4 +227,14 @@ fn envelope_size(protected: &coset::Header, payload_len: usize) -> Result<usize,
         .len();
     let bstr = |len: usize| crate::cbor::shortest_head_len(len as u64) + len;
     Ok(1 + 1 + bstr(protected_len) + 1 + bstr(payload_len) + bstr(Signature::LEN))
+}
+
+/// A ChaCha20 generator seeded from the OS for one envelope: fallible where the OS RNG is
+/// (a typed error, not a panic), then infallible as `hpke` requires.
+#[cfg(feature = "std")]
+fn os_seeded_rng() -> Result<rand_chacha::ChaCha20Rng, SealError> {
+    use rand_core::SeedableRng;
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut()).map_err(|_| SealError::Rng)?;
+    Ok(rand_chacha::ChaCha20Rng::from_seed(*seed))
 }

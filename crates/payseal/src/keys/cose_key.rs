@@ -1,174 +1,212 @@
-//! COSE_Key encoding (RFC 9052 §7, RFC 9053 §7.1-7.2) and RFC 9679 thumbprint input.
+//! COSE_Key (RFC 9052 §7, RFC 9053 §7.1-7.2) and the RFC 9679 thumbprint input.
+//!
+//! Read with `ciborium` after the strict scan rather than with `coset`: coset refuses
+//! unregistered `alg` values, and the COSE-HPKE suites (35..53) are not registered yet.
 
 use alloc::vec;
 use alloc::vec::Vec;
 
 use ciborium::Value;
-use coset::{CborSerializable, CoseKey, Label, iana};
 use zeroize::Zeroizing;
 
 use super::{SigningKey, VerifyingKey};
 use crate::alg::Algorithm;
+use crate::cbor::{self, ScanLimits};
 use crate::error::KeyError;
+use crate::keys::Kid;
 
 pub(crate) const KTY_OKP: i64 = 1;
 pub(crate) const KTY_EC2: i64 = 2;
 pub(crate) const CRV_P256: i64 = 1;
+pub(crate) const CRV_X25519: i64 = 4;
 pub(crate) const CRV_ED25519: i64 = 6;
 pub(crate) const CRV_SECP256K1: i64 = 8;
 const LABEL_KTY: i64 = 1;
+const LABEL_KID: i64 = 2;
+const LABEL_ALG: i64 = 3;
 const PARAM_CRV: i64 = -1;
 const PARAM_X: i64 = -2;
 const PARAM_Y: i64 = -3;
 const PARAM_D: i64 = -4;
 
-/// The parameters of a parsed COSE_Key that payseal uses.
-pub(crate) struct ParsedKey {
-    algorithm: Algorithm,
-    x: Vec<u8>,
-    y: Vec<u8>,
-    d: Option<Zeroizing<Vec<u8>>>,
+/// The parameters of a COSE_Key that payseal uses, checked for type and size.
+pub(crate) struct KeyParts {
+    pub(crate) kty: i64,
+    pub(crate) crv: i64,
+    pub(crate) alg: Option<i64>,
+    pub(crate) x: Vec<u8>,
+    /// Empty for OKP keys.
+    pub(crate) y: Vec<u8>,
+    pub(crate) d: Option<Zeroizing<Vec<u8>>>,
 }
 
-pub(crate) fn parse(bytes: &[u8]) -> Result<ParsedKey, KeyError> {
-    let key = CoseKey::from_slice(bytes).map_err(|_| KeyError::CoseKey("not a COSE_Key"))?;
+/// Parses a COSE_Key map: `kty` and `crv` integers, `x` (and `y` for EC2), optional `d`, all
+/// exactly 32 bytes (RFC 9053 §7.1.1: the field size of every curve payseal supports).
+pub(crate) fn parse_parts(bytes: &[u8]) -> Result<KeyParts, KeyError> {
+    let limits = ScanLimits {
+        max_depth: 3,
+        max_items: 64,
+    };
+    cbor::scan(bytes, limits).map_err(|_| KeyError::CoseKey("not strict CBOR"))?;
+    let Ok(Value::Map(map)) = ciborium::from_reader::<Value, _>(bytes) else {
+        return Err(KeyError::CoseKey("not a map"));
+    };
     let param = |label: i64| {
-        key.params
-            .iter()
-            .find(|(l, _)| *l == Label::Int(label))
+        map.iter()
+            .find(|(k, _)| *k == Value::from(label))
             .map(|(_, v)| v)
     };
-    let bytes_param = |label: i64| match param(label) {
-        Some(Value::Bytes(b)) => Ok(Some(b.clone())),
-        Some(_) => Err(KeyError::CoseKey("key parameter must be a byte string")),
+    let int = |label: i64, what: &'static str| match param(label) {
+        Some(Value::Integer(i)) => i64::try_from(*i)
+            .map(Some)
+            .map_err(|_| KeyError::CoseKey(what)),
+        Some(_) => Err(KeyError::CoseKey(what)),
         None => Ok(None),
     };
-    let crv = match param(PARAM_CRV) {
-        Some(Value::Integer(i)) => i64::try_from(*i).map_err(|_| KeyError::CoseKey("crv"))?,
-        _ => return Err(KeyError::CoseKey("missing or non-integer crv")),
+    let bytes_param = |label: i64| match param(label) {
+        Some(Value::Bytes(b)) if b.len() == 32 => Ok(Some(b.clone())),
+        Some(_) => Err(KeyError::CoseKey("x, y and d must be 32-byte strings")),
+        None => Ok(None),
     };
-    let kty = match key.kty {
-        coset::KeyType::Assigned(iana::KeyType::OKP) => KTY_OKP,
-        coset::KeyType::Assigned(iana::KeyType::EC2) => KTY_EC2,
-        _ => return Err(KeyError::CoseKey("kty must be OKP or EC2")),
-    };
-    let algorithm = match (kty, crv) {
-        (KTY_OKP, CRV_ED25519) => Algorithm::Ed25519,
-        (KTY_EC2, CRV_P256) => Algorithm::EcdsaP256,
-        (KTY_EC2, CRV_SECP256K1) => Algorithm::EcdsaSecp256k1,
-        _ => return Err(KeyError::CoseKey("unsupported kty/crv")),
-    };
-    // RFC 9052 §7: a key's `alg`, if present, restricts it to that algorithm.
-    if let Some(alg) = &key.alg {
-        let id = match alg {
-            coset::RegisteredLabelWithPrivate::Assigned(a) => Some(*a as i64),
-            coset::RegisteredLabelWithPrivate::PrivateUse(p) => Some(*p),
-            coset::RegisteredLabelWithPrivate::Text(_) => None,
-        };
-        if id.and_then(Algorithm::from_cose_id) != Some(algorithm) {
-            return Err(KeyError::CoseKey("alg does not match the key type"));
-        }
-    }
+    let kty = int(LABEL_KTY, "kty must be an integer")?.ok_or(KeyError::CoseKey("missing kty"))?;
+    let crv = int(PARAM_CRV, "crv must be an integer")?.ok_or(KeyError::CoseKey("missing crv"))?;
+    let alg = int(LABEL_ALG, "alg must be an integer")?;
     let x = bytes_param(PARAM_X)?.ok_or(KeyError::CoseKey("missing x"))?;
-    let y = if kty == KTY_EC2 {
-        bytes_param(PARAM_Y)?.ok_or(KeyError::CoseKey(
+    let y = match kty {
+        KTY_EC2 => bytes_param(PARAM_Y)?.ok_or(KeyError::CoseKey(
             "missing y (compressed points are not supported)",
-        ))?
-    } else {
-        Vec::new()
+        ))?,
+        _ => Vec::new(),
     };
     let d = bytes_param(PARAM_D)?.map(Zeroizing::new);
-    // RFC 9053 §7.1.1: coordinates and d are exactly the field size (32 bytes for all three).
-    let field_sized = |b: &[u8]| b.len() == 32;
-    if !field_sized(&x)
-        || (kty == KTY_EC2 && !field_sized(&y))
-        || d.as_deref().is_some_and(|d| !field_sized(d))
-    {
-        return Err(KeyError::CoseKey("x, y and d must be 32 bytes"));
-    }
-    Ok(ParsedKey { algorithm, x, y, d })
+    Ok(KeyParts {
+        kty,
+        crv,
+        alg,
+        x,
+        y,
+        d,
+    })
 }
 
-impl ParsedKey {
-    pub(crate) fn verifying_key(&self) -> Result<VerifyingKey, KeyError> {
-        match self.algorithm {
-            Algorithm::Ed25519 => {
-                let x: &[u8; 32] = self
-                    .x
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| KeyError::Invalid)?;
-                ed25519_dalek::VerifyingKey::from_bytes(x)
-                    .map_err(|_| KeyError::Invalid)
-                    .and_then(VerifyingKey::ed25519)
-            }
-            Algorithm::EcdsaP256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&self.sec1())
-                .map(VerifyingKey::P256)
-                .map_err(|_| KeyError::Invalid),
-            Algorithm::EcdsaSecp256k1 => k256::ecdsa::VerifyingKey::from_sec1_bytes(&self.sec1())
-                .map(VerifyingKey::K256)
-                .map_err(|_| KeyError::Invalid),
-        }
+/// Encodes a COSE_Key in deterministic order (1 kty, 2 kid, 3 alg, -1 crv, -2 x, -3 y, -4 d).
+pub(crate) fn encode_parts(parts: &KeyParts, kid: &Kid) -> Vec<u8> {
+    let mut entries = vec![
+        (Value::from(LABEL_KTY), Value::from(parts.kty)),
+        (
+            Value::from(LABEL_KID),
+            Value::Bytes(kid.as_bytes().to_vec()),
+        ),
+    ];
+    if let Some(alg) = parts.alg {
+        entries.push((Value::from(LABEL_ALG), Value::from(alg)));
     }
-
-    pub(crate) fn signing_key(&self) -> Result<SigningKey, KeyError> {
-        let d = self.d.as_ref().ok_or(KeyError::CoseKey("missing d"))?;
-        let key = SigningKey::from_secret_bytes(self.algorithm, d)?;
-        if key.verifying_key() != self.verifying_key()? {
-            return Err(KeyError::CoseKey("d does not match the public key"));
-        }
-        Ok(key)
+    entries.push((Value::from(PARAM_CRV), Value::from(parts.crv)));
+    entries.push((Value::from(PARAM_X), Value::Bytes(parts.x.clone())));
+    if !parts.y.is_empty() {
+        entries.push((Value::from(PARAM_Y), Value::Bytes(parts.y.clone())));
     }
-
-    fn sec1(&self) -> Vec<u8> {
-        let mut point = vec![0x04];
-        point.extend_from_slice(&self.x);
-        point.extend_from_slice(&self.y);
-        point
+    if let Some(d) = &parts.d {
+        entries.push((Value::from(PARAM_D), Value::Bytes(d.to_vec())));
     }
+    to_vec(&Value::Map(entries))
 }
 
-/// Encodes a COSE_Key with `kty`, `kid`, `alg`, `crv`, `x`, `y` and optionally `d`, in
-/// deterministic (length-first, then lexicographic) order.
-pub(crate) fn encode(key: &VerifyingKey, d: Option<&[u8]>) -> Result<Vec<u8>, KeyError> {
-    let (crv, x, y) = key.coordinates();
-    let mut builder = coset::CoseKeyBuilder::new()
-        .key_id(key.kid().as_bytes().to_vec())
-        .param(PARAM_CRV, Value::from(crv))
-        .param(PARAM_X, Value::Bytes(x));
-    builder = match key.algorithm() {
-        Algorithm::Ed25519 => builder.key_type(iana::KeyType::OKP),
-        _ => builder
-            .key_type(iana::KeyType::EC2)
-            .param(PARAM_Y, Value::Bytes(y)),
-    };
-    if let Some(d) = d {
-        builder = builder.param(PARAM_D, Value::Bytes(d.to_vec()));
-    }
-    let mut cose_key = builder.algorithm(key.algorithm().iana()).build();
-    cose_key.canonicalize(coset::CborOrdering::LengthFirstLexicographic);
-    cose_key.to_vec().map_err(|_| KeyError::Encode)
-}
-
-/// RFC 9679 §3: the required public parameters, in deterministic CBOR (keys sorted:
-/// 1, -1, -2, -3).
-pub(crate) fn thumbprint_input(key: &VerifyingKey) -> Vec<u8> {
-    let (crv, x, y) = key.coordinates();
-    let kty = if key.algorithm() == Algorithm::Ed25519 {
-        KTY_OKP
-    } else {
-        KTY_EC2
-    };
+/// RFC 9679 §3: the required public parameters in deterministic CBOR (1, -1, -2, -3).
+pub(crate) fn thumbprint_input(kty: i64, crv: i64, x: &[u8], y: &[u8]) -> Vec<u8> {
     let mut entries = vec![
         (Value::from(LABEL_KTY), Value::from(kty)),
         (Value::from(PARAM_CRV), Value::from(crv)),
-        (Value::from(PARAM_X), Value::Bytes(x)),
+        (Value::from(PARAM_X), Value::Bytes(x.to_vec())),
     ];
     if !y.is_empty() {
-        entries.push((Value::from(PARAM_Y), Value::Bytes(y)));
+        entries.push((Value::from(PARAM_Y), Value::Bytes(y.to_vec())));
     }
+    to_vec(&Value::Map(entries))
+}
+
+fn to_vec(value: &Value) -> Vec<u8> {
     let mut out = Vec::new();
     // Writing to a Vec cannot fail.
-    let _ = ciborium::into_writer(&Value::Map(entries), &mut out);
+    let _ = ciborium::into_writer(value, &mut out);
     out
+}
+
+/// The `04 || x || y` SEC1 point of EC2 parts.
+pub(crate) fn sec1(parts: &KeyParts) -> Vec<u8> {
+    let mut point = vec![0x04];
+    point.extend_from_slice(&parts.x);
+    point.extend_from_slice(&parts.y);
+    point
+}
+
+impl KeyParts {
+    /// The signature algorithm these parts are a key for, checking `alg` if present
+    /// (RFC 9052 §7: it restricts the key to that algorithm).
+    fn signature_algorithm(&self) -> Result<Algorithm, KeyError> {
+        let algorithm = match (self.kty, self.crv) {
+            (KTY_OKP, CRV_ED25519) => Algorithm::Ed25519,
+            (KTY_EC2, CRV_P256) => Algorithm::EcdsaP256,
+            (KTY_EC2, CRV_SECP256K1) => Algorithm::EcdsaSecp256k1,
+            _ => return Err(KeyError::CoseKey("not an Ed25519, P-256 or secp256k1 key")),
+        };
+        match self.alg {
+            Some(alg) if Algorithm::from_cose_id(alg) != Some(algorithm) => {
+                Err(KeyError::CoseKey("alg does not match the key type"))
+            }
+            _ => Ok(algorithm),
+        }
+    }
+}
+
+pub(crate) fn verifying_key(bytes: &[u8]) -> Result<VerifyingKey, KeyError> {
+    verifying_key_of(&parse_parts(bytes)?)
+}
+
+fn verifying_key_of(parts: &KeyParts) -> Result<VerifyingKey, KeyError> {
+    match parts.signature_algorithm()? {
+        Algorithm::Ed25519 => {
+            let x: &[u8; 32] = parts
+                .x
+                .as_slice()
+                .try_into()
+                .map_err(|_| KeyError::Invalid)?;
+            ed25519_dalek::VerifyingKey::from_bytes(x)
+                .map_err(|_| KeyError::Invalid)
+                .and_then(VerifyingKey::ed25519)
+        }
+        Algorithm::EcdsaP256 => p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(parts))
+            .map(VerifyingKey::P256)
+            .map_err(|_| KeyError::Invalid),
+        Algorithm::EcdsaSecp256k1 => k256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(parts))
+            .map(VerifyingKey::K256)
+            .map_err(|_| KeyError::Invalid),
+    }
+}
+
+pub(crate) fn signing_key(bytes: &[u8]) -> Result<SigningKey, KeyError> {
+    let parts = parse_parts(bytes)?;
+    let d = parts.d.as_ref().ok_or(KeyError::CoseKey("missing d"))?;
+    let key = SigningKey::from_secret_bytes(parts.signature_algorithm()?, d)?;
+    if key.verifying_key() != verifying_key_of(&parts)? {
+        return Err(KeyError::CoseKey("d does not match the public key"));
+    }
+    Ok(key)
+}
+
+/// A signature key as COSE_Key parts, with its `alg`.
+pub(crate) fn signature_key_parts(key: &VerifyingKey, d: Option<&[u8]>) -> KeyParts {
+    let (crv, x, y) = key.coordinates();
+    KeyParts {
+        kty: if key.algorithm() == Algorithm::Ed25519 {
+            KTY_OKP
+        } else {
+            KTY_EC2
+        },
+        crv,
+        alg: Some(key.algorithm().cose_id()),
+        x,
+        y,
+        d: d.map(|d| Zeroizing::new(d.to_vec())),
+    }
 }

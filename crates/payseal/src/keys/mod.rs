@@ -1,6 +1,6 @@
 //! Keys: signing and verifying keys for the three algorithms, their files and key ids.
 
-mod cose_key;
+pub(crate) mod cose_key;
 mod kid;
 mod signature;
 mod signing;

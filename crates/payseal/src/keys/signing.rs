@@ -169,7 +169,7 @@ impl SigningKey {
     /// [`KeyError::CoseKey`] or [`KeyError::Invalid`] for missing or wrong parameters, or a
     /// private key that does not match its public coordinates.
     pub fn from_cose_key(bytes: &[u8]) -> Result<Self, KeyError> {
-        cose_key::parse(bytes).and_then(|parsed| parsed.signing_key())
+        cose_key::signing_key(bytes)
     }
 
     /// Encodes the key as a private COSE_Key, in a buffer that is wiped when dropped.
@@ -178,7 +178,12 @@ impl SigningKey {
     /// [`KeyError::Encode`] if encoding fails.
     pub fn to_cose_key(&self) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         let secret = self.expose_secret_bytes();
-        cose_key::encode(&self.verifying_key(), Some(secret.as_ref())).map(Zeroizing::new)
+        let public = self.verifying_key();
+        let parts = cose_key::signature_key_parts(&public, Some(secret.as_ref()));
+        Ok(Zeroizing::new(cose_key::encode_parts(
+            &parts,
+            &public.kid(),
+        )))
     }
 }
 

@@ -133,7 +133,7 @@ impl VerifyingKey {
     /// # Errors
     /// [`KeyError::CoseKey`] or [`KeyError::Invalid`] for missing or wrong parameters.
     pub fn from_cose_key(bytes: &[u8]) -> Result<Self, KeyError> {
-        cose_key::parse(bytes).and_then(|parsed| parsed.verifying_key())
+        cose_key::verifying_key(bytes)
     }
 
     /// Encodes the key as a public COSE_Key (deterministic CBOR), with its `alg` and `kid`.
@@ -141,7 +141,8 @@ impl VerifyingKey {
     /// # Errors
     /// [`KeyError::Encode`] if encoding fails.
     pub fn to_cose_key(&self) -> Result<Vec<u8>, KeyError> {
-        cose_key::encode(self, None)
+        let parts = cose_key::signature_key_parts(self, None);
+        Ok(cose_key::encode_parts(&parts, &self.kid()))
     }
 
     /// The curve coordinates COSE_Key and thumbprints use: `(crv, x, y)`; `y` is empty for
@@ -165,7 +166,13 @@ impl VerifyingKey {
     /// The RFC 9679 COSE Key Thumbprint: SHA-256 over the deterministic CBOR of the required
     /// public parameters (`kty`, `crv`, `x`, and `y` for EC2).
     pub fn thumbprint(&self) -> [u8; 32] {
-        Sha256::digest(cose_key::thumbprint_input(self)).into()
+        let (crv, x, y) = self.coordinates();
+        let kty = if y.is_empty() {
+            cose_key::KTY_OKP
+        } else {
+            cose_key::KTY_EC2
+        };
+        Sha256::digest(cose_key::thumbprint_input(kty, crv, &x, &y)).into()
     }
 
     /// The default key id: the first [`Kid::DERIVED_LEN`] bytes of [`thumbprint`](Self::thumbprint).
