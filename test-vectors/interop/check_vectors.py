@@ -25,7 +25,7 @@ MAX_PROTECTED, MAX_ENTRIES, MAX_KID = 256, 16, 32
 # §3.4: the algorithm of a trust-store key, and the header alg ids the verifier accepts for it.
 ACCEPTED_ALGS = {"Ed25519": (-19, -8), "ESP256": (-9, -7), "ES256K": (-47,)}
 SUPPORTED_ALGS = {a for ids in ACCEPTED_ALGS.values() for a in ids}
-UNDERSTOOD_LABELS = {1, 4, 6, 15, 16}   # §3.5
+UNDERSTOOD_LABELS = {1, 3, 4, 6, 15, 16}   # §3.5 (3: content type, spec/encryption.md)
 
 
 class Reject(Exception):
@@ -44,11 +44,12 @@ def is_int(x):
 # §4.1 strict CBOR profile: one pass over the raw bytes, first violation wins. cbor2 would
 # silently accept indefinite lengths, long-form heads, duplicate keys etc., hence this scanner.
 # ---------------------------------------------------------------------------------------
-def strict_scan(buf, allow_outer_tag):
+def strict_scan(buf, allow_outer_tag, max_items=MAX_ITEMS):
     """Check `buf` is exactly one item obeying §4.1. Returns (tag number or None, offset of
     the tagged content). Only the root item may be a tag, and only if allow_outer_tag. Its
     *number* is judged later by §4.2 step 1: read literally, §4.1 would make a root tag 19
-    `disallowed_item`, but vector invalid-flip-tag expects `wrong_tag`."""
+    `disallowed_item`, but vector invalid-flip-tag expects `wrong_tag`. max_items=None: no
+    item limit (the encrypted layer of spec/encryption.md §6 is bounded by the size only)."""
     pos = 0
     items = 0
 
@@ -89,7 +90,7 @@ def strict_scan(buf, allow_outer_tag):
         nonlocal pos, items
         major, arg = read_head()
         items += 1                       # every head counts: map keys, and the outer tag too
-        if items > MAX_ITEMS:
+        if max_items is not None and items > max_items:
             raise Reject("too_complex")
         if is_key and major not in (0, 1, 3):
             raise Reject("disallowed_item")                    # map keys: int or tstr only
@@ -193,13 +194,16 @@ def check_header(h):
             raise bad
     if 16 in h and h[16] != PROFILE:
         raise bad                        # typ: exactly "payseal/1" (§9)
-    if any(label in h for label in (3, 5, 7)):
-        raise bad                        # content type, IV, countersignature: forbidden
+    if 3 in h and not (is_int(h[3]) and h[3] in (16, 96)):
+        raise bad                        # content type: the encrypted layer's tag (encryption.md §1)
+    if any(label in h for label in (5, 7)):
+        raise bad                        # IV, countersignature: forbidden
     if 2 in h and any(label not in UNDERSTOOD_LABELS for label in h[2]):
         raise Reject("unknown_critical_header")
     if not all(label in h for label in (1, 4, 6, 15, 16)) or 6 not in h[15]:
         raise bad
-    return {"alg": h[1], "kid": h[4], "seq": int.from_bytes(h[6], "big"), "iat": h[15][6]}
+    return {"alg": h[1], "kid": h[4], "seq": int.from_bytes(h[6], "big"), "iat": h[15][6],
+            "content_type": h.get(3)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -264,6 +268,9 @@ class Verifier:
     def window_for(self, kid):
         return self.windows.setdefault(kid, ReplayWindow(self.window))
 
+    def after_topic_check(self, f, topic):
+        """Hook between §5 steps 7 and 8 (spec/encryption.md §6: encryption_required)."""
+
     def open(self, env, topic):
         if len(env) > self.max_env:
             raise Reject("too_large")                                      # 1
@@ -277,6 +284,7 @@ class Verifier:
             raise Reject("algorithm_mismatch")                             # 6
         if not any(filter_matches(flt, topic) for flt in sender["topics"]):
             raise Reject("topic_not_authorized")                           # 7
+        self.after_topic_check(f, topic)     # no-op here; encryption_required in check_encrypted.py
         # 8: the stock library verifies the signature. The library key is built from the
         # sender's SPKI PEM with the *header's* alg (already pinned to the key's family in 6),
         # so that -8/-7 envelopes verify under keys registered as Ed25519/ESP256. Note: cwt's

@@ -197,6 +197,10 @@ impl Case {
         let mut inner = env.unverified_payload().to_vec();
         edit(&mut inner);
         let k = key(signer);
+        self.v.signer = match signer {
+            "ed25519-b" => "ed25519-b",
+            _ => "ed25519-a",
+        };
         let protected = map(&[
             (uint(1), int(k.algorithm().cose_id())),
             (uint(3), uint(env.content_type().expect("encrypted"))),
@@ -299,7 +303,7 @@ pub(crate) fn all() -> Vec<EncVector> {
         case("enc-not-for-me-hpke", "one recipient, not this receiver", "not_for_me")
             .audience("hpke", hpke(&[("x25519-other", X25519Aes128Gcm)], ContentAlg::A128Gcm))
             .sealed(),
-        case("enc-not-for-me-ke", "3 recipients, none of them this receiver", "not_for_me")
+        case("enc-not-for-me-ke", "2 recipients, neither of them this receiver", "not_for_me")
             .audience("hpke-key-encryption", hpke(
                 &[("x25519-other", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
                 ContentAlg::A128Gcm,
@@ -346,12 +350,51 @@ pub(crate) fn all() -> Vec<EncVector> {
             .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
             .topic("secure/door-2/locked")
             .resigned_from(TOPIC),
-        case("enc-group-iv-mismatch", "group IV not nonce(seq), re-signed by the sender", "decrypt_failed")
+        case("enc-group-iv-mismatch", "group message encrypted (correctly, and with the right associated data) under nonce(6) with IV header nonce(6), but outer seq 7: only the IV == nonce(seq) rule refuses it", "decrypt_failed")
             .audience("group", Audience::group(group_key("group-a128")))
-            .resigned("ed25519-a", None, |inner| {
-                let at = find(inner, &[0x05, 0x4c]) + 2 + 11; // last IV byte
-                inner[at] ^= 1;
-            }),
+            .resigned("ed25519-a", None, |inner| *inner = group_layer_with_nonce(6)),
+        case("enc-unsupported-content-alg", "multi-recipient content alg changed to A192GCM (2), re-signed", "unsupported_algorithm")
+            .audience("hpke-key-encryption", hpke(
+                &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
+                items[0] = Value::Bytes(header(&[(1, Value::from(2))]));
+            })),
+        case("enc-unsupported-suite-mine", "the receiver's entry names HPKE-1-KE (47), re-signed", "unsupported_algorithm")
+            .audience("hpke-key-encryption", hpke(
+                &[("p256-other", P256Aes128Gcm), ("x25519-me", X25519Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| set_entry_alg(items, 1, 47))),
+        case("enc-valid-unknown-suite-other", "another recipient's entry names HPKE-1-KE (47): not interpreted; the receiver's own entry decrypts", "valid")
+            .audience("hpke-key-encryption", hpke(
+                &[("p256-other", P256Aes128Gcm), ("x25519-me", X25519Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .decrypted_with("x25519-me")
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| set_entry_alg(items, 0, 47))),
+        case("enc-iv-wrong-size", "multi-recipient IV of 13 bytes, re-signed", "invalid_header")
+            .audience("hpke-key-encryption", hpke(
+                &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
+                items[1] = Value::Map(vec![(Value::from(5), Value::Bytes(vec![0; 13]))]);
+            })),
+        case("enc-first-entry-wins", "two entries for the receiver's keys; the first one's sealed key is corrupt: the receiver uses the first and fails", "decrypt_failed")
+            .audience("hpke-key-encryption", hpke(
+                &[("x25519-me", X25519Aes128Gcm), ("p256-me", P256Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
+                if let Value::Array(entries) = &mut items[3]
+                    && let Some(Value::Array(first)) = entries.first_mut()
+                    && let Some(Value::Bytes(sealed)) = first.get_mut(2)
+                {
+                    sealed[0] ^= 1;
+                }
+            })),
         case("enc-downgrade", "signed only, on a topic that requires encryption", "encryption_required")
             .sealed(),
         case("enc-too-many-recipients", "5 recipients; the receiver allows 4", "too_many_recipients")
@@ -412,4 +455,120 @@ fn content_ciphertext(inner: &[u8]) -> Vec<u8> {
         },
         _ => panic!("not tagged"),
     }
+}
+
+/// An encoded header map.
+fn header(entries: &[(i64, Value)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let value = Value::Map(
+        entries
+            .iter()
+            .map(|(k, v)| (Value::from(*k), v.clone()))
+            .collect(),
+    );
+    ciborium::into_writer(&value, &mut out).expect("encodes");
+    out
+}
+
+/// Decodes a tagged encrypted layer, lets `edit` change its elements, and re-encodes it.
+fn edit_layer(inner: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<Value>)) {
+    let Value::Tag(tag, body) = ciborium::from_reader::<Value, _>(inner.as_slice()).expect("CBOR")
+    else {
+        panic!("not tagged")
+    };
+    let Value::Array(mut items) = *body else {
+        panic!("not an array")
+    };
+    edit(&mut items);
+    inner.clear();
+    ciborium::into_writer(&Value::Tag(tag, Box::new(Value::Array(items))), &mut *inner)
+        .expect("encodes");
+}
+
+/// Sets the alg of recipient entry `index` (keeping its kid).
+fn set_entry_alg(items: &mut [Value], index: usize, alg: i64) {
+    let Some(Value::Array(entries)) = items.get_mut(3) else {
+        panic!("no recipients")
+    };
+    let Some(Value::Array(entry)) = entries.get_mut(index) else {
+        panic!("no entry")
+    };
+    let Some(Value::Bytes(protected)) = entry.first() else {
+        panic!("no protected")
+    };
+    let Value::Map(map) = ciborium::from_reader::<Value, _>(protected.as_slice()).expect("CBOR")
+    else {
+        panic!("not a map")
+    };
+    let kid = map
+        .iter()
+        .find(|(k, _)| *k == Value::from(4))
+        .map(|(_, v)| v.clone())
+        .expect("kid");
+    entry[0] = Value::Bytes(header(&[(1, Value::from(alg)), (4, kid)]));
+}
+
+/// A group layer for sender ed25519-a, seq 7, topic TOPIC, encrypted under `nonce(n)` and
+/// carrying that nonce as its IV. Written here from spec/encryption.md §5 with `hkdf` and
+/// `aes-gcm` directly, so that the vector does not depend on payseal's own group code.
+fn group_layer_with_nonce(n: u64) -> Vec<u8> {
+    use aes_gcm::aead::{Aead, KeyInit, Payload};
+    let group = group_key("group-a128");
+    let sender = key("ed25519-a").kid();
+    let mut info = Vec::new();
+    let info_value = Value::Array(vec![
+        Value::Text("payseal/1 group key".into()),
+        Value::Bytes(sender.as_bytes().to_vec()),
+        Value::from(1),
+    ]);
+    ciborium::into_writer(&info_value, &mut info).expect("encodes");
+    let mut sender_key = [0u8; 16];
+    hkdf::Hkdf::<sha2::Sha256>::new(None, group.expose_secret())
+        .expand(&info, &mut sender_key)
+        .expect("16 bytes");
+    let mut nonce = [0u8; 12];
+    nonce[4..].copy_from_slice(&n.to_be_bytes());
+    let protected = header(&[(1, Value::from(1))]);
+    let mut inner_aad = Vec::new();
+    let aad_value = Value::Array(vec![
+        Value::Text("payseal/1 encrypted".into()),
+        Value::Text(TOPIC.into()),
+        Value::Bytes(sender.as_bytes().to_vec()),
+        Value::from(7),
+    ]);
+    ciborium::into_writer(&aad_value, &mut inner_aad).expect("encodes");
+    let mut enc_structure = Vec::new();
+    let enc_value = Value::Array(vec![
+        Value::Text("Encrypt0".into()),
+        Value::Bytes(protected.clone()),
+        Value::Bytes(inner_aad),
+    ]);
+    ciborium::into_writer(&enc_value, &mut enc_structure).expect("encodes");
+    let cipher = aes_gcm::Aes128Gcm::new_from_slice(&sender_key).expect("16-byte key");
+    let ciphertext = cipher
+        .encrypt(
+            (&nonce).into(),
+            Payload {
+                msg: PLAINTEXT,
+                aad: &enc_structure,
+            },
+        )
+        .expect("encrypts");
+    let layer = Value::Tag(
+        16,
+        Box::new(Value::Array(vec![
+            Value::Bytes(protected),
+            Value::Map(vec![
+                (
+                    Value::from(4),
+                    Value::Bytes(group.kid().as_bytes().to_vec()),
+                ),
+                (Value::from(5), Value::Bytes(nonce.to_vec())),
+            ]),
+            Value::Bytes(ciphertext),
+        ])),
+    );
+    let mut out = Vec::new();
+    ciborium::into_writer(&layer, &mut out).expect("encodes");
+    out
 }

@@ -15,7 +15,9 @@ use crate::cbor::{self, ScanLimits};
 use crate::error::{Malformed, Rejection};
 use crate::keys::Kid;
 
-/// Decrypts the encrypted layer `inner`, announced by the outer `content_type`.
+/// Decrypts the encrypted layer `inner`, announced by the outer `content_type`, checking in
+/// the order of spec/encryption.md §6: shape, recipient count, headers, algorithms, key,
+/// decryption.
 pub(crate) fn decrypt(
     content_type: u64,
     inner: &[u8],
@@ -41,52 +43,87 @@ pub(crate) fn decrypt(
         return Err(structure("encrypted layer must be an array"));
     };
     let aad = wire::inner_aad(binding.topic, binding.sender, binding.seq);
-    match (content_type, <[Value; 3]>::try_from(items)) {
-        (wire::COSE_ENCRYPT0, Ok([protected, unprotected, ciphertext])) => {
-            encrypt0(&protected, unprotected, &ciphertext, keyring, binding, &aad)
+    if content_type == wire::COSE_ENCRYPT0 {
+        let layer = <[Value; 3]>::try_from(items)
+            .map_err(|_| structure("COSE_Encrypt0 must have 3 elements"))?;
+        let layer = Layer::shape(&layer)?;
+        encrypt0(&layer, keyring, binding, &aad)
+    } else {
+        let [protected, unprotected, ciphertext, recipients] = <[Value; 4]>::try_from(items)
+            .map_err(|_| structure("COSE_Encrypt must have 4 elements"))?;
+        let body = [protected, unprotected, ciphertext];
+        let layer = Layer::shape(&body)?;
+        let Value::Array(recipients) = recipients else {
+            return Err(structure("recipients must be an array"));
+        };
+        if recipients.is_empty() {
+            return Err(structure("recipients must not be empty"));
         }
-        (wire::COSE_ENCRYPT, Err(items)) => {
-            let [protected, unprotected, ciphertext, recipients] = <[Value; 4]>::try_from(items)
-                .map_err(|_| structure("COSE_Encrypt must have 4 elements"))?;
-            let layer = Layer {
-                protected: &protected,
-                unprotected,
-                ciphertext: &ciphertext,
-            };
-            encrypt(layer, recipients, keyring, &aad, max_recipients)
+        let entries = recipients
+            .iter()
+            .map(|r| match r {
+                Value::Array(parts) => <&[Value; 3]>::try_from(parts.as_slice())
+                    .map_err(|_| structure("a recipient must have 3 elements"))
+                    .and_then(Layer::shape),
+                _ => Err(structure("a recipient must be an array")),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if entries.len() > max_recipients {
+            return Err(Rejection::TooManyRecipients {
+                limit: max_recipients,
+                actual: entries.len(),
+            });
         }
-        _ => Err(structure("wrong number of elements in the encrypted layer")),
+        encrypt(&layer, &entries, keyring, &aad)
     }
 }
 
+/// One `[protected, unprotected, ciphertext]` triple, with the right types.
 struct Layer<'a> {
-    protected: &'a Value,
-    unprotected: Value,
-    ciphertext: &'a Value,
+    protected: &'a [u8],
+    unprotected: &'a Value,
+    ciphertext: &'a [u8],
+}
+
+impl<'a> Layer<'a> {
+    fn shape(parts: &'a [Value; 3]) -> Result<Self, Rejection> {
+        match parts {
+            [
+                Value::Bytes(protected),
+                unprotected @ Value::Map(_),
+                Value::Bytes(ciphertext),
+            ] => Ok(Layer {
+                protected,
+                unprotected,
+                ciphertext,
+            }),
+            _ => Err(structure(
+                "expected [protected bstr, unprotected map, ciphertext bstr]",
+            )),
+        }
+    }
 }
 
 fn encrypt0(
-    protected: &Value,
-    unprotected: Value,
-    ciphertext: &Value,
+    layer: &Layer<'_>,
     keyring: &Keyring,
     binding: &Binding<'_>,
     aad: &[u8],
 ) -> Result<(Vec<u8>, Encryption), Rejection> {
-    let (protected_bytes, alg) = protected_alg(protected, &[])?;
-    let ciphertext = bytes(ciphertext, "ciphertext must be a byte string")?;
-    let unprotected = header_map(unprotected)?;
-    let hpke_aad = wire::enc_structure("Encrypt0", protected_bytes, aad);
+    let alg = protected_alg(layer.protected, &[])?;
+    let unprotected = header_map(layer.unprotected)?;
+    let hpke_aad = wire::enc_structure("Encrypt0", layer.protected, aad);
+    // The alg decides the mode, and so which unprotected labels must be there.
     if let Some(suite) = HpkeSuite::from_integrated_id(alg) {
-        let kid = exact(&unprotected, &[LABEL_KID, LABEL_EK])
-            .and_then(|_| get_bytes(&unprotected, LABEL_KID))?;
+        exact(&unprotected, &[LABEL_KID, LABEL_EK])?;
+        let kid = get_bytes(&unprotected, LABEL_KID)?;
         let ek = get_bytes(&unprotected, LABEL_EK)?;
         let (kid, key) = keyring.recipient_key(kid).ok_or(Rejection::NotForMe)?;
         if key.kem() != suite.kem() {
             return Err(Rejection::DecryptFailed);
         }
         let secret = key.expose_secret_bytes();
-        let payload = hpke_ops::open(suite, secret.as_ref(), ek, &[], &hpke_aad, ciphertext)
+        let payload = hpke_ops::open(suite, secret.as_ref(), ek, &[], &hpke_aad, layer.ciphertext)
             .map_err(|_| Rejection::DecryptFailed)?;
         return Ok((payload, encryption(EncryptionMode::Hpke(suite), kid)));
     }
@@ -96,98 +133,84 @@ fn encrypt0(
     };
     exact(&unprotected, &[LABEL_KID, LABEL_IV])?;
     let kid = get_bytes(&unprotected, LABEL_KID)?;
-    let iv = get_bytes(&unprotected, LABEL_IV)?;
+    let iv = iv(&unprotected)?;
     let key = keyring.group_key(kid).ok_or(Rejection::NotForMe)?;
     // The nonce is the sequence number the signature covers: a sender cannot reuse one.
-    if key.alg() != alg || iv != group::nonce(binding.seq) {
+    let nonce = group::nonce(binding.seq);
+    if key.alg() != alg || iv != nonce {
         return Err(Rejection::DecryptFailed);
     }
     let sender_key = key
         .sender_key(binding.sender)
         .map_err(|_| Rejection::DecryptFailed)?;
-    let payload = content::decrypt(
-        alg,
-        &sender_key,
-        &group::nonce(binding.seq),
-        &hpke_aad,
-        ciphertext,
-    )
-    .map_err(|_| Rejection::DecryptFailed)?;
+    let payload = content::decrypt(alg, &sender_key, &nonce, &hpke_aad, layer.ciphertext)
+        .map_err(|_| Rejection::DecryptFailed)?;
     Ok((payload, encryption(EncryptionMode::Group(alg), key.kid())))
 }
 
+/// A recipient entry's checked headers.
+struct Entry<'a> {
+    suite_alg: i64,
+    kid: Vec<u8>,
+    protected: &'a [u8],
+    ek: Vec<u8>,
+    sealed_cek: &'a [u8],
+}
+
 fn encrypt(
-    layer: Layer<'_>,
-    recipients: Value,
+    layer: &Layer<'_>,
+    entries: &[Layer<'_>],
     keyring: &Keyring,
     aad: &[u8],
-    max_recipients: usize,
 ) -> Result<(Vec<u8>, Encryption), Rejection> {
-    let Value::Array(recipients) = recipients else {
-        return Err(structure("recipients must be an array"));
-    };
-    if recipients.is_empty() {
-        return Err(structure("recipients must not be empty"));
-    }
-    if recipients.len() > max_recipients {
-        return Err(Rejection::TooManyRecipients {
-            limit: max_recipients,
-            actual: recipients.len(),
-        });
-    }
-    let (protected_bytes, alg_id) = protected_alg(layer.protected, &[])?;
-    let alg = ContentAlg::from_cose_id(alg_id).ok_or(Rejection::UnsupportedAlgorithm(alg_id))?;
+    // Headers: the body first, then every entry in order.
+    let alg_id = protected_alg(layer.protected, &[])?;
     let unprotected = header_map(layer.unprotected)?;
     exact(&unprotected, &[LABEL_IV])?;
-    let iv: [u8; content::NONCE_LEN] = get_bytes(&unprotected, LABEL_IV)?
-        .try_into()
-        .map_err(|_| Malformed::InvalidHeader("IV must be 12 bytes"))?;
-    let ciphertext = bytes(layer.ciphertext, "ciphertext must be a byte string")?;
-
-    // Check every entry's shape, and pick the first one addressed to a key we hold.
-    let mut mine = None;
-    for entry in &recipients {
-        let Value::Array(parts) = entry else {
-            return Err(structure("a recipient must be an array"));
-        };
-        let [r_protected, r_unprotected, sealed_cek] = <&[Value; 3]>::try_from(parts.as_slice())
-            .map_err(|_| structure("a recipient must have 3 elements"))?;
-        let (r_protected_bytes, r_alg) = protected_alg(r_protected, &[LABEL_KID])?;
-        let r_header = header_map_ref(r_protected_bytes)?;
-        let kid = get_bytes(&r_header, LABEL_KID)?;
-        let r_unprotected = header_map(r_unprotected.clone())?;
+    let iv = iv(&unprotected)?;
+    let mut checked = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let suite_alg = protected_alg(entry.protected, &[LABEL_KID])?;
+        let r_header = header_map_ref(entry.protected)?;
+        let r_unprotected = header_map(entry.unprotected)?;
         exact(&r_unprotected, &[LABEL_EK])?;
-        let ek = get_bytes(&r_unprotected, LABEL_EK)?;
-        let sealed_cek = bytes(sealed_cek, "recipient ciphertext must be a byte string")?;
-        if mine.is_none()
-            && let Some(found) = keyring.recipient_key(kid)
-        {
-            mine = Some((
-                found,
-                r_alg,
-                r_protected_bytes.to_vec(),
-                ek.to_vec(),
-                sealed_cek.to_vec(),
-            ));
-        }
+        checked.push(Entry {
+            suite_alg,
+            kid: get_bytes(&r_header, LABEL_KID)?.to_vec(),
+            protected: entry.protected,
+            ek: get_bytes(&r_unprotected, LABEL_EK)?.to_vec(),
+            sealed_cek: entry.ciphertext,
+        });
     }
-    let ((kid, key), r_alg, r_protected, ek, sealed_cek) = mine.ok_or(Rejection::NotForMe)?;
-    let suite =
-        HpkeSuite::from_key_encryption_id(r_alg).ok_or(Rejection::UnsupportedAlgorithm(r_alg))?;
+    let alg = ContentAlg::from_cose_id(alg_id).ok_or(Rejection::UnsupportedAlgorithm(alg_id))?;
+    // The first entry addressed to a key we hold; other entries' suites are not interpreted.
+    let (entry, (kid, key)) = checked
+        .iter()
+        .find_map(|e| keyring.recipient_key(&e.kid).map(|found| (e, found)))
+        .ok_or(Rejection::NotForMe)?;
+    let suite = HpkeSuite::from_key_encryption_id(entry.suite_alg)
+        .ok_or(Rejection::UnsupportedAlgorithm(entry.suite_alg))?;
     if key.kem() != suite.kem() {
         return Err(Rejection::DecryptFailed);
     }
-    let info = wire::recipient_info(alg.cose_id(), &r_protected);
+    let info = wire::recipient_info(alg.cose_id(), entry.protected);
     let secret = key.expose_secret_bytes();
     let cek = zeroize::Zeroizing::new(
-        hpke_ops::open(suite, secret.as_ref(), &ek, &info, &[], &sealed_cek)
-            .map_err(|_| Rejection::DecryptFailed)?,
+        hpke_ops::open(
+            suite,
+            secret.as_ref(),
+            &entry.ek,
+            &info,
+            &[],
+            entry.sealed_cek,
+        )
+        .map_err(|_| Rejection::DecryptFailed)?,
     );
     if cek.len() != alg.key_len() {
         return Err(Rejection::DecryptFailed);
     }
-    let content_aad = wire::enc_structure("Encrypt", protected_bytes, aad);
-    let payload = content::decrypt(alg, &cek, &iv, &content_aad, ciphertext)
+    let content_aad = wire::enc_structure("Encrypt", layer.protected, aad);
+    let payload = content::decrypt(alg, &cek, &iv, &content_aad, layer.ciphertext)
         .map_err(|_| Rejection::DecryptFailed)?;
     Ok((
         payload,
@@ -201,6 +224,13 @@ fn encrypt(
     ))
 }
 
+/// The 12-byte IV (label 5).
+fn iv(map: &[(i64, Value)]) -> Result<[u8; content::NONCE_LEN], Rejection> {
+    get_bytes(map, LABEL_IV)?
+        .try_into()
+        .map_err(|_| Malformed::InvalidHeader("IV must be 12 bytes").into())
+}
+
 fn encryption(mode: EncryptionMode, key: &Kid) -> Encryption {
     Encryption {
         mode,
@@ -212,25 +242,17 @@ fn structure(what: &'static str) -> Rejection {
     Malformed::InvalidStructure(what).into()
 }
 
-fn bytes<'a>(value: &'a Value, what: &'static str) -> Result<&'a [u8], Rejection> {
-    match value {
-        Value::Bytes(b) => Ok(b),
-        _ => Err(structure(what)),
-    }
-}
-
-/// A protected header bstr holding `{1: alg}` plus exactly the `extra` labels; returns its
-/// bytes (as received, for the associated data) and the alg.
-fn protected_alg<'a>(value: &'a Value, extra: &[i64]) -> Result<(&'a [u8], i64), Rejection> {
-    let encoded = bytes(value, "protected header must be a byte string")?;
+/// A protected header (its bytes) holding `{1: alg}` plus exactly the `extra` labels; returns
+/// the alg.
+fn protected_alg(encoded: &[u8], extra: &[i64]) -> Result<i64, Rejection> {
     let map = header_map_ref(encoded)?;
     let mut allowed = Vec::from(extra);
     allowed.push(LABEL_ALG);
     exact(&map, &allowed)?;
     match map.iter().find(|(l, _)| *l == LABEL_ALG) {
-        Some((_, Value::Integer(a))) => i64::try_from(*a)
-            .map(|a| (encoded, a))
-            .map_err(|_| Malformed::InvalidHeader("alg is out of range").into()),
+        Some((_, Value::Integer(a))) => {
+            i64::try_from(*a).map_err(|_| Malformed::InvalidHeader("alg is out of range").into())
+        }
         _ => Err(Malformed::InvalidHeader("alg must be an integer").into()),
     }
 }
@@ -246,21 +268,21 @@ fn header_map_ref(encoded: &[u8]) -> Result<Vec<(i64, Value)>, Rejection> {
         return Err(Malformed::DisallowedItem { offset: 0 }.into());
     }
     match ciborium::from_reader::<Value, _>(encoded) {
-        Ok(map @ Value::Map(_)) => header_map(map),
+        Ok(map @ Value::Map(_)) => header_map(&map),
         _ => Err(Malformed::InvalidHeader("header must be a map").into()),
     }
 }
 
 /// A header map with integer labels.
-fn header_map(value: Value) -> Result<Vec<(i64, Value)>, Rejection> {
+fn header_map(value: &Value) -> Result<Vec<(i64, Value)>, Rejection> {
     let Value::Map(entries) = value else {
         return Err(structure("header must be a map"));
     };
     entries
-        .into_iter()
+        .iter()
         .map(|(label, v)| match label {
-            Value::Integer(i) => i64::try_from(i)
-                .map(|i| (i, v))
+            Value::Integer(i) => i64::try_from(*i)
+                .map(|i| (i, v.clone()))
                 .map_err(|_| Malformed::InvalidHeader("label out of range").into()),
             _ => Err(Malformed::InvalidHeader("only integer labels are allowed here").into()),
         })

@@ -156,7 +156,13 @@ impl SigningKey {
     /// [`KeyError::Encode`] if encoding fails.
     pub fn to_pkcs8_pem(&self) -> Result<Zeroizing<alloc::string::String>, KeyError> {
         match self {
-            SigningKey::Ed25519(k) => k.to_pkcs8_pem(LineEnding::LF),
+            // PKCS#8 v1 (RFC 8410 without the optional public key): OpenSSL 3.0 and Python's
+            // `cryptography` refuse the v2 form ed25519-dalek writes by default.
+            SigningKey::Ed25519(k) => ed25519_dalek::ed25519::pkcs8::KeypairBytes {
+                secret_key: k.to_bytes(),
+                public_key: None,
+            }
+            .to_pkcs8_pem(LineEnding::LF),
             SigningKey::P256(k) => k.to_pkcs8_pem(LineEnding::LF),
             SigningKey::K256(k) => k.to_pkcs8_pem(LineEnding::LF),
         }
