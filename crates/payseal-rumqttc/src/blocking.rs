@@ -1,0 +1,82 @@
+//! A blocking client for applications without an async runtime.
+
+use std::time::Duration;
+
+use rumqttc::{MqttOptions, QoS};
+use tokio::runtime::Runtime;
+use tokio::sync::mpsc;
+
+use crate::client::SecureClient;
+use crate::error::PublishError;
+use crate::event::Event;
+use crate::security::Security;
+
+/// [`SecureClient`] with blocking calls; it runs its own single-threaded runtime on a
+/// background thread.
+#[derive(Debug)]
+pub struct BlockingClient {
+    runtime: Runtime,
+    client: SecureClient,
+    events: mpsc::Receiver<Event>,
+}
+
+impl BlockingClient {
+    /// Connects (see [`SecureClient::connect`]).
+    ///
+    /// # Errors
+    /// If the runtime cannot be created.
+    pub fn connect(options: MqttOptions, security: Security) -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let (client, events) = runtime.block_on(async { SecureClient::connect(options, security) });
+        Ok(BlockingClient {
+            runtime,
+            client,
+            events,
+        })
+    }
+
+    /// Seals and publishes (see [`SecureClient::publish`]).
+    ///
+    /// # Errors
+    /// [`PublishError`].
+    pub fn publish(
+        &self,
+        topic: &str,
+        qos: QoS,
+        retain: bool,
+        payload: &[u8],
+    ) -> Result<(), PublishError> {
+        self.runtime
+            .block_on(self.client.publish(topic, qos, retain, payload))
+    }
+
+    /// Subscribes (see [`SecureClient::subscribe`]).
+    ///
+    /// # Errors
+    /// [`rumqttc::ClientError`] if the client is closed.
+    pub fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), rumqttc::ClientError> {
+        self.runtime.block_on(self.client.subscribe(filter, qos))
+    }
+
+    /// The next event, waiting at most `timeout`; `None` on timeout or when closed.
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Option<Event> {
+        let events = &mut self.events;
+        self.runtime.block_on(async {
+            tokio::time::timeout(timeout, events.recv())
+                .await
+                .ok()
+                .flatten()
+        })
+    }
+
+    /// Disconnects cleanly.
+    ///
+    /// # Errors
+    /// [`rumqttc::ClientError`] if already closed.
+    pub fn disconnect(&self) -> Result<(), rumqttc::ClientError> {
+        self.runtime.block_on(self.client.disconnect())
+    }
+}

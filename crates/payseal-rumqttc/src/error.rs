@@ -1,0 +1,25 @@
+//! Errors of publishing and connecting.
+
+/// Why a publish did not happen. Nothing was sent when this is returned.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The client has no sealer ([`Security::sealer`](crate::Security::sealer)).
+    #[error("no sealer configured: this client cannot publish")]
+    NoSealer,
+    /// Sealing failed.
+    #[error("sealing failed: {0}")]
+    Seal(#[from] payseal::SealError),
+    /// The sealed packet would exceed the maximum packet size. rumqttc would accept it and
+    /// then lose the connection, so it is refused here.
+    #[error("sealed packet is {actual} bytes, the maximum packet size is {limit}")]
+    TooLarge {
+        /// The configured maximum packet size.
+        limit: usize,
+        /// The packet size the publish would have.
+        actual: usize,
+    },
+    /// The client's request queue is closed (the client was disconnected).
+    #[error("client closed: {0}")]
+    Client(#[from] rumqttc::ClientError),
+}

@@ -1,0 +1,65 @@
+//! # payseal-rumqttc: MQTT with payloads the broker cannot forge, move or replay
+//!
+//! A thin adapter between [`payseal`] and [`rumqttc`]: publishing seals the payload (signed,
+//! and encrypted where the sealer has an audience for the topic); everything received is
+//! opened by a [`payseal::Opener`], and the application sees only verified messages or typed
+//! rejections. There is no way to receive an unverified payload.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use payseal::{Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemClock, TrustStore};
+//! use payseal_rumqttc::{Event, SecureClient, Security};
+//! use rumqttc::{MqttOptions, QoS};
+//!
+//! let key = SigningKey::generate(Algorithm::Ed25519)?;
+//! let mut trust = TrustStore::new();
+//! trust.add_sender(key.verifying_key(), ["plant/#"])?;
+//! let security = Security::new()
+//!     .sealer(Sealer::new(key, Counter::from_unix_micros(), SystemClock))
+//!     .opener(Opener::new(trust, Policy::default(), SystemClock));
+//!
+//! let (client, mut events) =
+//!     SecureClient::connect(MqttOptions::new("sensor-7", "127.0.0.1", 1883), security);
+//! client.subscribe("plant/#", QoS::AtLeastOnce).await?;
+//! client.publish("plant/3/temp", QoS::AtLeastOnce, false, b"21.5").await?;
+//! while let Some(event) = events.recv().await {
+//!     match event {
+//!         Event::Message(m) => println!("{}: {:?}", m.verified.topic(), m.verified.payload()),
+//!         Event::Rejected { topic, reason } => eprintln!("refused on {topic}: {reason}"),
+//!         _ => {}
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! (The same code runs against a broker each test starts: see `tests/broker.rs`.)
+//!
+//! ## MQTT realities
+//! - **QoS 1/2 redelivery**: a retransmission (DUP flag) of a message already accepted comes
+//!   out as [`Event::Duplicate`], never twice as a message and never as an alarm.
+//! - **Retained messages** are old by nature: [`Security::retained_max_age`] sets how old they
+//!   may be; one already seen is not delivered again.
+//! - **Last Will**: [`Will`] is sealed at every (re)connect with a sealer of its own kid, and
+//!   receivers accept it within [`Security::will_topic`]'s max age, exactly once.
+//! - **Packet size**: a sealed publish larger than the maximum packet size is refused with
+//!   [`PublishError::TooLarge`] instead of silently killing the connection.
+//! - **Acks** are manual: every message is acknowledged after it has been classified and
+//!   handed to the event stream, refused ones included.
+//!
+//! See `spec/mqtt-adapters.md` in the repository for the design.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod blocking;
+mod client;
+mod error;
+mod event;
+mod security;
+
+pub use blocking::BlockingClient;
+pub use client::{DEFAULT_MAX_PACKET_SIZE, SecureClient};
+pub use error::PublishError;
+pub use event::{Event, Message};
+pub use rumqttc::{MqttOptions, QoS};
+pub use security::{EnvelopeOpener, EnvelopeSealer, Security, Will};
