@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Writes seed corpora for the fuzz targets from test-vectors/*.json (one file per envelope)."""
+import hashlib
+import json
+import pathlib
+
+root = pathlib.Path(__file__).resolve().parent
+vectors = root.parent / "test-vectors"
+targets = {
+    "decode_envelope": ["sign1.json", "encrypt.json"],
+    "open_signed": ["sign1.json"],
+    "open_encrypted": ["encrypt.json"],
+}
+def encrypted_layer(envelope):
+    """The payload bstr of a tagged COSE_Sign1 whose header has a content type, prefixed with
+    the target's selector byte (0: COSE_Encrypt0, 1: COSE_Encrypt); None for other envelopes."""
+    import cbor2
+    try:
+        sign1 = cbor2.loads(envelope).value
+        header = cbor2.loads(sign1[0])
+    except Exception:
+        return None
+    ct = header.get(3)
+    if ct not in (16, 96):
+        return None
+    return bytes([0 if ct == 16 else 1]) + sign1[2]
+
+
+for target, files in targets.items():
+    out = root / "corpus" / target
+    out.mkdir(parents=True, exist_ok=True)
+    for name in files:
+        for v in json.loads((vectors / name).read_text())["vectors"]:
+            data = bytes.fromhex(v["envelope"])
+            if target == "open_signed":
+                data = b"\x00" + data  # first byte picks the topic "sensors/1/temp"
+            if target == "open_encrypted":
+                data = encrypted_layer(data)
+                if data is None:
+                    continue
+            (out / hashlib.sha256(data).hexdigest()[:16]).write_bytes(data)
+    print(f"{target}: {len(list(out.iterdir()))} seeds")
+keys = root / "corpus" / "key_files"
+keys.mkdir(parents=True, exist_ok=True)
+for name in ["sign1.json", "encrypt.json"]:
+    doc = json.loads((vectors / name).read_text())
+    for group in ("keys", "recipient_keys"):
+        for k in doc.get(group, {}).values():
+            for field in ("private_pkcs8_pem", "public_spki_pem"):
+                (keys / hashlib.sha256(k[field].encode()).hexdigest()[:16]).write_text(k[field])
+            cose = bytes.fromhex(k["cose_key"])
+            (keys / hashlib.sha256(cose).hexdigest()[:16]).write_bytes(cose)
+print(f"key_files: {len(list(keys.iterdir()))} seeds")
