@@ -13,14 +13,14 @@ use crate::event::{Event, classify};
 use crate::security::Security;
 
 /// Events waiting for the application before the event loop pauses (backpressure, not loss).
-const EVENT_QUEUE: usize = 4096;
+pub(crate) const EVENT_QUEUE: usize = 4096;
 /// Requests (publishes, acks) queued towards the event loop.
-const REQUEST_QUEUE: usize = 1024;
+pub(crate) const REQUEST_QUEUE: usize = 1024;
 /// rumqttc's default maximum packet size is 10 KiB; payseal's default envelope limit is
 /// 256 KiB, so raise it to match (Mosquitto's own default limit is 256 MiB).
 pub const DEFAULT_MAX_PACKET_SIZE: usize = 256 * 1024 + 1024;
 /// Wait before trying to reconnect after a connection error.
-const RECONNECT_DELAY: Duration = Duration::from_millis(500);
+pub(crate) const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
 /// A payseal client over rumqttc (MQTT 3.1.1).
 ///
@@ -93,8 +93,7 @@ impl SecureClient {
             let sealer = security.sealer.as_mut().ok_or(PublishError::NoSealer)?;
             sealer.seal(topic, payload)?
         };
-        // Fixed header (up to 5) + topic length prefix and topic + packet id.
-        let actual = 5 + 2 + topic.len() + 2 + envelope.len();
+        let actual = packet_size(topic, envelope.len());
         if actual > self.shared.max_packet_size {
             return Err(PublishError::TooLarge {
                 limit: self.shared.max_packet_size,
@@ -137,6 +136,12 @@ impl std::fmt::Debug for SecureClient {
             .field("max_packet_size", &self.shared.max_packet_size)
             .finish_non_exhaustive()
     }
+}
+
+/// The size of a PUBLISH packet: fixed header (up to 5 bytes), topic with its length prefix,
+/// packet id, payload.
+pub(crate) fn packet_size(topic: &str, payload_len: usize) -> usize {
+    5 + 2 + topic.len() + 2 + payload_len
 }
 
 /// Seals the configured will (with the will sealer's next sequence number and the current

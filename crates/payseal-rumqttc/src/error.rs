@@ -22,4 +22,7 @@ pub enum PublishError {
     /// The client's request queue is closed (the client was disconnected).
     #[error("client closed: {0}")]
     Client(#[from] rumqttc::ClientError),
+    /// The MQTT 5 client's request queue is closed.
+    #[error("client closed: {0}")]
+    ClientV5(String),
 }

@@ -56,6 +56,7 @@ mod client;
 mod error;
 mod event;
 mod security;
+mod v5;
 
 pub use blocking::BlockingClient;
 pub use client::{DEFAULT_MAX_PACKET_SIZE, SecureClient};
@@ -63,3 +64,4 @@ pub use error::PublishError;
 pub use event::{Event, Message};
 pub use rumqttc::{MqttOptions, QoS};
 pub use security::{EnvelopeOpener, EnvelopeSealer, Security, Will};
+pub use v5::{CONTENT_TYPE, SecureClientV5};
