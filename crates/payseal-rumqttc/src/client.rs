@@ -11,6 +11,8 @@ use tokio::sync::mpsc;
 use crate::error::PublishError;
 use crate::event::{Event, classify};
 use crate::security::Security;
+use crate::size;
+use crate::subscriptions::{Subscriptions, must_restore};
 
 /// Events waiting for the application before the event loop pauses (backpressure, not loss).
 pub(crate) const EVENT_QUEUE: usize = 4096;
@@ -36,6 +38,7 @@ struct Shared {
     security: Mutex<Security>,
     max_packet_size: usize,
     closing: AtomicBool,
+    subscriptions: Subscriptions,
 }
 
 impl SecureClient {
@@ -59,6 +62,7 @@ impl SecureClient {
             security: Mutex::new(security),
             max_packet_size,
             closing: AtomicBool::new(false),
+            subscriptions: Subscriptions::default(),
         });
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);
         tokio::spawn(drive(eventloop, client.clone(), Arc::clone(&shared), tx));
@@ -77,13 +81,18 @@ impl SecureClient {
         retain: bool,
         payload: &[u8],
     ) -> Result<(), PublishError> {
-        let envelope = self.seal(topic, payload)?;
+        let envelope = self.seal(topic, qos, payload)?;
         self.client.publish(topic, qos, retain, envelope).await?;
         Ok(())
     }
 
     /// Seals `payload` for `topic` and checks the packet size, without publishing.
-    pub(crate) fn seal(&self, topic: &str, payload: &[u8]) -> Result<Vec<u8>, PublishError> {
+    pub(crate) fn seal(
+        &self,
+        topic: &str,
+        qos: QoS,
+        payload: &[u8],
+    ) -> Result<Vec<u8>, PublishError> {
         let envelope = {
             let mut security = self
                 .shared
@@ -93,7 +102,7 @@ impl SecureClient {
             let sealer = security.sealer.as_mut().ok_or(PublishError::NoSealer)?;
             sealer.seal(topic, payload)?
         };
-        let actual = packet_size(topic, envelope.len());
+        let actual = size::publish_v4(topic, qos, envelope.len());
         if actual > self.shared.max_packet_size {
             return Err(PublishError::TooLarge {
                 limit: self.shared.max_packet_size,
@@ -105,9 +114,13 @@ impl SecureClient {
 
     /// Subscribes to `filter`. Everything that arrives is verified before it is delivered.
     ///
+    /// The adapter remembers the subscription and restores it by itself when a reconnect
+    /// finds no session at the broker (clean session, or a broker that lost its state).
+    ///
     /// # Errors
     /// [`rumqttc::ClientError`] if the client is closed.
     pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), rumqttc::ClientError> {
+        self.shared.subscriptions.add(filter, qos);
         self.client.subscribe(filter, qos).await
     }
 
@@ -116,6 +129,7 @@ impl SecureClient {
     /// # Errors
     /// [`rumqttc::ClientError`] if the client is closed.
     pub async fn unsubscribe(&self, filter: &str) -> Result<(), rumqttc::ClientError> {
+        self.shared.subscriptions.remove(filter);
         self.client.unsubscribe(filter).await
     }
 
@@ -138,12 +152,6 @@ impl std::fmt::Debug for SecureClient {
     }
 }
 
-/// The size of a PUBLISH packet: fixed header (up to 5 bytes), topic with its length prefix,
-/// packet id, payload.
-pub(crate) fn packet_size(topic: &str, payload_len: usize) -> usize {
-    5 + 2 + topic.len() + 2 + payload_len
-}
-
 /// Seals the configured will (with the will sealer's next sequence number and the current
 /// time) into `options`.
 fn seal_will(options: &mut MqttOptions, security: &mut Security) {
@@ -158,6 +166,29 @@ fn seal_will(options: &mut MqttOptions, security: &mut Security) {
     }
 }
 
+/// Queues one SUBSCRIBE for every remembered filter ahead of all other requests. It goes
+/// into the event loop's pending queue, which this task owns: awaiting the request channel
+/// from the task that drains it could deadlock.
+fn restore_subscriptions(eventloop: &mut EventLoop, subscriptions: &Subscriptions) {
+    let filters: Vec<rumqttc::SubscribeFilter> = subscriptions
+        .all()
+        .into_iter()
+        .map(|(filter, qos)| rumqttc::SubscribeFilter::new(filter, qos))
+        .collect();
+    if filters.is_empty() {
+        return;
+    }
+    tracing::debug!(
+        count = filters.len(),
+        "restoring subscriptions after a reconnect without session"
+    );
+    eventloop
+        .pending
+        .push_front(rumqttc::Request::Subscribe(rumqttc::Subscribe::new_many(
+            filters,
+        )));
+}
+
 /// Drives the event loop until the application drops the event stream or disconnects.
 async fn drive(
     mut eventloop: EventLoop,
@@ -168,6 +199,7 @@ async fn drive(
     // Acks go through the same request queue the event loop drains while it is polled; awaiting
     // a full queue here would deadlock, so acks wait in order in this local queue instead.
     let mut acks: VecDeque<rumqttc::Publish> = VecDeque::new();
+    let mut connected_before = false;
     loop {
         while let Some(publish) = acks.front() {
             if client.try_ack(publish).is_err() {
@@ -176,16 +208,21 @@ async fn drive(
             acks.pop_front();
         }
         let event = match eventloop.poll().await {
-            Ok(rumqttc::Event::Incoming(Packet::ConnAck(ack))) => Event::Connected {
-                session_present: ack.session_present,
-            },
+            Ok(rumqttc::Event::Incoming(Packet::ConnAck(ack))) => {
+                if must_restore(connected_before, ack.session_present) {
+                    restore_subscriptions(&mut eventloop, &shared.subscriptions);
+                }
+                connected_before = true;
+                Event::Connected {
+                    session_present: ack.session_present,
+                }
+            }
             Ok(rumqttc::Event::Incoming(Packet::Publish(publish))) => {
                 let event = match shared.security.lock() {
                     Ok(mut security) => classify(
                         &mut security,
                         &publish.topic,
                         &publish.payload,
-                        publish.dup,
                         publish.retain,
                         publish.qos,
                     ),

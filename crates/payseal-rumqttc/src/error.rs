@@ -14,7 +14,8 @@ pub enum PublishError {
     /// then lose the connection, so it is refused here.
     #[error("sealed packet is {actual} bytes, the maximum packet size is {limit}")]
     TooLarge {
-        /// The configured maximum packet size.
+        /// The maximum packet size in force: the configured one, or with MQTT 5 the
+        /// broker's (from CONNACK) when it is smaller.
         limit: usize,
         /// The packet size the publish would have.
         actual: usize,

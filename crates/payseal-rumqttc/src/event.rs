@@ -16,8 +16,11 @@ pub enum Event {
         /// Why it was refused.
         reason: Rejection,
     },
-    /// A message already delivered, arriving again as MQTT allows: a QoS 1/2 retransmission
-    /// (DUP flag) or a retained message seen before. Not delivered twice, not an alarm.
+    /// A message already delivered, arriving again as MQTT allows: a redelivery (DUP flag), a
+    /// publisher's QoS 1 retransmission forwarded as a new message, or a retained message seen
+    /// before. Its signature, topic and freshness were checked again; it is not delivered
+    /// twice, and not an alarm (the MQTT flags are not authenticated, so they cannot tell a
+    /// broker's replay from MQTT's own repeats, and a repeat gives the broker nothing).
     Duplicate {
         /// The topic.
         topic: String,
@@ -52,7 +55,6 @@ pub(crate) fn classify(
     security: &mut crate::Security,
     topic: &str,
     payload: &[u8],
-    dup: bool,
     retain: bool,
     qos: rumqttc::QoS,
 ) -> Event {
@@ -69,9 +71,14 @@ pub(crate) fn classify(
             qos,
             retain,
         }),
-        // MQTT may deliver the same message again; that is not an attack. A replay without
-        // the DUP or retain flag is.
-        Err(Rejection::Replayed { seq }) if dup || retain => Event::Duplicate {
+        // `replayed` comes only after the signature, topic and freshness checks passed (spec
+        // §5 step 11): an authentic, fresh envelope the application already has. MQTT
+        // delivers those again by design: a DUP redelivery, a retained message on a new
+        // subscription, and also a QoS 1 retransmission by the publisher, which the broker
+        // forwards as a new message with DUP=0. The DUP flag is set by the broker and not
+        // authenticated, so it cannot tell an attack from MQTT: every `replayed` is a
+        // duplicate, never delivered twice.
+        Err(Rejection::Replayed { seq }) => Event::Duplicate {
             topic: topic.to_string(),
             seq,
         },

@@ -35,14 +35,18 @@
 //! (The same code runs against a broker each test starts: see `tests/broker.rs`.)
 //!
 //! ## MQTT realities
-//! - **QoS 1/2 redelivery**: a retransmission (DUP flag) of a message already accepted comes
-//!   out as [`Event::Duplicate`], never twice as a message and never as an alarm.
+//! - **QoS 1/2 redelivery**: a message already accepted that arrives again (a DUP
+//!   redelivery, or a publisher's retransmission the broker forwards with DUP=0) comes out as
+//!   [`Event::Duplicate`], never twice as a message and never as an alarm.
 //! - **Retained messages** are old by nature: [`Security::retained_max_age`] sets how old they
 //!   may be; one already seen is not delivered again.
 //! - **Last Will**: [`Will`] is sealed at every (re)connect with a sealer of its own kid, and
 //!   receivers accept it within [`Security::will_topic`]'s max age, exactly once.
-//! - **Packet size**: a sealed publish larger than the maximum packet size is refused with
-//!   [`PublishError::TooLarge`] instead of silently killing the connection.
+//! - **Packet size**: a sealed publish larger than the maximum packet size (with MQTT 5, the
+//!   broker's from CONNACK if smaller) is refused with [`PublishError::TooLarge`] instead of
+//!   silently killing the connection; the packet size is computed exactly.
+//! - **Reconnects**: subscriptions are restored by the adapter when a reconnect finds no
+//!   session at the broker.
 //! - **Acks** are manual: every message is acknowledged after it has been classified and
 //!   handed to the event stream, refused ones included.
 //!
@@ -56,6 +60,8 @@ mod client;
 mod error;
 mod event;
 mod security;
+mod size;
+mod subscriptions;
 mod v5;
 
 pub use blocking::BlockingClient;

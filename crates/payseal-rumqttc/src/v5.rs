@@ -3,21 +3,23 @@
 //! indicator, so other MQTT 5 tools can recognize envelopes.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rumqttc::QoS;
 use rumqttc::v5::mqttbytes::QoS as QoS5;
-use rumqttc::v5::mqttbytes::v5::{LastWill, LastWillProperties, Packet, PublishProperties};
-use rumqttc::v5::{AsyncClient, ConnectionError, EventLoop, MqttOptions};
+use rumqttc::v5::mqttbytes::v5::{
+    Filter, LastWill, LastWillProperties, Packet, PublishProperties, Subscribe,
+};
+use rumqttc::v5::{AsyncClient, ConnectionError, EventLoop, MqttOptions, Request};
 use tokio::sync::mpsc;
 
-use crate::client::{
-    DEFAULT_MAX_PACKET_SIZE, EVENT_QUEUE, RECONNECT_DELAY, REQUEST_QUEUE, packet_size,
-};
+use crate::client::{DEFAULT_MAX_PACKET_SIZE, EVENT_QUEUE, RECONNECT_DELAY, REQUEST_QUEUE};
 use crate::error::PublishError;
 use crate::event::{Event, classify};
 use crate::security::Security;
+use crate::size;
+use crate::subscriptions::{Subscriptions, must_restore};
 
 /// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type).
 pub const CONTENT_TYPE: &str = "application/cose; cose-type=\"cose-sign1\"";
@@ -33,7 +35,11 @@ pub struct SecureClientV5 {
 struct Shared {
     security: Mutex<Security>,
     max_packet_size: usize,
+    /// The maximum packet size the broker announced in its last CONNACK (0: none). rumqttc
+    /// enforces it on every outgoing packet, so publishing checks it too.
+    broker_max_packet_size: AtomicUsize,
     closing: AtomicBool,
+    subscriptions: Subscriptions,
 }
 
 fn qos5(qos: QoS) -> QoS5 {
@@ -77,7 +83,9 @@ impl SecureClientV5 {
         let shared = Arc::new(Shared {
             security: Mutex::new(security),
             max_packet_size,
+            broker_max_packet_size: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
+            subscriptions: Subscriptions::default(),
         });
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);
         tokio::spawn(drive(eventloop, client.clone(), Arc::clone(&shared), tx));
@@ -85,6 +93,10 @@ impl SecureClientV5 {
     }
 
     /// Seals `payload` for `topic` and publishes it with the envelope's content type.
+    ///
+    /// The packet must fit the configured maximum packet size and, once connected, the one
+    /// the broker announced in CONNACK if that is smaller ([`PublishError::TooLarge`] names
+    /// the limit in force).
     ///
     /// # Errors
     /// [`PublishError`]; nothing is sent then.
@@ -104,13 +116,18 @@ impl SecureClientV5 {
             let sealer = security.sealer.as_mut().ok_or(PublishError::NoSealer)?;
             sealer.seal(topic, payload)?
         };
-        // The content type property adds its length plus 3 bytes, the format indicator 2.
-        let actual = packet_size(topic, envelope.len()) + CONTENT_TYPE.len() + 5 + 4;
-        if actual > self.shared.max_packet_size {
-            return Err(PublishError::TooLarge {
-                limit: self.shared.max_packet_size,
-                actual,
-            });
+        let actual = size::publish_v5(
+            topic,
+            qos,
+            size::envelope_properties_len(CONTENT_TYPE),
+            envelope.len(),
+        );
+        let limit = size::effective_limit(
+            self.shared.max_packet_size,
+            self.shared.broker_max_packet_size.load(Ordering::SeqCst),
+        );
+        if actual > limit {
+            return Err(PublishError::TooLarge { limit, actual });
         }
         self.client
             .publish_with_properties(topic, qos5(qos), retain, envelope, properties())
@@ -119,10 +136,13 @@ impl SecureClientV5 {
     }
 
     /// Subscribes to `filter`; everything that arrives is verified before it is delivered.
+    /// Restored by the adapter after a reconnect without session, as
+    /// [`SecureClient::subscribe`](crate::SecureClient::subscribe).
     ///
     /// # Errors
     /// [`rumqttc::v5::ClientError`] if the client is closed.
     pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), rumqttc::v5::ClientError> {
+        self.shared.subscriptions.add(filter, qos);
         self.client.subscribe(filter, qos5(qos)).await
     }
 
@@ -171,6 +191,26 @@ fn seal_will(options: &mut MqttOptions, security: &mut Security) {
     }
 }
 
+/// Queues one SUBSCRIBE for every remembered filter ahead of other requests (see
+/// `client::restore_subscriptions`).
+fn restore_subscriptions(eventloop: &mut EventLoop, subscriptions: &Subscriptions) {
+    let filters: Vec<Filter> = subscriptions
+        .all()
+        .into_iter()
+        .map(|(filter, qos)| Filter::new(filter, qos5(qos)))
+        .collect();
+    if filters.is_empty() {
+        return;
+    }
+    tracing::debug!(
+        count = filters.len(),
+        "restoring subscriptions after a reconnect without session"
+    );
+    eventloop
+        .pending
+        .push_front(Request::Subscribe(Subscribe::new_many(filters, None)));
+}
+
 /// Drives the MQTT 5 event loop; mirrors `client::drive`.
 async fn drive(
     mut eventloop: EventLoop,
@@ -179,6 +219,7 @@ async fn drive(
     events: mpsc::Sender<Event>,
 ) {
     let mut acks = VecDeque::new();
+    let mut connected_before = false;
     loop {
         while let Some(publish) = acks.front() {
             if client.try_ack(publish).is_err() {
@@ -187,9 +228,24 @@ async fn drive(
             acks.pop_front();
         }
         let event = match eventloop.poll().await {
-            Ok(rumqttc::v5::Event::Incoming(Packet::ConnAck(ack))) => Event::Connected {
-                session_present: ack.session_present,
-            },
+            Ok(rumqttc::v5::Event::Incoming(Packet::ConnAck(ack))) => {
+                let broker_limit = ack
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.max_packet_size)
+                    .and_then(|bytes| usize::try_from(bytes).ok())
+                    .unwrap_or(0);
+                shared
+                    .broker_max_packet_size
+                    .store(broker_limit, Ordering::SeqCst);
+                if must_restore(connected_before, ack.session_present) {
+                    restore_subscriptions(&mut eventloop, &shared.subscriptions);
+                }
+                connected_before = true;
+                Event::Connected {
+                    session_present: ack.session_present,
+                }
+            }
             Ok(rumqttc::v5::Event::Incoming(Packet::Publish(publish))) => {
                 let topic = String::from_utf8_lossy(&publish.topic).into_owned();
                 let event = match shared.security.lock() {
@@ -197,7 +253,6 @@ async fn drive(
                         &mut security,
                         &topic,
                         &publish.payload,
-                        publish.dup,
                         publish.retain,
                         qos4(publish.qos),
                     ),
