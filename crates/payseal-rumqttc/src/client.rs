@@ -49,6 +49,9 @@ impl SecureClient {
     /// size, both ways, is set to [`Security::max_packet_size`] (default
     /// [`DEFAULT_MAX_PACKET_SIZE`]; rumqttc's own default of 10 KiB is too small for sealed
     /// payloads). Must be called inside a Tokio runtime.
+    ///
+    /// Keep the event receiver alive for as long as the client is used: dropping it ends the
+    /// event loop (and with it the connection), even for a client that only publishes.
     pub fn connect(
         mut options: MqttOptions,
         mut security: Security,
