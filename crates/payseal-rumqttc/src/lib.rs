@@ -5,8 +5,12 @@
 //! opened by a [`payseal::Opener`], and the application sees only verified messages or typed
 //! rejections. There is no way to receive an unverified payload.
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! ```
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # // A broker of our own for this example; yours is wherever your devices connect.
+//! # let broker = payseal_testkit::Mosquitto::start()?;
+//! # let (host, port) = (broker.host(), broker.port());
 //! use payseal::{Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemClock, TrustStore};
 //! use payseal_rumqttc::{Event, SecureClient, Security};
 //! use rumqttc::{MqttOptions, QoS};
@@ -19,20 +23,22 @@
 //!     .opener(Opener::new(trust, Policy::default(), SystemClock));
 //!
 //! let (client, mut events) =
-//!     SecureClient::connect(MqttOptions::new("sensor-7", "127.0.0.1", 1883), security);
+//!     SecureClient::connect(MqttOptions::new("sensor-7", host, port), security);
 //! client.subscribe("plant/#", QoS::AtLeastOnce).await?;
+//! # tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 //! client.publish("plant/3/temp", QoS::AtLeastOnce, false, b"21.5").await?;
 //! while let Some(event) = events.recv().await {
 //!     match event {
-//!         Event::Message(m) => println!("{}: {:?}", m.verified.topic(), m.verified.payload()),
+//!         Event::Message(m) => {
+//!             assert_eq!(m.verified.payload(), b"21.5");
+//!             break;
+//!         }
 //!         Event::Rejected { topic, reason } => eprintln!("refused on {topic}: {reason}"),
 //!         _ => {}
 //!     }
 //! }
 //! # Ok(()) }
 //! ```
-//!
-//! (The same code runs against a broker each test starts: see `tests/broker.rs`.)
 //!
 //! ## MQTT realities
 //! - **QoS 1/2 redelivery**: a message already accepted that arrives again (a DUP
