@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::error::PublishError;
 use crate::event::{Event, classify};
-use crate::security::Security;
+use crate::security::{EnvelopeSealer, Security};
 use crate::size;
 use crate::subscriptions::{Subscriptions, must_restore};
 
@@ -35,6 +35,8 @@ pub struct SecureClient {
 }
 
 struct Shared {
+    /// The sealer has its own lock, so publishing never waits for verification.
+    sealer: Mutex<Option<Box<dyn EnvelopeSealer>>>,
     security: Mutex<Security>,
     max_packet_size: usize,
     closing: AtomicBool,
@@ -62,6 +64,7 @@ impl SecureClient {
         seal_will(&mut options, &mut security);
         let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
         let shared = Arc::new(Shared {
+            sealer: Mutex::new(security.sealer.take()),
             security: Mutex::new(security),
             max_packet_size,
             closing: AtomicBool::new(false),
@@ -97,12 +100,12 @@ impl SecureClient {
         payload: &[u8],
     ) -> Result<Vec<u8>, PublishError> {
         let envelope = {
-            let mut security = self
+            let mut sealer = self
                 .shared
-                .security
+                .sealer
                 .lock()
                 .map_err(|_| PublishError::NoSealer)?;
-            let sealer = security.sealer.as_mut().ok_or(PublishError::NoSealer)?;
+            let sealer = sealer.as_mut().ok_or(PublishError::NoSealer)?;
             sealer.seal(topic, payload)?
         };
         let actual = size::publish_v4(topic, qos, envelope.len());

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use crate::client::{DEFAULT_MAX_PACKET_SIZE, EVENT_QUEUE, RECONNECT_DELAY, REQUEST_QUEUE};
 use crate::error::PublishError;
 use crate::event::{Event, classify};
-use crate::security::Security;
+use crate::security::{EnvelopeSealer, Security};
 use crate::size;
 use crate::subscriptions::{Subscriptions, must_restore};
 
@@ -33,6 +33,8 @@ pub struct SecureClientV5 {
 }
 
 struct Shared {
+    /// The sealer has its own lock, so publishing never waits for verification.
+    sealer: Mutex<Option<Box<dyn EnvelopeSealer>>>,
     security: Mutex<Security>,
     max_packet_size: usize,
     /// The maximum packet size the broker announced in its last CONNACK (0: none). rumqttc
@@ -81,6 +83,7 @@ impl SecureClientV5 {
         seal_will(&mut options, &mut security);
         let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
         let shared = Arc::new(Shared {
+            sealer: Mutex::new(security.sealer.take()),
             security: Mutex::new(security),
             max_packet_size,
             broker_max_packet_size: AtomicUsize::new(0),
@@ -108,12 +111,12 @@ impl SecureClientV5 {
         payload: &[u8],
     ) -> Result<(), PublishError> {
         let envelope = {
-            let mut security = self
+            let mut sealer = self
                 .shared
-                .security
+                .sealer
                 .lock()
                 .map_err(|_| PublishError::NoSealer)?;
-            let sealer = security.sealer.as_mut().ok_or(PublishError::NoSealer)?;
+            let sealer = sealer.as_mut().ok_or(PublishError::NoSealer)?;
             sealer.seal(topic, payload)?
         };
         let actual = size::publish_v5(
