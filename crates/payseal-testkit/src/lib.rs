@@ -1,10 +1,13 @@
 //! Test harness for payseal's adapters and demos.
 //!
-//! [`Mosquitto`] starts a real Mosquitto broker on a free loopback port, with its own
+//! [`mitm::Mitm`] is a malicious broker in the middle, for attack tests. [`Mosquitto`] starts a real Mosquitto broker on a free loopback port, with its own
 //! configuration in a temporary directory, and stops it when dropped. Tests never share the
 //! system broker, so they never collide.
 
 #![forbid(unsafe_code)]
+
+pub mod mitm;
+pub mod mqtt;
 
 use std::io;
 use std::net::{TcpListener, TcpStream};

@@ -1,0 +1,211 @@
+//! A malicious broker in the middle: a TCP proxy between one MQTT client and a real broker
+//! that parses the broker-to-client stream and lets a test rewrite, drop, hold, duplicate or
+//! inject PUBLISH packets, as a broker that has been taken over could.
+
+use std::collections::HashSet;
+use std::io;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+use crate::mqtt::{Frame, Publish, puback_id, take_frame};
+
+/// What the proxy does with one PUBLISH on its way to the client.
+#[derive(Clone, Debug)]
+pub enum Out {
+    /// Pass it on with the broker's packet id (it may have been modified).
+    Forward(Publish),
+    /// Send an extra packet; for QoS 1 it gets a packet id of the proxy's own, and the
+    /// client's PUBACK for it is swallowed so the real broker never sees it.
+    Inject(Publish),
+}
+
+/// The test's tampering logic, called for every PUBLISH from the broker.
+pub type Tamper = Box<dyn FnMut(Publish) -> Vec<Out> + Send>;
+
+/// The proxy. Stops when dropped (its tasks end when the connections close).
+pub struct Mitm {
+    port: u16,
+    inject: mpsc::UnboundedSender<Out>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Mitm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mitm")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+struct State {
+    tamper: Mutex<Tamper>,
+    own_ids: Mutex<HashSet<u16>>,
+    next_id: AtomicU16,
+}
+
+impl Mitm {
+    /// Listens on a free loopback port and relays each client (one at a time) to the broker
+    /// on `broker_port`, passing every broker-to-client PUBLISH through `tamper`.
+    ///
+    /// # Errors
+    /// If no port can be bound.
+    pub async fn start(broker_port: u16, tamper: Tamper) -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let port = listener.local_addr()?.port();
+        let (inject, mut injections) = mpsc::unbounded_channel::<Out>();
+        let state = Arc::new(State {
+            tamper: Mutex::new(tamper),
+            own_ids: Mutex::new(HashSet::new()),
+            next_id: AtomicU16::new(40_000),
+        });
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(broker) = TcpStream::connect(("127.0.0.1", broker_port)).await else {
+                    continue;
+                };
+                relay(client, broker, Arc::clone(&state), &mut injections).await;
+            }
+        });
+        Ok(Mitm { port, inject, task })
+    }
+
+    /// The port clients connect to instead of the broker's.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Sends `publish` to the connected client now.
+    pub fn inject(&self, publish: Publish) {
+        let _ = self.inject.send(Out::Inject(publish));
+    }
+}
+
+impl Drop for Mitm {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn relay(
+    client: TcpStream,
+    broker: TcpStream,
+    state: Arc<State>,
+    injections: &mut mpsc::UnboundedReceiver<Out>,
+) {
+    let (mut client_rx, mut client_tx) = client.into_split();
+    let (mut broker_rx, mut broker_tx) = broker.into_split();
+    // Client to broker: everything, except PUBACKs for packets the proxy invented.
+    let upstream_state = Arc::clone(&state);
+    let upstream = tokio::spawn(async move {
+        let mut buf = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        while let Ok(n) = client_rx.read(&mut chunk).await {
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+            while let Some(frame) = take_frame(&mut buf) {
+                let own = puback_id(&frame).is_some_and(|id| {
+                    upstream_state
+                        .own_ids
+                        .lock()
+                        .is_ok_and(|mut ids| ids.remove(&id))
+                });
+                if !own && broker_tx.write_all(&frame.0).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    // Broker to client: through the tamper function; plus injections at any time.
+    let mut buf = Vec::new();
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        tokio::select! {
+            read = broker_rx.read(&mut chunk) => {
+                let Ok(n) = read else { break };
+                if n == 0 {
+                    break;
+                }
+                buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+                while let Some(frame) = take_frame(&mut buf) {
+                    let outs = match Publish::parse(&frame) {
+                        Some(publish) => match state.tamper.lock() {
+                            Ok(mut tamper) => tamper(publish),
+                            Err(_) => return,
+                        },
+                        None => vec![Out::Forward(Publish::raw(frame))],
+                    };
+                    for out in outs {
+                        if send(&mut client_tx, &state, out).await.is_err() {
+                            upstream.abort();
+                            return;
+                        }
+                    }
+                }
+            }
+            Some(out) = injections.recv() => {
+                if send(&mut client_tx, &state, out).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    upstream.abort();
+}
+
+async fn send(
+    client: &mut tokio::net::tcp::OwnedWriteHalf,
+    state: &State,
+    out: Out,
+) -> io::Result<()> {
+    let frame = match out {
+        Out::Forward(publish) => publish.into_frame(),
+        Out::Inject(mut publish) => {
+            if publish.qos > 0 {
+                let id = state.next_id.fetch_add(1, Ordering::Relaxed);
+                publish.pkid = Some(id);
+                if let Ok(mut ids) = state.own_ids.lock() {
+                    ids.insert(id);
+                }
+            }
+            publish.frame()
+        }
+    };
+    client.write_all(&frame.0).await
+}
+
+impl Publish {
+    /// Wraps a non-PUBLISH frame so it can travel through [`Out::Forward`] unchanged.
+    fn raw(frame: Frame) -> Self {
+        Publish {
+            dup: false,
+            qos: 0,
+            retain: false,
+            topic: String::new(),
+            pkid: None,
+            payload: frame.0,
+        }
+        .mark_raw()
+    }
+
+    fn mark_raw(mut self) -> Self {
+        self.topic = RAW.to_string();
+        self
+    }
+
+    fn into_frame(self) -> Frame {
+        if self.topic == RAW {
+            Frame(self.payload)
+        } else {
+            self.frame()
+        }
+    }
+}
+
+/// Marks a non-PUBLISH frame carried in a [`Publish`]: no valid topic contains NUL.
+const RAW: &str = "\0raw";
