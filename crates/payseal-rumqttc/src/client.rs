@@ -1,28 +1,22 @@
 //! The async client for MQTT 3.1.1: publish sealed, receive verified.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use rumqttc::{AsyncClient, ConnectionError, EventLoop, LastWill, MqttOptions, Packet, QoS};
 use tokio::sync::mpsc;
 
+use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
 use crate::error::PublishError;
-use crate::event::{Event, classify};
-use crate::security::{EnvelopeSealer, Security};
+use crate::event::Event;
+use crate::security::Security;
 use crate::size;
-use crate::subscriptions::{Subscriptions, must_restore};
+use crate::subscriptions::Subscriptions;
 
-/// Events waiting for the application before the event loop pauses (backpressure, not loss).
-pub(crate) const EVENT_QUEUE: usize = 4096;
-/// Requests (publishes, acks) queued towards the event loop.
-pub(crate) const REQUEST_QUEUE: usize = 1024;
 /// rumqttc's default maximum packet size is 10 KiB; payseal's default envelope limit is
 /// 256 KiB, so raise it to match (Mosquitto's own default limit is 256 MiB).
 pub const DEFAULT_MAX_PACKET_SIZE: usize = 256 * 1024 + 1024;
-/// Wait before trying to reconnect after a connection error.
-pub(crate) const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 
 /// A payseal client over rumqttc (MQTT 3.1.1).
 ///
@@ -32,15 +26,6 @@ pub(crate) const RECONNECT_DELAY: Duration = Duration::from_millis(500);
 pub struct SecureClient {
     client: AsyncClient,
     shared: Arc<Shared>,
-}
-
-struct Shared {
-    /// The sealer has its own lock, so publishing never waits for verification.
-    sealer: Mutex<Option<Box<dyn EnvelopeSealer>>>,
-    security: Mutex<Security>,
-    max_packet_size: usize,
-    closing: AtomicBool,
-    subscriptions: Subscriptions,
 }
 
 impl SecureClient {
@@ -63,15 +48,13 @@ impl SecureClient {
         options.set_max_packet_size(max_packet_size, max_packet_size);
         seal_will(&mut options, &mut security);
         let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
-        let shared = Arc::new(Shared {
-            sealer: Mutex::new(security.sealer.take()),
-            security: Mutex::new(security),
-            max_packet_size,
-            closing: AtomicBool::new(false),
-            subscriptions: Subscriptions::default(),
-        });
+        let shared = Shared::new(security, max_packet_size);
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);
-        tokio::spawn(drive(eventloop, client.clone(), Arc::clone(&shared), tx));
+        let link = V4Link {
+            eventloop,
+            client: client.clone(),
+        };
+        tokio::spawn(driver::drive(link, Arc::clone(&shared), tx));
         (SecureClient { client, shared }, rx)
     }
 
@@ -99,15 +82,7 @@ impl SecureClient {
         qos: QoS,
         payload: &[u8],
     ) -> Result<Vec<u8>, PublishError> {
-        let envelope = {
-            let mut sealer = self
-                .shared
-                .sealer
-                .lock()
-                .map_err(|_| PublishError::NoSealer)?;
-            let sealer = sealer.as_mut().ok_or(PublishError::NoSealer)?;
-            sealer.seal(topic, payload)?
-        };
+        let envelope = self.shared.seal(topic, payload)?;
         let actual = size::publish_v4(topic, qos, envelope.len());
         if actual > self.shared.max_packet_size {
             return Err(PublishError::TooLarge {
@@ -172,102 +147,67 @@ fn seal_will(options: &mut MqttOptions, security: &mut Security) {
     }
 }
 
-/// Queues one SUBSCRIBE for every remembered filter ahead of all other requests. It goes
-/// into the event loop's pending queue, which this task owns: awaiting the request channel
-/// from the task that drains it could deadlock.
-fn restore_subscriptions(eventloop: &mut EventLoop, subscriptions: &Subscriptions) {
-    let filters: Vec<rumqttc::SubscribeFilter> = subscriptions
-        .all()
-        .into_iter()
-        .map(|(filter, qos)| rumqttc::SubscribeFilter::new(filter, qos))
-        .collect();
-    if filters.is_empty() {
-        return;
-    }
-    tracing::debug!(
-        count = filters.len(),
-        "restoring subscriptions after a reconnect without session"
-    );
-    eventloop
-        .pending
-        .push_front(rumqttc::Request::Subscribe(rumqttc::Subscribe::new_many(
-            filters,
-        )));
+/// rumqttc's MQTT 3.1.1 client as the driver's [`Link`].
+struct V4Link {
+    eventloop: EventLoop,
+    client: AsyncClient,
 }
 
-/// Drives the event loop until the application drops the event stream or disconnects.
-async fn drive(
-    mut eventloop: EventLoop,
-    client: AsyncClient,
-    shared: Arc<Shared>,
-    events: mpsc::Sender<Event>,
-) {
-    // Acks go through the same request queue the event loop drains while it is polled; awaiting
-    // a full queue here would deadlock, so acks wait in order in this local queue instead.
-    let mut acks: VecDeque<rumqttc::Publish> = VecDeque::new();
-    let mut connected_before = false;
-    loop {
-        while let Some(publish) = acks.front() {
-            if client.try_ack(publish).is_err() {
-                break;
-            }
-            acks.pop_front();
-        }
-        let event = match eventloop.poll().await {
-            Ok(rumqttc::Event::Incoming(Packet::ConnAck(ack))) => {
-                if must_restore(connected_before, ack.session_present) {
-                    restore_subscriptions(&mut eventloop, &shared.subscriptions);
-                }
-                connected_before = true;
-                Event::Connected {
-                    session_present: ack.session_present,
-                }
-            }
-            Ok(rumqttc::Event::Incoming(Packet::Publish(publish))) => {
-                let event = match shared.security.lock() {
-                    Ok(mut security) => classify(
-                        &mut security,
-                        &publish.topic,
-                        &publish.payload,
-                        publish.retain,
-                        publish.qos,
-                    ),
-                    Err(_) => return,
-                };
-                // Hand the event over first (waiting if the application is behind), then ack:
-                // an acknowledged message is never lost inside the adapter.
-                if events.send(event).await.is_err() {
-                    return;
-                }
-                acks.push_back(publish);
-                continue;
-            }
-            Ok(_) => continue,
-            Err(error) => {
-                if shared.closing.load(Ordering::SeqCst) {
-                    return;
-                }
-                let stop = matches!(error, ConnectionError::RequestsDone);
-                if events
-                    .send(Event::Disconnected {
-                        error: error.to_string(),
-                    })
-                    .await
-                    .is_err()
-                    || stop
-                {
-                    return;
-                }
-                // Re-seal the will so that it is fresh when the broker publishes it.
-                if let Ok(mut security) = shared.security.lock() {
-                    seal_will(&mut eventloop.mqtt_options, &mut security);
-                }
-                tokio::time::sleep(RECONNECT_DELAY).await;
-                continue;
-            }
-        };
-        if events.send(event).await.is_err() {
+impl Link for V4Link {
+    type Publish = rumqttc::Publish;
+    type Error = ConnectionError;
+
+    async fn poll(&mut self) -> Result<Polled<Self::Publish>, Self::Error> {
+        Ok(match self.eventloop.poll().await? {
+            rumqttc::Event::Incoming(Packet::ConnAck(ack)) => Polled::ConnAck {
+                session_present: ack.session_present,
+                broker_max_packet_size: 0,
+            },
+            rumqttc::Event::Incoming(Packet::Publish(publish)) => Polled::Publish(publish),
+            _ => Polled::Other,
+        })
+    }
+
+    fn try_ack(&self, publish: &Self::Publish) -> bool {
+        self.client.try_ack(publish).is_ok()
+    }
+
+    fn inspect(publish: &Self::Publish) -> (Cow<'_, str>, &[u8], bool, QoS) {
+        (
+            Cow::Borrowed(&publish.topic),
+            &publish.payload,
+            publish.retain,
+            publish.qos,
+        )
+    }
+
+    fn is_final(error: &Self::Error) -> bool {
+        matches!(error, ConnectionError::RequestsDone)
+    }
+
+    fn reseal_will(&mut self, security: &mut Security) {
+        seal_will(&mut self.eventloop.mqtt_options, security);
+    }
+
+    /// Goes into the event loop's own pending queue, which the driver task owns: awaiting the
+    /// request channel from the task that drains it could deadlock.
+    fn restore_subscriptions(&mut self, subscriptions: &Subscriptions) {
+        let filters: Vec<rumqttc::SubscribeFilter> = subscriptions
+            .all()
+            .into_iter()
+            .map(|(filter, qos)| rumqttc::SubscribeFilter::new(filter, qos))
+            .collect();
+        if filters.is_empty() {
             return;
         }
+        tracing::debug!(
+            count = filters.len(),
+            "restoring subscriptions after a reconnect without session"
+        );
+        self.eventloop
+            .pending
+            .push_front(rumqttc::Request::Subscribe(rumqttc::Subscribe::new_many(
+                filters,
+            )));
     }
 }

@@ -63,6 +63,7 @@
 
 mod blocking;
 mod client;
+mod driver;
 mod error;
 mod event;
 mod security;

@@ -2,9 +2,9 @@
 //! over rumqttc's `v5` module. Sealed publishes carry a content type and a payload format
 //! indicator, so other MQTT 5 tools can recognize envelopes.
 
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use rumqttc::QoS;
 use rumqttc::v5::mqttbytes::QoS as QoS5;
@@ -14,12 +14,13 @@ use rumqttc::v5::mqttbytes::v5::{
 use rumqttc::v5::{AsyncClient, ConnectionError, EventLoop, MqttOptions, Request};
 use tokio::sync::mpsc;
 
-use crate::client::{DEFAULT_MAX_PACKET_SIZE, EVENT_QUEUE, RECONNECT_DELAY, REQUEST_QUEUE};
+use crate::client::DEFAULT_MAX_PACKET_SIZE;
+use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
 use crate::error::PublishError;
-use crate::event::{Event, classify};
-use crate::security::{EnvelopeSealer, Security};
+use crate::event::Event;
+use crate::security::Security;
 use crate::size;
-use crate::subscriptions::{Subscriptions, must_restore};
+use crate::subscriptions::Subscriptions;
 
 /// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type).
 pub const CONTENT_TYPE: &str = "application/cose; cose-type=\"cose-sign1\"";
@@ -30,18 +31,6 @@ pub const CONTENT_TYPE: &str = "application/cose; cose-type=\"cose-sign1\"";
 pub struct SecureClientV5 {
     client: AsyncClient,
     shared: Arc<Shared>,
-}
-
-struct Shared {
-    /// The sealer has its own lock, so publishing never waits for verification.
-    sealer: Mutex<Option<Box<dyn EnvelopeSealer>>>,
-    security: Mutex<Security>,
-    max_packet_size: usize,
-    /// The maximum packet size the broker announced in its last CONNACK (0: none). rumqttc
-    /// enforces it on every outgoing packet, so publishing checks it too.
-    broker_max_packet_size: AtomicUsize,
-    closing: AtomicBool,
-    subscriptions: Subscriptions,
 }
 
 fn qos5(qos: QoS) -> QoS5 {
@@ -82,16 +71,13 @@ impl SecureClientV5 {
         options.set_max_packet_size(u32::try_from(max_packet_size).ok());
         seal_will(&mut options, &mut security);
         let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
-        let shared = Arc::new(Shared {
-            sealer: Mutex::new(security.sealer.take()),
-            security: Mutex::new(security),
-            max_packet_size,
-            broker_max_packet_size: AtomicUsize::new(0),
-            closing: AtomicBool::new(false),
-            subscriptions: Subscriptions::default(),
-        });
+        let shared = Shared::new(security, max_packet_size);
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);
-        tokio::spawn(drive(eventloop, client.clone(), Arc::clone(&shared), tx));
+        let link = V5Link {
+            eventloop,
+            client: client.clone(),
+        };
+        tokio::spawn(driver::drive(link, Arc::clone(&shared), tx));
         (SecureClientV5 { client, shared }, rx)
     }
 
@@ -110,15 +96,7 @@ impl SecureClientV5 {
         retain: bool,
         payload: &[u8],
     ) -> Result<(), PublishError> {
-        let envelope = {
-            let mut sealer = self
-                .shared
-                .sealer
-                .lock()
-                .map_err(|_| PublishError::NoSealer)?;
-            let sealer = sealer.as_mut().ok_or(PublishError::NoSealer)?;
-            sealer.seal(topic, payload)?
-        };
+        let envelope = self.shared.seal(topic, payload)?;
         let actual = size::publish_v5(
             topic,
             qos,
@@ -194,102 +172,69 @@ fn seal_will(options: &mut MqttOptions, security: &mut Security) {
     }
 }
 
-/// Queues one SUBSCRIBE for every remembered filter ahead of other requests (see
-/// `client::restore_subscriptions`).
-fn restore_subscriptions(eventloop: &mut EventLoop, subscriptions: &Subscriptions) {
-    let filters: Vec<Filter> = subscriptions
-        .all()
-        .into_iter()
-        .map(|(filter, qos)| Filter::new(filter, qos5(qos)))
-        .collect();
-    if filters.is_empty() {
-        return;
-    }
-    tracing::debug!(
-        count = filters.len(),
-        "restoring subscriptions after a reconnect without session"
-    );
-    eventloop
-        .pending
-        .push_front(Request::Subscribe(Subscribe::new_many(filters, None)));
+/// rumqttc's MQTT 5 client as the driver's [`Link`].
+struct V5Link {
+    eventloop: EventLoop,
+    client: AsyncClient,
 }
 
-/// Drives the MQTT 5 event loop; mirrors `client::drive`.
-async fn drive(
-    mut eventloop: EventLoop,
-    client: AsyncClient,
-    shared: Arc<Shared>,
-    events: mpsc::Sender<Event>,
-) {
-    let mut acks = VecDeque::new();
-    let mut connected_before = false;
-    loop {
-        while let Some(publish) = acks.front() {
-            if client.try_ack(publish).is_err() {
-                break;
-            }
-            acks.pop_front();
-        }
-        let event = match eventloop.poll().await {
-            Ok(rumqttc::v5::Event::Incoming(Packet::ConnAck(ack))) => {
-                let broker_limit = ack
+impl Link for V5Link {
+    type Publish = rumqttc::v5::mqttbytes::v5::Publish;
+    type Error = ConnectionError;
+
+    async fn poll(&mut self) -> Result<Polled<Self::Publish>, Self::Error> {
+        Ok(match self.eventloop.poll().await? {
+            rumqttc::v5::Event::Incoming(Packet::ConnAck(ack)) => Polled::ConnAck {
+                session_present: ack.session_present,
+                broker_max_packet_size: ack
                     .properties
                     .as_ref()
                     .and_then(|p| p.max_packet_size)
                     .and_then(|bytes| usize::try_from(bytes).ok())
-                    .unwrap_or(0);
-                shared
-                    .broker_max_packet_size
-                    .store(broker_limit, Ordering::SeqCst);
-                if must_restore(connected_before, ack.session_present) {
-                    restore_subscriptions(&mut eventloop, &shared.subscriptions);
-                }
-                connected_before = true;
-                Event::Connected {
-                    session_present: ack.session_present,
-                }
-            }
-            Ok(rumqttc::v5::Event::Incoming(Packet::Publish(publish))) => {
-                let topic = String::from_utf8_lossy(&publish.topic).into_owned();
-                let event = match shared.security.lock() {
-                    Ok(mut security) => classify(
-                        &mut security,
-                        &topic,
-                        &publish.payload,
-                        publish.retain,
-                        qos4(publish.qos),
-                    ),
-                    Err(_) => return,
-                };
-                if events.send(event).await.is_err() {
-                    return;
-                }
-                acks.push_back(publish);
-                continue;
-            }
-            Ok(_) => continue,
-            Err(error) => {
-                if shared.closing.load(Ordering::SeqCst) {
-                    return;
-                }
-                let stop = matches!(error, ConnectionError::RequestsDone);
-                let sent = events
-                    .send(Event::Disconnected {
-                        error: error.to_string(),
-                    })
-                    .await;
-                if sent.is_err() || stop {
-                    return;
-                }
-                if let Ok(mut security) = shared.security.lock() {
-                    seal_will(&mut eventloop.options, &mut security);
-                }
-                tokio::time::sleep(RECONNECT_DELAY).await;
-                continue;
-            }
-        };
-        if events.send(event).await.is_err() {
+                    .unwrap_or(0),
+            },
+            rumqttc::v5::Event::Incoming(Packet::Publish(publish)) => Polled::Publish(publish),
+            _ => Polled::Other,
+        })
+    }
+
+    fn try_ack(&self, publish: &Self::Publish) -> bool {
+        self.client.try_ack(publish).is_ok()
+    }
+
+    fn inspect(publish: &Self::Publish) -> (Cow<'_, str>, &[u8], bool, QoS) {
+        (
+            String::from_utf8_lossy(&publish.topic),
+            &publish.payload,
+            publish.retain,
+            qos4(publish.qos),
+        )
+    }
+
+    fn is_final(error: &Self::Error) -> bool {
+        matches!(error, ConnectionError::RequestsDone)
+    }
+
+    fn reseal_will(&mut self, security: &mut Security) {
+        seal_will(&mut self.eventloop.options, security);
+    }
+
+    /// See the MQTT 3.1.1 link: the SUBSCRIBE goes into the event loop's own pending queue.
+    fn restore_subscriptions(&mut self, subscriptions: &Subscriptions) {
+        let filters: Vec<Filter> = subscriptions
+            .all()
+            .into_iter()
+            .map(|(filter, qos)| Filter::new(filter, qos5(qos)))
+            .collect();
+        if filters.is_empty() {
             return;
         }
+        tracing::debug!(
+            count = filters.len(),
+            "restoring subscriptions after a reconnect without session"
+        );
+        self.eventloop
+            .pending
+            .push_front(Request::Subscribe(Subscribe::new_many(filters, None)));
     }
 }
