@@ -127,10 +127,16 @@ pub(crate) async fn drive<L: Link>(mut link: L, shared: Arc<Shared>, events: mps
                 };
                 // Hand the event over first (waiting if the application is behind), then ack:
                 // an acknowledged message is never lost inside the adapter.
+                // A message the receiver could not judge (its replay store is down) stays
+                // unacknowledged, so the broker delivers it again after a reconnect.
+                let retry =
+                    matches!(&event, Event::Rejected { reason, .. } if reason.is_retryable());
                 if events.send(event).await.is_err() {
                     return;
                 }
-                acks.push_back(publish);
+                if !retry {
+                    acks.push_back(publish);
+                }
                 continue;
             }
             Ok(Polled::Other) => continue,

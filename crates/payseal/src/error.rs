@@ -70,6 +70,13 @@ pub enum Rejection {
         /// The replayed sequence number.
         seq: u64,
     },
+    /// The replay store could not be reached or written (a durable or shared store failing).
+    /// Nothing is accepted unchecked; the message may be retried once the store is back.
+    #[error("replay store unavailable: sequence number {seq} could not be checked")]
+    StoreUnavailable {
+        /// The sequence number that could not be checked.
+        seq: u64,
+    },
     /// The topic requires encryption but the envelope is only signed (a downgrade).
     #[error("encryption required on this topic")]
     EncryptionRequired,
@@ -176,6 +183,7 @@ impl Rejection {
             Rejection::Replayed { .. } => "replayed",
             Rejection::BelowWindow { .. } => "below_window",
             Rejection::EncryptionRequired => "encryption_required",
+            Rejection::StoreUnavailable { .. } => "store_unavailable",
             Rejection::TooManyRecipients { .. } => "too_many_recipients",
             Rejection::NotForMe => "not_for_me",
             Rejection::DecryptFailed => "decrypt_failed",
@@ -183,9 +191,20 @@ impl Rejection {
     }
 
     /// Whether the rejection points at tampering, forgery, replay or misconfiguration.
-    /// [`Rejection::NotForMe`] does not: the message is authentic, just addressed to others.
+    /// [`Rejection::NotForMe`] does not (the message is authentic, just addressed to others),
+    /// nor does [`Rejection::StoreUnavailable`] (an outage on the receiving side).
     pub fn is_alarm(&self) -> bool {
-        !matches!(self, Rejection::NotForMe)
+        !matches!(
+            self,
+            Rejection::NotForMe | Rejection::StoreUnavailable { .. }
+        )
+    }
+
+    /// Whether the message could be accepted if delivered again later: the receiver could not
+    /// judge it ([`Rejection::StoreUnavailable`]). Adapters leave such messages unacknowledged
+    /// so the broker redelivers them.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Rejection::StoreUnavailable { .. })
     }
 
     /// Every reason code, in the order the spec lists them.
@@ -213,6 +232,7 @@ impl Rejection {
         "from_the_future",
         "replayed",
         "below_window",
+        "store_unavailable",
         "too_many_recipients",
         "not_for_me",
         "decrypt_failed",

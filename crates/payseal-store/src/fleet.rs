@@ -1,0 +1,349 @@
+//! Fleet side: one replay window per sender in Redis, shared by every subscriber of a group,
+//! checked and updated atomically by a Lua script (spec/replay-stores.md §4).
+
+use std::time::Duration;
+
+use payseal::{Kid, Rejection, ReplayStore};
+use redis::{Client, Connection, RedisError, RedisResult};
+
+use crate::error::StoreError;
+use crate::window::{encoded_len, round_width};
+use crate::{store_unavailable, unavailable_results};
+
+/// The check-and-record script; the same window bytes as the file store.
+const SCRIPT: &str = include_str!("fleet/window.lua");
+
+/// How to reach Redis and lay out the windows in it. Its `Debug` leaves the URL out (it can
+/// hold a password).
+#[derive(Clone)]
+pub struct RedisStoreConfig {
+    url: String,
+    prefix: String,
+    width: usize,
+    idle_expiry: Option<Duration>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisStoreConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStoreConfig")
+            .field("prefix", &self.prefix)
+            .field("width", &self.width)
+            .field("idle_expiry", &self.idle_expiry)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisStoreConfig {
+    /// Windows of `width` numbers (use the openers' `Policy::window()`; every member of a
+    /// fleet must use the same) under keys `<prefix><kid in hex>`, on the Redis at `url`
+    /// (`redis://host:port/db`).
+    pub fn new(url: impl Into<String>, prefix: impl Into<String>, width: usize) -> Self {
+        RedisStoreConfig {
+            url: url.into(),
+            prefix: prefix.into(),
+            width,
+            idle_expiry: None,
+            timeout: Duration::from_secs(1),
+        }
+    }
+
+    /// Lets Redis delete a window after it accepted nothing for `after`. Safe when `after` is
+    /// longer than the openers' `max_age + max_future_skew`: by then every envelope the window
+    /// remembers is refused as stale anyway (spec/replay-stores.md §4.3). Default: never.
+    pub fn idle_expiry(mut self, after: Duration) -> Self {
+        self.idle_expiry = Some(after);
+        self
+    }
+
+    /// How long to wait for a connection or a reply before failing closed (default 1 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}
+
+/// Replay windows in Redis, for subscribers that share work (an MQTT 5 shared subscription,
+/// `$share/group/topic`): whichever member receives a message, the script decides against the
+/// one window of its sender, so a message is accepted at most once by the whole group.
+///
+/// Fails closed: while Redis cannot be reached (or answers with an error), every
+/// `check_and_record` returns [`store_unavailable`]; the next call reconnects, reloads the
+/// script if needed, and delivery resumes. A reply lost to a timeout may leave a number
+/// recorded that was refused here: the message is lost, never accepted twice.
+pub struct RedisReplayStore {
+    client: Client,
+    connection: Option<Connection>,
+    sha: Option<String>,
+    prefix: String,
+    width: u64,
+    ttl_ms: u64,
+    timeout: Duration,
+    last_error: Option<StoreError>,
+}
+
+impl std::fmt::Debug for RedisReplayStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the client: its connection info can hold a password.
+        f.debug_struct("RedisReplayStore")
+            .field("prefix", &self.prefix)
+            .field("width", &self.width)
+            .field("connected", &self.connection.is_some())
+            .field("script_loaded", &self.sha.is_some())
+            .field("last_error", &self.last_error)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One script reply.
+enum Reply {
+    Decided(Result<(), Rejection>),
+    /// Redis lost the script (restart, `SCRIPT FLUSH`): load it and run this one again.
+    NoScript,
+    Failed(StoreError),
+}
+
+impl RedisReplayStore {
+    /// A store for `config`. It connects now if it can; if Redis is down it still returns,
+    /// refuses every message, and connects on a later check.
+    ///
+    /// # Errors
+    /// [`StoreError::Config`] for a width outside 64 to 65,536, or an unusable URL.
+    pub fn open(config: RedisStoreConfig) -> Result<Self, StoreError> {
+        let width =
+            round_width(config.width).ok_or(StoreError::Config("window width 64 to 65536"))?;
+        let client = Client::open(config.url.as_str())
+            .map_err(|_| StoreError::Config("not a redis:// URL"))?;
+        let ttl_ms = config.idle_expiry.map_or(0, |d| {
+            u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1)
+        });
+        let mut store = RedisReplayStore {
+            client,
+            connection: None,
+            sha: None,
+            prefix: config.prefix,
+            width,
+            ttl_ms,
+            timeout: config.timeout,
+            last_error: None,
+        };
+        if let Err(e) = store.connect() {
+            store.last_error = Some(e);
+        }
+        Ok(store)
+    }
+
+    /// Why the last check failed closed, if it did (cleared by the next success).
+    pub fn last_error(&self) -> Option<&StoreError> {
+        self.last_error.as_ref()
+    }
+
+    /// The Redis key of `sender`'s window.
+    pub fn key(&self, sender: &Kid) -> String {
+        format!("{}{sender}", self.prefix)
+    }
+
+    /// Bytes of one window's value in Redis (`top` and the bitmap; Redis adds its own
+    /// per-key overhead, see `MEMORY USAGE`).
+    pub fn value_bytes(&self) -> usize {
+        encoded_len(self.width)
+    }
+
+    /// Checks and records several numbers in one round trip (a pipeline of script calls, run
+    /// one after the other by Redis): the results are what `check_and_record` would give one
+    /// by one, in order. If the connection fails, every item is [`store_unavailable`].
+    pub fn check_and_record_batch(&mut self, items: &[(Kid, u64)]) -> Vec<Result<(), Rejection>> {
+        let mut results: Vec<Option<Result<(), Rejection>>> = vec![None; items.len()];
+        // Runs the pipeline, then once more for any item that met NOSCRIPT.
+        for _ in 0..2 {
+            let pending: Vec<usize> = (0..items.len())
+                .filter(|&i| results.get(i).is_some_and(Option::is_none))
+                .collect();
+            if pending.is_empty() {
+                break;
+            }
+            let replies = match self.run_pipeline(items, &pending) {
+                Ok(replies) => {
+                    self.last_error = None;
+                    replies
+                }
+                Err(e) => {
+                    self.last_error = Some(e);
+                    return unavailable_results(items);
+                }
+            };
+            for (&i, reply) in pending.iter().zip(replies) {
+                let seq = items.get(i).map_or(0, |(_, seq)| *seq);
+                let decided = match reply {
+                    Reply::Decided(result) => Some(result),
+                    Reply::NoScript => {
+                        self.sha = None;
+                        None
+                    }
+                    Reply::Failed(e) => {
+                        self.last_error = Some(e);
+                        Some(Err(store_unavailable(seq)))
+                    }
+                };
+                if let Some(slot) = results.get_mut(i) {
+                    *slot = decided;
+                }
+            }
+        }
+        items
+            .iter()
+            .zip(results)
+            .map(|((_, seq), r)| r.unwrap_or(Err(store_unavailable(*seq))))
+            .collect()
+    }
+
+    fn run_pipeline(
+        &mut self,
+        items: &[(Kid, u64)],
+        pending: &[usize],
+    ) -> Result<Vec<Reply>, StoreError> {
+        let sha = self.ready()?;
+        let mut pipe = redis::pipe();
+        pipe.ignore_errors();
+        for &i in pending {
+            if let Some((kid, seq)) = items.get(i) {
+                pipe.add_command(self.command(&sha, kid, *seq));
+            }
+        }
+        let connection = self.connection.as_mut().ok_or_else(not_connected)?;
+        let replies: Vec<RedisResult<Vec<i64>>> =
+            pipe.query(connection).map_err(|e| self.dropped(e))?;
+        Ok(pending
+            .iter()
+            .zip(replies)
+            .map(|(&i, reply)| decode(items.get(i).map_or(0, |(_, s)| *s), reply))
+            .collect())
+    }
+
+    fn command(&self, sha: &str, sender: &Kid, seq: u64) -> redis::Cmd {
+        let mut cmd = redis::cmd("EVALSHA");
+        cmd.arg(sha)
+            .arg(1)
+            .arg(self.key(sender))
+            .arg(self.width)
+            .arg(seq >> 32)
+            .arg(seq & 0xffff_ffff)
+            .arg(self.ttl_ms);
+        cmd
+    }
+
+    /// A connection with the script loaded, connecting and loading as needed.
+    fn ready(&mut self) -> Result<String, StoreError> {
+        if self.connection.is_none() {
+            self.connect()?;
+        }
+        if let Some(sha) = &self.sha {
+            return Ok(sha.clone());
+        }
+        let connection = self.connection.as_mut().ok_or_else(not_connected)?;
+        let sha: String = redis::cmd("SCRIPT")
+            .arg("LOAD")
+            .arg(SCRIPT)
+            .query(connection)
+            .map_err(|e| self.dropped(e))?;
+        self.sha = Some(sha.clone());
+        Ok(sha)
+    }
+
+    fn connect(&mut self) -> Result<(), StoreError> {
+        self.connection = None;
+        self.sha = None;
+        let connection = self
+            .client
+            .get_connection_with_timeout(self.timeout)
+            .map_err(redis_error)?;
+        connection
+            .set_read_timeout(Some(self.timeout))
+            .and_then(|()| connection.set_write_timeout(Some(self.timeout)))
+            .map_err(redis_error)?;
+        self.connection = Some(connection);
+        self.ready().map(|_| ())
+    }
+
+    /// A failure of the connection itself: drop it, reconnect next time.
+    fn dropped(&mut self, e: RedisError) -> StoreError {
+        self.connection = None;
+        self.sha = None;
+        redis_error(e)
+    }
+}
+
+impl ReplayStore for RedisReplayStore {
+    fn check_and_record(&mut self, sender: &Kid, seq: u64) -> Result<(), Rejection> {
+        // Once more after NOSCRIPT, with the script loaded again.
+        for _ in 0..2 {
+            match self.eval(sender, seq) {
+                Reply::Decided(result) => {
+                    self.last_error = None;
+                    return result;
+                }
+                Reply::NoScript => self.sha = None,
+                Reply::Failed(e) => {
+                    self.last_error = Some(e);
+                    return Err(store_unavailable(seq));
+                }
+            }
+        }
+        self.last_error = Some(StoreError::Redis("script missing after reload".into()));
+        Err(store_unavailable(seq))
+    }
+}
+
+impl RedisReplayStore {
+    /// One script call.
+    fn eval(&mut self, sender: &Kid, seq: u64) -> Reply {
+        let sha = match self.ready() {
+            Ok(sha) => sha,
+            Err(e) => return Reply::Failed(e),
+        };
+        let cmd = self.command(&sha, sender, seq);
+        let Some(connection) = self.connection.as_mut() else {
+            return Reply::Failed(not_connected());
+        };
+        match cmd.query::<Vec<i64>>(connection) {
+            Err(e) if is_connection_failure(&e) => Reply::Failed(self.dropped(e)),
+            reply => decode(seq, reply),
+        }
+    }
+}
+
+/// Whether the connection (not the command) failed: it is dropped and made anew.
+fn is_connection_failure(e: &RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal()
+}
+
+/// Turns one script reply into a decision.
+fn decode(seq: u64, reply: RedisResult<Vec<i64>>) -> Reply {
+    match reply {
+        Ok(v) => match v.as_slice() {
+            [0, _, _] => Reply::Decided(Ok(())),
+            [1, _, _] => Reply::Decided(Err(Rejection::Replayed { seq })),
+            [2, hi, lo] => {
+                let (Ok(hi), Ok(lo)) = (u64::try_from(*hi), u64::try_from(*lo)) else {
+                    return Reply::Failed(StoreError::Redis("bad script reply".into()));
+                };
+                Reply::Decided(Err(Rejection::BelowWindow {
+                    seq,
+                    lowest: (hi << 32) | lo,
+                }))
+            }
+            _ => Reply::Failed(StoreError::Redis("bad script reply".into())),
+        },
+        Err(e) if e.code() == Some("NOSCRIPT") => Reply::NoScript,
+        Err(e) => Reply::Failed(redis_error(e)),
+    }
+}
+
+fn redis_error(e: RedisError) -> StoreError {
+    StoreError::Redis(e.to_string())
+}
+
+fn not_connected() -> StoreError {
+    StoreError::Redis("not connected".into())
+}

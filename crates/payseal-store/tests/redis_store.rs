@@ -1,0 +1,208 @@
+//! The Redis fleet store against a real `redis-server` each test starts on a free port.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+
+use payseal::{Kid, MemoryReplayStore, Rejection, ReplayStore};
+use payseal_store::{RedisReplayStore, RedisStoreConfig, is_store_unavailable};
+
+use common::redis_server::RedisServer;
+
+fn kid(b: u8) -> Kid {
+    Kid::new(vec![b; 8]).unwrap()
+}
+
+fn store(server: &RedisServer, prefix: &str, width: usize) -> RedisReplayStore {
+    RedisReplayStore::open(RedisStoreConfig::new(server.url(), prefix, width)).unwrap()
+}
+
+/// A small deterministic generator (xorshift64*), so a failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+#[test]
+fn the_script_decides_exactly_as_the_core_window() {
+    let server = RedisServer::start("model", false);
+    // 192 is not a power of two: the ring index must still be exact.
+    for (width, base) in [
+        (64, 1_000u64),
+        (192, (1u64 << 32) - 150), // numbers cross the 32-bit halves
+        (128, u64::MAX - 200_000), // near the top
+    ] {
+        let mut redis = store(&server, &format!("model-{width}:"), width);
+        let mut model = MemoryReplayStore::new(width);
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ base);
+        let mut top = base;
+        for step in 0..1500 {
+            let sender = kid((rng.next() % 3) as u8);
+            let r = rng.next();
+            if r.is_multiple_of(4) {
+                top += r % 300;
+            }
+            let seq = top.saturating_sub(rng.next() % 400);
+            let expected = model.check_and_record(&sender, seq);
+            let got = if step % 2 == 0 {
+                redis.check_and_record(&sender, seq)
+            } else {
+                redis
+                    .check_and_record_batch(&[(sender.clone(), seq)])
+                    .remove(0)
+            };
+            assert_eq!(got, expected, "width {width} step {step} seq {seq}");
+        }
+    }
+}
+
+#[test]
+fn a_pipelined_batch_decides_as_one_by_one() {
+    let server = RedisServer::start("batch", false);
+    let mut redis = store(&server, "batch:", 64);
+    let items = vec![
+        (kid(1), 10),
+        (kid(2), 10),
+        (kid(1), 10),
+        (kid(1), 9),
+        (kid(1), 200),
+        (kid(1), 9),
+    ];
+    assert_eq!(
+        redis.check_and_record_batch(&items),
+        vec![
+            Ok(()),
+            Ok(()),
+            Err(Rejection::Replayed { seq: 10 }),
+            Ok(()),
+            Ok(()),
+            Err(Rejection::BelowWindow {
+                seq: 9,
+                lowest: 137
+            }),
+        ]
+    );
+}
+
+#[test]
+fn stores_sharing_redis_accept_each_number_once_between_them() {
+    let server = RedisServer::start("shared", false);
+    let url = server.url();
+    const N: u64 = 400;
+    let start = Arc::new(Barrier::new(3));
+    // Three members race on every number (as if the broker sent each message to all of
+    // them): each number must be accepted by exactly one.
+    let threads: Vec<_> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            let start = Arc::clone(&start);
+            std::thread::spawn(move || {
+                let mut redis =
+                    RedisReplayStore::open(RedisStoreConfig::new(url, "shared:", 128)).unwrap();
+                start.wait();
+                (1..=N)
+                    .filter(|&seq| redis.check_and_record(&kid(7), seq).is_ok())
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let accepted: Vec<Vec<u64>> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let counts: Vec<usize> = accepted.iter().map(Vec::len).collect();
+    println!("shared window: accepted per member {counts:?}, {N} numbers each");
+    let mut all: Vec<u64> = accepted.concat();
+    all.sort_unstable();
+    assert_eq!(all, (1..=N).collect::<Vec<_>>(), "each number exactly once");
+}
+
+#[test]
+fn a_lost_script_is_loaded_again() {
+    let server = RedisServer::start("noscript", false);
+    let mut redis = store(&server, "noscript:", 64);
+    redis.check_and_record(&kid(1), 1).unwrap();
+    let flush = |server: &RedisServer| {
+        let client = redis::Client::open(server.url()).unwrap();
+        let mut c = client.get_connection().unwrap();
+        redis::cmd("SCRIPT")
+            .arg("FLUSH")
+            .query::<()>(&mut c)
+            .unwrap();
+    };
+    flush(&server);
+    redis.check_and_record(&kid(1), 2).unwrap();
+    assert_eq!(
+        redis.check_and_record(&kid(1), 1),
+        Err(Rejection::Replayed { seq: 1 })
+    );
+    flush(&server);
+    assert_eq!(
+        redis.check_and_record_batch(&[(kid(1), 3), (kid(1), 2)]),
+        vec![Ok(()), Err(Rejection::Replayed { seq: 2 })]
+    );
+    assert!(redis.last_error().is_none());
+}
+
+#[test]
+fn a_window_of_another_width_fails_closed() {
+    let server = RedisServer::start("width", false);
+    store(&server, "width:", 64)
+        .check_and_record(&kid(1), 1)
+        .unwrap();
+    let mut wider = store(&server, "width:", 128);
+    assert!(is_store_unavailable(
+        &wider.check_and_record(&kid(1), 2).unwrap_err()
+    ));
+    assert!(wider.last_error().is_some());
+}
+
+#[test]
+fn redis_stopped_mid_run_accepts_nothing_unchecked_and_resumes_when_it_returns() {
+    // A server that persists every write (appendfsync always), as a fleet must run it.
+    let mut server = RedisServer::start("fault", true);
+    let mut redis = store(&server, "fault:", 128);
+    for seq in 1..=100 {
+        redis.check_and_record(&kid(1), seq).unwrap();
+    }
+
+    server.kill();
+    let mut unavailable = 0;
+    for seq in (101..=150).chain(1..=10) {
+        let refused = redis.check_and_record(&kid(1), seq).unwrap_err();
+        assert!(is_store_unavailable(&refused), "seq {seq}: {refused:?}");
+        unavailable += 1;
+    }
+    let batch: Vec<(Kid, u64)> = (151..=160).map(|s| (kid(1), s)).collect();
+    for result in redis.check_and_record_batch(&batch) {
+        assert!(is_store_unavailable(&result.unwrap_err()));
+        unavailable += 1;
+    }
+    assert!(redis.last_error().is_some());
+    // A store created while Redis is down fails closed too.
+    let mut late = store(&server, "fault:", 128);
+    assert!(is_store_unavailable(
+        &late.check_and_record(&kid(1), 161).unwrap_err()
+    ));
+
+    server.restart();
+    // Delivery resumes on the same store object; what was accepted before is still refused.
+    for seq in 1..=100 {
+        assert!(redis.check_and_record(&kid(1), seq).is_err(), "seq {seq}");
+    }
+    for seq in 101..=170 {
+        redis.check_and_record(&kid(1), seq).unwrap();
+    }
+    assert!(late.check_and_record(&kid(1), 170).is_err());
+    late.check_and_record(&kid(1), 171).unwrap();
+    println!("fault test: {unavailable} checks refused while Redis was down, 0 accepted");
+}
