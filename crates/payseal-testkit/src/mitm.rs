@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use crate::mqtt::{Frame, Publish, puback_id, take_frame};
+use crate::mqtt::{Publish, puback_id, take_frame};
 
 /// What the proxy does with one PUBLISH on its way to the client.
 #[derive(Clone, Debug)]
@@ -133,12 +133,17 @@ async fn relay(
                 }
                 buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
                 while let Some(frame) = take_frame(&mut buf) {
-                    let outs = match Publish::parse(&frame) {
-                        Some(publish) => match state.tamper.lock() {
-                            Ok(mut tamper) => tamper(publish),
-                            Err(_) => return,
-                        },
-                        None => vec![Out::Forward(Publish::raw(frame))],
+                    // Everything but PUBLISH passes through untouched.
+                    let Some(publish) = Publish::parse(&frame) else {
+                        if client_tx.write_all(&frame.0).await.is_err() {
+                            upstream.abort();
+                            return;
+                        }
+                        continue;
+                    };
+                    let outs = match state.tamper.lock() {
+                        Ok(mut tamper) => tamper(publish),
+                        Err(_) => return,
                     };
                     for out in outs {
                         if send(&mut client_tx, &state, out).await.is_err() {
@@ -164,7 +169,7 @@ async fn send(
     out: Out,
 ) -> io::Result<()> {
     let frame = match out {
-        Out::Forward(publish) => publish.into_frame(),
+        Out::Forward(publish) => publish.frame(),
         Out::Inject(mut publish) => {
             if publish.qos > 0 {
                 let id = state.next_id.fetch_add(1, Ordering::Relaxed);
@@ -178,34 +183,3 @@ async fn send(
     };
     client.write_all(&frame.0).await
 }
-
-impl Publish {
-    /// Wraps a non-PUBLISH frame so it can travel through [`Out::Forward`] unchanged.
-    fn raw(frame: Frame) -> Self {
-        Publish {
-            dup: false,
-            qos: 0,
-            retain: false,
-            topic: String::new(),
-            pkid: None,
-            payload: frame.0,
-        }
-        .mark_raw()
-    }
-
-    fn mark_raw(mut self) -> Self {
-        self.topic = RAW.to_string();
-        self
-    }
-
-    fn into_frame(self) -> Frame {
-        if self.topic == RAW {
-            Frame(self.payload)
-        } else {
-            self.frame()
-        }
-    }
-}
-
-/// Marks a non-PUBLISH frame carried in a [`Publish`]: no valid topic contains NUL.
-const RAW: &str = "\0raw";

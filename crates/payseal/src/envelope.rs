@@ -8,7 +8,7 @@ use ciborium::Value;
 use crate::cbor::{self, ScanLimits, major};
 use crate::error::{Malformed, Rejection};
 use crate::header::{self, Fields, PROFILE};
-use crate::keys::{Kid, Signature};
+use crate::keys::Signature;
 use crate::policy::Limits;
 
 /// CBOR tag of a COSE_Sign1 (RFC 9052 §4.2).
@@ -146,10 +146,6 @@ impl UnverifiedEnvelope {
     /// The signature bytes.
     pub fn signature(&self) -> &Signature {
         &self.signature
-    }
-
-    pub(crate) fn kid_owned(&self) -> Kid {
-        Kid::from_checked(self.fields.kid.clone())
     }
 
     pub(crate) fn into_payload(self) -> Vec<u8> {

@@ -221,7 +221,6 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
         self.check_freshness(env.timestamp(), freshness)?;
         let sender = kid.clone();
         self.replay.check_and_record(&sender, env.seq())?;
-        debug_assert_eq!(sender, env.kid_owned());
         let (seq, timestamp) = (env.seq(), env.timestamp());
         let (payload, encryption) = match env.content_type() {
             None => (env.into_payload(), None),
