@@ -1,0 +1,319 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ok, 1 envelope rejected, 2 usage, 3 bad input (key, config, envelope), 4 I/O, 5 network,
+6 demo expectation failed.
+
+Examples:
+  payseal demo
+  payseal keygen --alg ed25519 --out sensor.key
+  echo -n 21.5 | payseal seal --key sensor.key --topic plant/3/temp > msg.cose
+  payseal open --trust trust.toml --topic plant/3/temp -i msg.cose
+  payseal inspect -i msg.cose
+  payseal sub -t 'plant/#' --trust trust.toml --key dashboard.key
+  payseal pub -t plant/3/temp -m 21.5 --key sensor.key --to dashboard.pub";
+
+/// End-to-end payload security for MQTT: sign, encrypt and verify payloads the broker cannot
+/// forge, move, replay or read.
+#[derive(Debug, Parser)]
+#[command(name = "payseal", version, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a key pair: a private key (PKCS#8 PEM, mode 0600) and its public key (SPKI PEM).
+    #[command(after_help = "\
+Examples:
+  payseal keygen --alg ed25519 --out sensor.key      # writes sensor.key and sensor.pub
+  payseal keygen --alg x25519 --out dashboard.key    # an encryption (recipient) key")]
+    Keygen(KeygenArgs),
+    /// Show a key file: kind, algorithm, kid, COSE_Key (never the secret).
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Seal a payload (stdin or -i) into an envelope (stdout or -o): signed, and encrypted
+    /// with --to.
+    #[command(after_help = "\
+Examples:
+  echo -n 21.5 | payseal seal --key sensor.key --topic plant/3/temp > msg.cose
+  payseal seal --key sensor.key --topic plant/3/temp --to a.pub --to b.pub -i reading.json -o msg.cose
+  payseal seal --key sensor.key --topic plant/3/temp --hex < reading.txt")]
+    Seal(SealArgs),
+    /// Open an envelope (stdin or -i): verify, decrypt, check freshness and replay; write the
+    /// payload (stdout or -o).
+    #[command(after_help = "\
+Examples:
+  payseal open --trust trust.toml --topic plant/3/temp -i msg.cose
+  payseal open --trust trust.toml --topic plant/3/temp --key dashboard.key --state ./replay < msg.cose
+Exit code 1 and the reason on stderr when the envelope is rejected.")]
+    Open(OpenArgs),
+    /// Show an envelope for humans: headers, recipients, CBOR diagnostic notation. Needs no key
+    /// and verifies nothing.
+    #[command(after_help = "\
+Examples:
+  payseal inspect -i msg.cose
+  payseal seal --key sensor.key --topic t --hex < data | payseal inspect --hex")]
+    Inspect(InspectArgs),
+    /// Publish a sealed message (like mosquitto_pub).
+    #[command(
+        disable_help_flag = true,
+        after_help = "\
+Examples:
+  payseal pub -t plant/3/temp -m 21.5 --key sensor.key
+  payseal pub -h broker.example -p 8883 --cafile ca.pem -t plant/3/temp -f reading.json --key sensor.key --to dashboard.pub
+  sensor-readings | payseal pub -t plant/3/temp -l --key sensor.key -q 1"
+    )]
+    Pub(PubArgs),
+    /// Subscribe and print verified payloads; rejected messages go to stderr with their reason
+    /// (like mosquitto_sub).
+    #[command(
+        disable_help_flag = true,
+        after_help = "\
+Examples:
+  payseal sub -t 'plant/#' --trust trust.toml -v
+  payseal sub -t plant/3/temp --trust trust.toml --key dashboard.key -C 10 -W 60"
+    )]
+    Sub(SubArgs),
+    /// A sensor, two dashboards and a malicious broker in the middle, on an embedded broker:
+    /// watch every attack fail. No setup.
+    Demo(DemoArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  payseal completions bash > /etc/bash_completion.d/payseal")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Signature and encryption key algorithms for `keygen`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum KeyAlg {
+    /// Ed25519 signing key.
+    Ed25519,
+    /// ECDSA P-256 signing key.
+    P256,
+    /// ECDSA secp256k1 signing key.
+    K256,
+    /// X25519 encryption (recipient) key, for HPKE.
+    X25519,
+}
+
+/// `payseal keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The key algorithm.
+    #[arg(long, value_enum)]
+    pub alg: KeyAlg,
+    /// The private key file; the public key goes beside it (`x.key` -> `x.pub`). Existing
+    /// files are never overwritten.
+    #[arg(short, long)]
+    pub out: PathBuf,
+}
+
+/// `payseal key ...`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Print a key file's kind, algorithm, kid and public COSE_Key.
+    #[command(
+        after_help = "Examples:\n  payseal key show sensor.key\n  payseal key show --public sensor.key > sensor.pub"
+    )]
+    Show {
+        /// A private or public key file (PEM).
+        file: PathBuf,
+        /// Print the public key as SPKI PEM instead.
+        #[arg(long)]
+        public: bool,
+    },
+}
+
+/// Where bytes come from and go to.
+#[derive(Debug, Args)]
+pub struct Io {
+    /// Input file, `-` for stdin.
+    #[arg(short = 'i', long = "in", default_value = "-")]
+    pub input: PathBuf,
+    /// Output file, `-` for stdout.
+    #[arg(short = 'o', long = "out", default_value = "-")]
+    pub output: PathBuf,
+}
+
+/// `payseal seal`.
+#[derive(Debug, Args)]
+pub struct SealArgs {
+    /// The sender's private signing key.
+    #[arg(short, long)]
+    pub key: PathBuf,
+    /// The MQTT topic the envelope is bound to.
+    #[arg(short, long)]
+    pub topic: String,
+    /// Encrypt to this recipient's public key (repeat for several).
+    #[arg(long = "to", value_name = "RECIPIENT.pub")]
+    pub to: Vec<PathBuf>,
+    /// Encrypt as its [[encrypt]] entries say for this topic (when --to is not given).
+    #[arg(long)]
+    pub trust: Option<PathBuf>,
+    /// Content encryption for several recipients: a128gcm, a256gcm or chacha20poly1305.
+    #[arg(long, default_value = "a128gcm")]
+    pub content: String,
+    /// Sequence number (default: microseconds since the epoch, so that separate runs increase).
+    #[arg(long)]
+    pub seq: Option<u64>,
+    /// Write the envelope as hex text.
+    #[arg(long)]
+    pub hex: bool,
+    /// Input and output.
+    #[command(flatten)]
+    pub io: Io,
+}
+
+/// `payseal open`.
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The trust configuration (senders, topics, policy, decryption keys).
+    #[arg(long)]
+    pub trust: PathBuf,
+    /// The MQTT topic the envelope arrived on.
+    #[arg(short, long)]
+    pub topic: String,
+    /// A private encryption key to decrypt with (repeat for several; adds to the trust file's).
+    #[arg(short, long)]
+    pub key: Vec<PathBuf>,
+    /// Keep replay windows in this directory, so a replay is caught across runs.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Read the envelope as hex text.
+    #[arg(long)]
+    pub hex: bool,
+    /// Also print the sender, sequence number and time to stderr.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// Input and output.
+    #[command(flatten)]
+    pub io: Io,
+}
+
+/// `payseal inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Input file, `-` for stdin.
+    #[arg(short = 'i', long = "in", default_value = "-")]
+    pub input: PathBuf,
+    /// Read the envelope as hex text.
+    #[arg(long)]
+    pub hex: bool,
+}
+
+/// Broker connection flags shared by `pub` and `sub`, as mosquitto_pub/sub spell them.
+#[derive(Debug, Args)]
+pub struct Broker {
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+    /// Broker host.
+    #[arg(short = 'h', long, default_value = "localhost")]
+    pub host: String,
+    /// Broker port (default 1883, or 8883 with --cafile).
+    #[arg(short = 'p', long)]
+    pub port: Option<u16>,
+    /// Client id (default: payseal- and a random suffix).
+    #[arg(short = 'i', long = "id")]
+    pub id: Option<String>,
+    /// QoS: 0, 1 or 2.
+    #[arg(short = 'q', long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub qos: u8,
+    /// Username.
+    #[arg(short = 'u', long)]
+    pub username: Option<String>,
+    /// Password.
+    #[arg(short = 'P', long, requires = "username")]
+    pub pw: Option<String>,
+    /// CA certificate file (PEM): connect with TLS and verify the broker against it.
+    #[arg(long)]
+    pub cafile: Option<PathBuf>,
+    /// MQTT version: 311 or 5.
+    #[arg(short = 'V', long = "protocol-version", default_value = "311", value_parser = ["311", "5", "mqttv311", "mqttv5"])]
+    pub protocol: String,
+    /// Keepalive in seconds.
+    #[arg(short = 'k', long, default_value_t = 60)]
+    pub keepalive: u16,
+}
+
+/// `payseal pub`.
+#[derive(Debug, Args)]
+pub struct PubArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub broker: Broker,
+    /// Topic to publish on.
+    #[arg(short = 't', long)]
+    pub topic: String,
+    /// The message.
+    #[arg(short = 'm', long, group = "source")]
+    pub message: Option<String>,
+    /// Send a file's contents as the message.
+    #[arg(short = 'f', long, group = "source")]
+    pub file: Option<PathBuf>,
+    /// Send all of stdin as one message.
+    #[arg(short = 's', long, group = "source")]
+    pub stdin_message: bool,
+    /// Send each line of stdin as a message.
+    #[arg(short = 'l', long, group = "source")]
+    pub lines: bool,
+    /// Retain the message.
+    #[arg(short = 'r', long)]
+    pub retain: bool,
+    /// The sender's private signing key.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// Encrypt to this recipient's public key (repeat for several).
+    #[arg(long = "to", value_name = "RECIPIENT.pub")]
+    pub to: Vec<PathBuf>,
+    /// Encrypt as its [[encrypt]] entries say for the topic (when --to is not given).
+    #[arg(long)]
+    pub trust: Option<PathBuf>,
+}
+
+/// `payseal sub`.
+#[derive(Debug, Args)]
+pub struct SubArgs {
+    /// Connection.
+    #[command(flatten)]
+    pub broker: Broker,
+    /// Topic filter to subscribe to (repeat for several).
+    #[arg(short = 't', long = "topic", required = true)]
+    pub topics: Vec<String>,
+    /// The trust configuration (senders, topics, policy, decryption keys).
+    #[arg(long)]
+    pub trust: PathBuf,
+    /// A private encryption key to decrypt with (repeat; adds to the trust file's).
+    #[arg(long)]
+    pub key: Vec<PathBuf>,
+    /// Exit after this many verified messages.
+    #[arg(short = 'C', long)]
+    pub count: Option<u64>,
+    /// Exit after this many seconds (exit code 0).
+    #[arg(short = 'W', long)]
+    pub timeout: Option<u64>,
+    /// Print the topic and the sender before each payload.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
+    /// Keep replay windows in this directory, so replays are caught across restarts.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+}
+
+/// `payseal demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many readings the sensor publishes.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub readings: u64,
+}

@@ -1,0 +1,40 @@
+//! One module per group of commands; [`run`] dispatches.
+
+mod demo;
+mod envelope;
+mod io;
+mod keys;
+mod mqtt;
+mod setup;
+mod tls;
+
+use clap::CommandFactory;
+
+use crate::Failure;
+use crate::cli::{Cli, Command, KeyCommand};
+
+/// Runs one parsed command line.
+///
+/// # Errors
+/// The [`Failure`] to report, whose [`Failure::exit_code`] is the process's.
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Keygen(args) => keys::keygen(&args),
+        Command::Key(KeyCommand::Show { file, public }) => keys::show(&file, public),
+        Command::Seal(args) => envelope::seal(&args),
+        Command::Open(args) => envelope::open(&args),
+        Command::Inspect(args) => envelope::inspect(&args),
+        Command::Pub(args) => mqtt::publish(&args),
+        Command::Sub(args) => mqtt::subscribe(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "payseal",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Sealers and openers from command-line flags and the trust configuration.
+
+use std::path::{Path, PathBuf};
+
+use payseal::{
+    Audience, Counter, Kid, MemoryReplayStore, Opener, Recipient, Rejection, ReplayStore, Sealer,
+    SigningKey, SystemClock,
+};
+use payseal_store::FileReplayStore;
+
+use crate::Failure;
+use crate::config::{ConfigFileError, TrustConfig, parse_content_alg};
+use crate::keyfile;
+
+/// The CLI's sealer: a key file, time-based or given sequence numbers, the system clock.
+pub(crate) type CliSealer = Sealer<SigningKey, Counter, SystemClock>;
+
+/// The CLI's opener, with replay windows in memory or in a directory.
+pub(crate) type CliOpener = Opener<Replay, SystemClock>;
+
+/// How the sealer encrypts: recipients given as flags (for `topic`), else the trust file's.
+pub(crate) struct SealerSpec<'a> {
+    pub(crate) key: &'a Path,
+    pub(crate) topic: &'a str,
+    pub(crate) to: &'a [PathBuf],
+    pub(crate) trust: Option<&'a Path>,
+    pub(crate) content: &'a str,
+    pub(crate) seq: Option<u64>,
+}
+
+pub(crate) fn sealer(spec: &SealerSpec<'_>) -> Result<CliSealer, Failure> {
+    let key = keyfile::read_signing_key(spec.key)?;
+    let seq = match spec.seq {
+        Some(first) => Counter::starting_at(first),
+        None => Counter::from_unix_micros(),
+    };
+    let mut sealer = Sealer::new(key, seq, SystemClock);
+    if !spec.to.is_empty() {
+        let content = parse_content_alg(spec.content).map_err(Failure::Usage)?;
+        let mut recipients = Vec::new();
+        for path in spec.to {
+            recipients.push(Recipient::new(keyfile::read_recipient_public_key(path)?));
+        }
+        let audience = Audience::recipients(recipients)
+            .map_err(|e| Failure::BadInput(format!("recipients: {e}")))?
+            .with_content_alg(content);
+        sealer = sealer
+            .with_audience(spec.topic, audience)
+            .map_err(|e| Failure::Usage(format!("topic: {e}")))?;
+    } else if let Some(path) = spec.trust {
+        for (filter, audience) in read_config(path)?.audiences {
+            sealer = sealer
+                .with_audience(&filter, audience)
+                .map_err(|e| Failure::BadInput(e.to_string()))?;
+        }
+    }
+    Ok(sealer)
+}
+
+/// An opener from the trust file, extra decryption keys and an optional state directory;
+/// with the names the file gives senders.
+pub(crate) fn opener(
+    trust: &Path,
+    keys: &[PathBuf],
+    state: Option<&Path>,
+) -> Result<(CliOpener, TrustConfig), Failure> {
+    let mut config = read_config(trust)?;
+    let mut keyring = std::mem::take(&mut config.keyring);
+    for path in keys {
+        keyring
+            .add_recipient_key(keyfile::read_recipient_key(path)?)
+            .map_err(|e| Failure::BadInput(format!("'{}': {e}", path.display())))?;
+    }
+    let replay = match state {
+        None => Replay::Memory(MemoryReplayStore::new(config.policy.window())),
+        Some(dir) => Replay::File(
+            FileReplayStore::open(dir, config.policy.window())
+                .map_err(|e| Failure::Io(format!("replay state '{}': {e}", dir.display())))?,
+        ),
+    };
+    let trust_store = std::mem::take(&mut config.trust);
+    let opener = Opener::with_replay_store(trust_store, replay, config.policy, SystemClock)
+        .with_keyring(keyring);
+    Ok((opener, config))
+}
+
+fn read_config(path: &Path) -> Result<TrustConfig, Failure> {
+    TrustConfig::read(path).map_err(|e: ConfigFileError| {
+        if e.unreadable {
+            Failure::Io(e.to_string())
+        } else {
+            Failure::BadInput(e.to_string())
+        }
+    })
+}
+
+/// Replay windows in memory (one run) or in a directory (across runs).
+#[derive(Debug)]
+pub(crate) enum Replay {
+    Memory(MemoryReplayStore),
+    File(FileReplayStore),
+}
+
+impl ReplayStore for Replay {
+    fn check_and_record(&mut self, sender: &Kid, seq: u64) -> Result<(), Rejection> {
+        match self {
+            Replay::Memory(store) => store.check_and_record(sender, seq),
+            Replay::File(store) => store.check_and_record(sender, seq),
+        }
+    }
+}

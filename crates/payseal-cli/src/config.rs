@@ -1,0 +1,380 @@
+//! The trust configuration file (TOML): whom a receiver trusts on which topics, its replay
+//! and freshness policy, its decryption keys, and whom a sender encrypts to per topic.
+//! The format is documented in `docs/trust-config.md`; every error names the file, line and
+//! column it comes from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use payseal::{Audience, ContentAlg, Keyring, Kid, Policy, Recipient, TrustStore};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::keyfile::AnyKey;
+
+/// Largest configuration file read, in bytes: a trust file lists keys by path.
+pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
+
+/// A parsed, checked trust configuration.
+#[derive(Debug)]
+pub struct TrustConfig {
+    /// The senders and their topics.
+    pub trust: TrustStore,
+    /// Human names of senders, by kid, for messages.
+    pub names: BTreeMap<Kid, String>,
+    /// Replay window, freshness and size limits.
+    pub policy: Policy,
+    /// Decryption keys and topics that must arrive encrypted.
+    pub keyring: Keyring,
+    /// Whom to encrypt to, per topic filter (for `seal` and `pub`).
+    pub audiences: Vec<(String, Audience)>,
+}
+
+/// A configuration error with its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigFileError {
+    /// The file (as given on the command line).
+    pub file: PathBuf,
+    /// 1-based line and column, when the error has a place in the file.
+    pub at: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+    /// The file itself could not be read (an I/O problem, not a content problem).
+    pub unreadable: bool,
+}
+
+impl fmt::Display for ConfigFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.at {
+            Some((line, col)) => {
+                write!(f, "{}:{line}:{col}: {}", self.file.display(), self.message)
+            }
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigFileError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    policy: RawPolicy,
+    #[serde(default, rename = "sender")]
+    senders: Vec<RawSender>,
+    #[serde(default)]
+    decrypt: RawDecrypt,
+    #[serde(default, rename = "encrypt")]
+    audiences: Vec<RawAudience>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    max_age_secs: Option<Spanned<u64>>,
+    max_future_skew_secs: Option<u64>,
+    window: Option<Spanned<usize>>,
+    max_envelope_bytes: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSender {
+    name: Option<String>,
+    public_key: Spanned<String>,
+    kid: Option<Spanned<String>>,
+    topics: Spanned<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDecrypt {
+    #[serde(default)]
+    keys: Vec<Spanned<String>>,
+    #[serde(default)]
+    require_encryption: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudience {
+    topics: Spanned<String>,
+    recipients: Spanned<Vec<Spanned<String>>>,
+    content: Option<Spanned<String>>,
+}
+
+impl TrustConfig {
+    /// Reads and checks a configuration file. Key paths in it are relative to its directory.
+    ///
+    /// # Errors
+    /// The file cannot be read, or any entry is wrong; the error carries its location.
+    pub fn read(path: &Path) -> Result<Self, ConfigFileError> {
+        let at_file = |message: String| ConfigFileError {
+            file: path.to_owned(),
+            at: None,
+            message,
+            unreadable: false,
+        };
+        let bytes = std::fs::read(path).map_err(|e| ConfigFileError {
+            unreadable: true,
+            ..at_file(format!("cannot read: {e}"))
+        })?;
+        if bytes.len() > MAX_CONFIG_BYTES {
+            return Err(at_file(format!(
+                "{} bytes is larger than {MAX_CONFIG_BYTES}",
+                bytes.len()
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| at_file("not UTF-8 text".into()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Self::parse(&text, path, base)
+    }
+
+    /// Parses configuration text; `file` names it in errors and key paths resolve against
+    /// `base`. Inline PEM (a value starting with `-----BEGIN`) works in place of a path.
+    ///
+    /// # Errors
+    /// Any entry that is wrong, with its location.
+    pub fn parse(text: &str, file: &Path, base: &Path) -> Result<Self, ConfigFileError> {
+        let locate = Locator { text, file };
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| locate.error(e.span(), e.message().trim_end().replace('\n', "; ")))?;
+
+        let mut policy = Policy::default();
+        if let Some(age) = &raw.policy.max_age_secs {
+            policy = policy
+                .with_max_age(*age.get_ref())
+                .map_err(|e| locate.error(Some(age.span()), e.to_string()))?;
+        }
+        if let Some(skew) = raw.policy.max_future_skew_secs {
+            policy = policy.with_max_future_skew(skew);
+        }
+        if let Some(window) = &raw.policy.window {
+            policy = policy
+                .with_window(*window.get_ref())
+                .map_err(|e| locate.error(Some(window.span()), e.to_string()))?;
+        }
+        if let Some(bytes) = raw.policy.max_envelope_bytes {
+            let limits = policy.limits().with_max_envelope_bytes(bytes);
+            policy = policy.with_limits(limits);
+        }
+
+        let mut trust = TrustStore::new();
+        let mut names = BTreeMap::new();
+        for (i, sender) in raw.senders.iter().enumerate() {
+            let label = sender
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("sender #{}", i + 1));
+            let key = match locate.key(&sender.public_key, base)? {
+                AnyKey::Verifying(key) => key,
+                AnyKey::Signing(key) => {
+                    return Err(locate.error(
+                        Some(sender.public_key.span()),
+                        format!("{label}: this is a private key; a trust file holds public keys only ({})", key.kid()),
+                    ));
+                }
+                other => {
+                    return Err(locate.error(
+                        Some(sender.public_key.span()),
+                        format!(
+                            "{label}: a sender needs a public signing key, found a {}",
+                            other.describe()
+                        ),
+                    ));
+                }
+            };
+            if let Some(kid) = &sender.kid {
+                let expected = Kid::from_hex(kid.get_ref())
+                    .map_err(|e| locate.error(Some(kid.span()), format!("{label}: kid: {e}")))?;
+                if expected != key.kid() {
+                    return Err(locate.error(
+                        Some(kid.span()),
+                        format!(
+                            "{label}: kid {expected} does not match the key's kid {}",
+                            key.kid()
+                        ),
+                    ));
+                }
+            }
+            if sender.topics.get_ref().is_empty() {
+                return Err(locate.error(
+                    Some(sender.topics.span()),
+                    format!(
+                        "{label}: no topics: a sender must be allowed at least one topic filter"
+                    ),
+                ));
+            }
+            for topic in sender.topics.get_ref() {
+                payseal::TopicFilter::new(topic.get_ref())
+                    .map_err(|e| locate.error(Some(topic.span()), format!("{label}: {e}")))?;
+            }
+            let kid = key.kid();
+            trust
+                .add_sender(
+                    key,
+                    sender.topics.get_ref().iter().map(|t| t.get_ref().as_str()),
+                )
+                .map_err(|e| {
+                    locate.error(Some(sender.public_key.span()), format!("{label}: {e}"))
+                })?;
+            names.insert(kid, label);
+        }
+
+        let mut keyring = Keyring::new();
+        for key in &raw.decrypt.keys {
+            let key_value = locate.recipient_key(key, base)?;
+            keyring
+                .add_recipient_key(key_value)
+                .map_err(|e| locate.error(Some(key.span()), e.to_string()))?;
+        }
+        for filter in &raw.decrypt.require_encryption {
+            keyring
+                .require_encryption(filter.get_ref())
+                .map_err(|e| locate.error(Some(filter.span()), e.to_string()))?;
+        }
+
+        let mut audiences = Vec::new();
+        for entry in &raw.audiences {
+            payseal::TopicFilter::new(entry.topics.get_ref())
+                .map_err(|e| locate.error(Some(entry.topics.span()), e.to_string()))?;
+            let mut recipients = Vec::new();
+            for key in entry.recipients.get_ref() {
+                recipients.push(Recipient::new(locate.recipient_public_key(key, base)?));
+            }
+            let mut audience = Audience::recipients(recipients)
+                .map_err(|e| locate.error(Some(entry.recipients.span()), e.to_string()))?;
+            if let Some(content) = &entry.content {
+                let alg = parse_content_alg(content.get_ref())
+                    .map_err(|e| locate.error(Some(content.span()), e))?;
+                audience = audience.with_content_alg(alg);
+            }
+            audiences.push((entry.topics.get_ref().clone(), audience));
+        }
+
+        Ok(TrustConfig {
+            trust,
+            names,
+            policy,
+            keyring,
+            audiences,
+        })
+    }
+
+    /// The name the file gives a sender, or its kid.
+    pub fn name_of(&self, kid: &Kid) -> String {
+        self.names
+            .get(kid)
+            .cloned()
+            .unwrap_or_else(|| kid.to_string())
+    }
+}
+
+/// A content encryption algorithm by its CLI name: `a128gcm`, `a256gcm` or `chacha20poly1305`.
+///
+/// # Errors
+/// An unknown name.
+pub fn parse_content_alg(name: &str) -> Result<ContentAlg, String> {
+    match name.to_ascii_lowercase().as_str() {
+        "a128gcm" => Ok(ContentAlg::A128Gcm),
+        "a256gcm" => Ok(ContentAlg::A256Gcm),
+        "chacha20poly1305" | "chacha20-poly1305" => Ok(ContentAlg::ChaCha20Poly1305),
+        other => Err(format!(
+            "unknown content algorithm {other:?} (a128gcm, a256gcm or chacha20poly1305)"
+        )),
+    }
+}
+
+struct Locator<'a> {
+    text: &'a str,
+    file: &'a Path,
+}
+
+impl Locator<'_> {
+    fn error(&self, span: Option<Range<usize>>, message: String) -> ConfigFileError {
+        ConfigFileError {
+            file: self.file.to_owned(),
+            at: span.map(|s| line_col(self.text, s.start)),
+            message,
+            unreadable: false,
+        }
+    }
+
+    /// The PEM text a key entry refers to: inline, or a file relative to `base`.
+    fn pem(&self, entry: &Spanned<String>, base: &Path) -> Result<String, ConfigFileError> {
+        let value = entry.get_ref();
+        if value.trim_start().starts_with("-----BEGIN") {
+            return Ok(value.clone());
+        }
+        let path = base.join(value);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            self.error(
+                Some(entry.span()),
+                format!("cannot read key file '{}': {e}", path.display()),
+            )
+        })?;
+        if bytes.len() > 64 * 1024 {
+            return Err(self.error(
+                Some(entry.span()),
+                format!("'{}' is too large for a key file", path.display()),
+            ));
+        }
+        String::from_utf8(bytes).map_err(|_| {
+            self.error(
+                Some(entry.span()),
+                format!("'{}' is not a PEM key file", path.display()),
+            )
+        })
+    }
+
+    fn key(&self, entry: &Spanned<String>, base: &Path) -> Result<AnyKey, ConfigFileError> {
+        let pem = self.pem(entry, base)?;
+        AnyKey::from_pem(&pem).map_err(|e| self.error(Some(entry.span()), e))
+    }
+
+    fn recipient_key(
+        &self,
+        entry: &Spanned<String>,
+        base: &Path,
+    ) -> Result<payseal::RecipientKey, ConfigFileError> {
+        let pem = self.pem(entry, base)?;
+        payseal::RecipientKey::from_pkcs8_pem(&pem).map_err(|_| {
+            let found =
+                AnyKey::from_pem(&pem).map_or_else(|e| e, |k| format!("found a {}", k.describe()));
+            self.error(
+                Some(entry.span()),
+                format!("a decryption key must be a private encryption key (x25519): {found}"),
+            )
+        })
+    }
+
+    fn recipient_public_key(
+        &self,
+        entry: &Spanned<String>,
+        base: &Path,
+    ) -> Result<payseal::RecipientPublicKey, ConfigFileError> {
+        let pem = self.pem(entry, base)?;
+        payseal::RecipientPublicKey::from_public_key_pem(&pem).map_err(|_| {
+            let found =
+                AnyKey::from_pem(&pem).map_or_else(|e| e, |k| format!("found a {}", k.describe()));
+            self.error(
+                Some(entry.span()),
+                format!("a recipient must be a public encryption key (x25519 .pub): {found}"),
+            )
+        })
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests;

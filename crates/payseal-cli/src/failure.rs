@@ -1,0 +1,58 @@
+//! Why a command failed, and the exit code that says so.
+
+use std::path::Path;
+
+/// A command failure: a one-line message and its exit code class.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// An envelope was refused (exit 1).
+    #[error("rejected: {code}: {reason}")]
+    Rejected {
+        /// The stable reason code, e.g. `bad_signature`.
+        code: &'static str,
+        /// The human-readable reason.
+        reason: String,
+    },
+    /// Command-line arguments that cannot work together (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// A key, configuration or envelope that cannot be used (exit 3).
+    #[error("{0}")]
+    BadInput(String),
+    /// A file or stream that cannot be read or written (exit 4).
+    #[error("{0}")]
+    Io(String),
+    /// The broker cannot be reached, or the connection failed (exit 5).
+    #[error("{0}")]
+    Network(String),
+    /// The demo did not see what it promises (exit 6).
+    #[error("demo failed: {0}")]
+    Demo(String),
+}
+
+impl Failure {
+    /// The process exit code for this failure (see the crate docs).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Rejected { .. } => 1,
+            Failure::Usage(_) => 2,
+            Failure::BadInput(_) => 3,
+            Failure::Io(_) => 4,
+            Failure::Network(_) => 5,
+            Failure::Demo(_) => 6,
+        }
+    }
+
+    /// An I/O failure on `path`, while doing `what` ("read", "write", ...).
+    pub fn io(what: &str, path: &Path, error: &std::io::Error) -> Self {
+        Failure::Io(format!("cannot {what} '{}': {error}", path.display()))
+    }
+
+    /// A rejected envelope.
+    pub fn rejected(rejection: &payseal::Rejection) -> Self {
+        Failure::Rejected {
+            code: rejection.code(),
+            reason: rejection.to_string(),
+        }
+    }
+}

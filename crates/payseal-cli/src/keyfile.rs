@@ -1,0 +1,236 @@
+//! Key files: PKCS#8 PEM private keys and SPKI PEM public keys, told apart by their content
+//! so that a key of the wrong kind gets an error that names what it is and what was needed.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use payseal::{
+    Algorithm, KemKind, Kid, RecipientKey, RecipientPublicKey, SigningKey, VerifyingKey,
+};
+
+use crate::Failure;
+
+/// Any key payseal uses, as found in a file.
+#[derive(Debug)]
+pub enum AnyKey {
+    /// A private signing key (sender).
+    Signing(SigningKey),
+    /// A public signing key (a sender, as a receiver trusts it).
+    Verifying(VerifyingKey),
+    /// A private HPKE key (a recipient decrypting).
+    Recipient(RecipientKey),
+    /// A public HPKE key (a recipient, as a sender encrypts to it).
+    RecipientPublic(RecipientPublicKey),
+}
+
+impl AnyKey {
+    /// Parses PEM text. A P-256 key is taken as a signing key: both kinds share one file format.
+    ///
+    /// # Errors
+    /// A one-line description when the text is no supported key.
+    pub fn from_pem(pem: &str) -> Result<Self, String> {
+        if pem.contains("-----BEGIN PRIVATE KEY-----") {
+            if let Ok(key) = SigningKey::from_pkcs8_pem(pem) {
+                return Ok(AnyKey::Signing(key));
+            }
+            return RecipientKey::from_pkcs8_pem(pem)
+                .map(AnyKey::Recipient)
+                .map_err(|e| format!("not a usable private key ({e})"));
+        }
+        if pem.contains("-----BEGIN PUBLIC KEY-----") {
+            if let Ok(key) = VerifyingKey::from_public_key_pem(pem) {
+                return Ok(AnyKey::Verifying(key));
+            }
+            return RecipientPublicKey::from_public_key_pem(pem)
+                .map(AnyKey::RecipientPublic)
+                .map_err(|e| format!("not a usable public key ({e})"));
+        }
+        Err("not a PEM key file (expected PKCS#8 'PRIVATE KEY' or SPKI 'PUBLIC KEY')".into())
+    }
+
+    /// What the key is, for messages: `"Ed25519 private signing key"`.
+    pub fn describe(&self) -> String {
+        match self {
+            AnyKey::Signing(k) => format!("{} private signing key", alg_label(k.algorithm())),
+            AnyKey::Verifying(k) => format!("{} public signing key", alg_label(k.algorithm())),
+            AnyKey::Recipient(k) => format!("{} private encryption key", kem_label(k.kem())),
+            AnyKey::RecipientPublic(k) => {
+                format!("{} public encryption key", kem_label(k.kem()))
+            }
+        }
+    }
+
+    /// The key id (RFC 9679 thumbprint prefix) of the key or its public half.
+    pub fn kid(&self) -> Kid {
+        match self {
+            AnyKey::Signing(k) => k.kid(),
+            AnyKey::Verifying(k) => k.kid(),
+            AnyKey::Recipient(k) => k.kid(),
+            AnyKey::RecipientPublic(k) => k.kid(),
+        }
+    }
+}
+
+/// Reads a key file of any kind.
+///
+/// # Errors
+/// [`Failure::Io`] if the file cannot be read, [`Failure::BadInput`] if it holds no key.
+pub fn read_any(path: &Path) -> Result<AnyKey, Failure> {
+    let text = read_text(path)?;
+    AnyKey::from_pem(&text).map_err(|e| Failure::BadInput(format!("'{}': {e}", path.display())))
+}
+
+/// Reads a private signing key (for sealing and publishing).
+///
+/// # Errors
+/// As [`read_any`], and [`Failure::BadInput`] naming the key found if it is another kind.
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, Failure> {
+    match read_any(path)? {
+        AnyKey::Signing(key) => Ok(key),
+        other => Err(wrong_kind(
+            path,
+            &other,
+            "a private signing key (ed25519, p256, k256)",
+        )),
+    }
+}
+
+/// Reads a public signing key (a sender a receiver trusts).
+///
+/// # Errors
+/// As [`read_signing_key`].
+pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey, Failure> {
+    match read_any(path)? {
+        AnyKey::Verifying(key) => Ok(key),
+        AnyKey::Signing(key) => Err(Failure::BadInput(format!(
+            "'{}' is a {}: a receiver needs only the public key (payseal key show --public)",
+            path.display(),
+            AnyKey::Signing(key).describe()
+        ))),
+        other => Err(wrong_kind(path, &other, "a public signing key (SPKI PEM)")),
+    }
+}
+
+/// Reads a private encryption key (to decrypt what is sealed to it). A P-256 PKCS#8 key is
+/// read as an HPKE key here.
+///
+/// # Errors
+/// As [`read_signing_key`].
+pub fn read_recipient_key(path: &Path) -> Result<RecipientKey, Failure> {
+    let text = read_text(path)?;
+    if let Ok(key) = RecipientKey::from_pkcs8_pem(&text) {
+        return Ok(key);
+    }
+    let found = AnyKey::from_pem(&text)
+        .map_err(|e| Failure::BadInput(format!("'{}': {e}", path.display())))?;
+    Err(wrong_kind(
+        path,
+        &found,
+        "a private encryption key (x25519)",
+    ))
+}
+
+/// Reads a public encryption key (a recipient to seal to). A P-256 SPKI key is read as an
+/// HPKE key here.
+///
+/// # Errors
+/// As [`read_signing_key`].
+pub fn read_recipient_public_key(path: &Path) -> Result<RecipientPublicKey, Failure> {
+    let text = read_text(path)?;
+    if let Ok(key) = RecipientPublicKey::from_public_key_pem(&text) {
+        return Ok(key);
+    }
+    let found = AnyKey::from_pem(&text)
+        .map_err(|e| Failure::BadInput(format!("'{}': {e}", path.display())))?;
+    Err(wrong_kind(
+        path,
+        &found,
+        "a public encryption key (x25519 .pub)",
+    ))
+}
+
+/// The public key file that goes with a private key file: `sensor.key` -> `sensor.pub`,
+/// anything else gets `.pub` appended.
+pub fn public_path_for(private: &Path) -> PathBuf {
+    if private.extension().is_some_and(|e| e == "key") {
+        private.with_extension("pub")
+    } else {
+        let mut name = private.as_os_str().to_owned();
+        name.push(".pub");
+        PathBuf::from(name)
+    }
+}
+
+/// Writes a private key, readable by its owner only (0600 on Unix), refusing to overwrite.
+///
+/// # Errors
+/// [`Failure::Io`], including when the file exists.
+pub fn write_private(path: &Path, pem: &str) -> Result<(), Failure> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    write_new(path, pem, &options)
+}
+
+/// Writes a public key (0644), refusing to overwrite.
+///
+/// # Errors
+/// [`Failure::Io`], including when the file exists.
+pub fn write_public(path: &Path, pem: &str) -> Result<(), Failure> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    write_new(path, pem, &options)
+}
+
+fn write_new(path: &Path, text: &str, options: &OpenOptions) -> Result<(), Failure> {
+    let mut file = options
+        .open(path)
+        .map_err(|e| Failure::io("create", path, &e))?;
+    file.write_all(text.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Failure::io("write", path, &e))
+}
+
+fn read_text(path: &Path) -> Result<String, Failure> {
+    let bytes = std::fs::read(path).map_err(|e| Failure::io("read", path, &e))?;
+    // Refuse huge files before parsing: a key file is a few hundred bytes.
+    if bytes.len() > 64 * 1024 {
+        return Err(Failure::BadInput(format!(
+            "'{}': {} bytes is too large for a key file",
+            path.display(),
+            bytes.len()
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        Failure::BadInput(format!("'{}': not a PEM key file (binary)", path.display()))
+    })
+}
+
+fn wrong_kind(path: &Path, found: &AnyKey, wanted: &str) -> Failure {
+    Failure::BadInput(format!(
+        "'{}' is a {}, but this needs {wanted}",
+        path.display(),
+        found.describe()
+    ))
+}
+
+/// The CLI's name for an algorithm: `Ed25519`, `P-256`, `secp256k1`.
+pub fn alg_label(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::Ed25519 => "Ed25519",
+        Algorithm::EcdsaP256 => "ECDSA P-256",
+        Algorithm::EcdsaSecp256k1 => "ECDSA secp256k1",
+        _ => "unknown",
+    }
+}
+
+/// The CLI's name for a KEM: `X25519`, `P-256`.
+pub fn kem_label(kem: KemKind) -> &'static str {
+    match kem {
+        KemKind::X25519 => "X25519",
+        KemKind::P256 => "P-256 (HPKE)",
+        _ => "unknown",
+    }
+}

@@ -1,0 +1,38 @@
+//! # payseal-cli: the `payseal` command
+//!
+//! Keys (`keygen`, `key show`), envelopes on stdin/stdout (`seal`, `open`, `inspect`),
+//! MQTT with sealed payloads (`pub`, `sub`, mosquitto-style flags) and `demo`, which shows a
+//! malicious broker failing against payseal with no setup. Run `payseal --help`.
+//!
+//! The library part holds what the commands share and what the fuzz targets exercise: key
+//! files ([`keyfile`]), the trust configuration ([`config`], documented in
+//! `docs/trust-config.md`), the human-readable envelope view ([`inspect`]) and the exit codes
+//! ([`Failure`]).
+//!
+//! ## Exit codes
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | an envelope was rejected (forged, tampered, replayed, stale, unauthorized, not for us) |
+//! | 2 | usage: bad or missing command-line arguments |
+//! | 3 | bad input: a key, configuration or envelope that cannot be used |
+//! | 4 | I/O: a file or stream that cannot be read or written |
+//! | 5 | network: the broker cannot be reached or the connection failed |
+//! | 6 | `demo`: an attack got through or a reading was lost (it never should) |
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod config;
+mod diag;
+mod failure;
+pub mod inspect;
+pub mod keyfile;
+mod time;
+
+#[cfg(feature = "net")]
+pub mod cli;
+#[cfg(feature = "net")]
+pub mod commands;
+
+pub use failure::Failure;
