@@ -71,8 +71,20 @@ impl SecureClient {
         payload: &[u8],
     ) -> Result<(), PublishError> {
         let envelope = self.seal(topic, qos, payload)?;
-        self.client.publish(topic, qos, retain, envelope).await?;
+        self.shared.expect_ack(qos);
+        if let Err(e) = self.client.publish(topic, qos, retain, envelope).await {
+            self.shared.cancel_ack(qos);
+            return Err(e.into());
+        }
         Ok(())
+    }
+
+    /// Waits until the broker has acknowledged every QoS 1 and 2 message published so far
+    /// (PUBACK, or PUBCOMP for QoS 2), or until `timeout`; true if it has. Call it before
+    /// [`disconnect`](Self::disconnect) when the process is about to exit: a QoS 2 message is
+    /// only passed on by the broker once its handshake is complete.
+    pub async fn flush(&self, timeout: std::time::Duration) -> bool {
+        self.shared.flush(timeout).await
     }
 
     /// Seals `payload` for `topic` and checks the packet size, without publishing.
@@ -164,6 +176,9 @@ impl Link for V4Link {
                 broker_max_packet_size: 0,
             },
             rumqttc::Event::Incoming(Packet::Publish(publish)) => Polled::Publish(publish),
+            rumqttc::Event::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => {
+                Polled::Acknowledged
+            }
             _ => Polled::Other,
         })
     }

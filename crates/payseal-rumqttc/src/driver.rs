@@ -34,6 +34,10 @@ pub(crate) struct Shared {
     pub(crate) broker_max_packet_size: AtomicUsize,
     pub(crate) closing: AtomicBool,
     pub(crate) subscriptions: Subscriptions,
+    /// QoS 1 and 2 publishes whose PUBACK or PUBCOMP has not arrived yet.
+    unacknowledged: AtomicUsize,
+    /// Woken whenever a publish is acknowledged.
+    acknowledged: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -45,7 +49,45 @@ impl Shared {
             broker_max_packet_size: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
             subscriptions: Subscriptions::default(),
+            unacknowledged: AtomicUsize::new(0),
+            acknowledged: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Counts a QoS 1 or 2 publish as waiting for its acknowledgement.
+    pub(crate) fn expect_ack(&self, qos: QoS) {
+        if qos != QoS::AtMostOnce {
+            self.unacknowledged.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Takes back [`expect_ack`](Self::expect_ack) for a publish that was never queued.
+    pub(crate) fn cancel_ack(&self, qos: QoS) {
+        if qos != QoS::AtMostOnce {
+            self.acked();
+        }
+    }
+
+    fn acked(&self) {
+        let _ = self
+            .unacknowledged
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
+        self.acknowledged.notify_waiters();
+    }
+
+    /// Waits until every QoS 1 and 2 publish so far is acknowledged by the broker, or until
+    /// `timeout`; true if all were.
+    pub(crate) async fn flush(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let woken = self.acknowledged.notified();
+            if self.unacknowledged.load(Ordering::SeqCst) == 0 {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, woken).await.is_err() {
+                return self.unacknowledged.load(Ordering::SeqCst) == 0;
+            }
+        }
     }
 
     /// Seals `payload` for `topic`, in the caller's task.
@@ -65,6 +107,8 @@ pub(crate) enum Polled<P> {
     },
     /// An incoming PUBLISH.
     Publish(P),
+    /// The broker acknowledged one of our QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publishes.
+    Acknowledged,
     /// Anything else (acks, pings, outgoing notifications).
     Other,
 }
@@ -137,6 +181,10 @@ pub(crate) async fn drive<L: Link>(mut link: L, shared: Arc<Shared>, events: mps
                 if !retry {
                     acks.push_back(publish);
                 }
+                continue;
+            }
+            Ok(Polled::Acknowledged) => {
+                shared.acked();
                 continue;
             }
             Ok(Polled::Other) => continue,

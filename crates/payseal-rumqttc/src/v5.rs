@@ -110,10 +110,21 @@ impl SecureClientV5 {
         if actual > limit {
             return Err(PublishError::TooLarge { limit, actual });
         }
-        self.client
+        self.shared.expect_ack(qos);
+        let sent = self
+            .client
             .publish_with_properties(topic, qos5(qos), retain, envelope, properties())
-            .await
-            .map_err(|e| PublishError::ClientV5(e.to_string()))
+            .await;
+        sent.map_err(|e| {
+            self.shared.cancel_ack(qos);
+            PublishError::ClientV5(e.to_string())
+        })
+    }
+
+    /// Waits until the broker has acknowledged every QoS 1 and 2 message published so far, or
+    /// until `timeout`; true if it has (see [`SecureClient::flush`](crate::SecureClient::flush)).
+    pub async fn flush(&self, timeout: std::time::Duration) -> bool {
+        self.shared.flush(timeout).await
     }
 
     /// Subscribes to `filter`; everything that arrives is verified before it is delivered.
@@ -194,6 +205,9 @@ impl Link for V5Link {
                     .unwrap_or(0),
             },
             rumqttc::v5::Event::Incoming(Packet::Publish(publish)) => Polled::Publish(publish),
+            rumqttc::v5::Event::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => {
+                Polled::Acknowledged
+            }
             _ => Polled::Other,
         })
     }

@@ -29,6 +29,7 @@ pub(crate) fn seal(args: &SealArgs) -> Result<(), Failure> {
 }
 
 pub(crate) fn open(args: &OpenArgs) -> Result<(), Failure> {
+    setup::check_topic(&args.topic)?;
     let (mut opener, config) = setup::opener(&args.trust, &args.key, args.state.as_deref())?;
     let envelope = read_envelope(&args.io.input, args.hex)?;
     let verified = opener

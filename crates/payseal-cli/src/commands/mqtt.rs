@@ -38,6 +38,14 @@ pub(crate) fn publish(args: &PubArgs) -> Result<(), Failure> {
                 .await
                 .map_err(|e| Failure::BadInput(format!("cannot publish: {e}")))?;
         }
+        // mosquitto_pub waits for the QoS handshakes too: a QoS 2 message is only passed on
+        // once it completes.
+        if !client.flush(FLUSH_TIMEOUT).await {
+            return Err(Failure::Network(format!(
+                "the broker did not acknowledge every message within {} s",
+                FLUSH_TIMEOUT.as_secs()
+            )));
+        }
         client.disconnect().await;
         // The event loop ends once the disconnect is written, after everything before it.
         let deadline = Instant::now() + FLUSH_TIMEOUT;
@@ -250,6 +258,13 @@ impl Client {
         match self {
             Client::V4(c) => c.publish(topic, qos, retain, payload).await,
             Client::V5(c) => c.publish(topic, qos, retain, payload).await,
+        }
+    }
+
+    async fn flush(&self, timeout: Duration) -> bool {
+        match self {
+            Client::V4(c) => c.flush(timeout).await,
+            Client::V5(c) => c.flush(timeout).await,
         }
     }
 

@@ -29,6 +29,7 @@ pub(crate) struct SealerSpec<'a> {
 }
 
 pub(crate) fn sealer(spec: &SealerSpec<'_>) -> Result<CliSealer, Failure> {
+    check_topic(spec.topic)?;
     let key = keyfile::read_signing_key(spec.key)?;
     let seq = match spec.seq {
         Some(first) => Counter::starting_at(first),
@@ -82,6 +83,18 @@ pub(crate) fn opener(
     let opener = Opener::with_replay_store(trust_store, replay, config.policy, SystemClock)
         .with_keyring(keyring);
     Ok((opener, config))
+}
+
+/// A topic name to publish on or open for: no wildcards, not empty.
+pub(crate) fn check_topic(topic: &str) -> Result<(), Failure> {
+    if payseal::is_valid_topic_name(topic) {
+        Ok(())
+    } else {
+        Err(Failure::Usage(format!(
+            "{topic:?} is not a topic name (not empty, no + or #, at most {} bytes)",
+            payseal::MAX_TOPIC_LEN
+        )))
+    }
 }
 
 fn read_config(path: &Path) -> Result<TrustConfig, Failure> {

@@ -111,6 +111,7 @@ fn a_private_key_in_a_trust_file_is_refused() {
 fn line_col_counts_characters() {
     assert_eq!(line_col("ab\ncdé\nf", 0), (1, 1));
     assert_eq!(line_col("ab\ncdé\nf", 3), (2, 1));
-    assert_eq!(line_col("ab\ncdé\nf", 9), (3, 1));
+    assert_eq!(line_col("ab\ncdé\nf", 8), (3, 1));
+    assert_eq!(line_col("ab\ncdé\nf", 7), (2, 4));
     assert_eq!(line_col("ab", 100), (1, 3));
 }
