@@ -65,16 +65,17 @@ fn write_value(value: &Value, out: &mut String) {
 
 fn write_bytes(b: &[u8], out: &mut String) {
     let looks_like_map = b.first().is_some_and(|first| (0xa0..=0xbf).contains(first));
-    if looks_like_map && b.len() <= MAX_EMBEDDED {
-        if let Ok(inner @ Value::Map(_)) = ciborium::de::from_reader::<Value, _>(b) {
-            // Only when it re-encodes to the same bytes, so the notation stays exact.
-            let mut again = Vec::new();
-            if ciborium::ser::into_writer(&inner, &mut again).is_ok() && again == b {
-                out.push_str("<<");
-                write_value(&inner, out);
-                out.push_str(">>");
-                return;
-            }
+    if looks_like_map
+        && b.len() <= MAX_EMBEDDED
+        && let Ok(inner @ Value::Map(_)) = ciborium::de::from_reader::<Value, _>(b)
+    {
+        // Only when it re-encodes to the same bytes, so the notation stays exact.
+        let mut again = Vec::new();
+        if ciborium::ser::into_writer(&inner, &mut again).is_ok() && again == b {
+            out.push_str("<<");
+            write_value(&inner, out);
+            out.push_str(">>");
+            return;
         }
     }
     out.push_str("h'");

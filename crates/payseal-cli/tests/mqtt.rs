@@ -1,5 +1,11 @@
 //! `payseal pub` / `payseal sub` through a Mosquitto started by the test (plain and TLS), and
 //! the demo.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

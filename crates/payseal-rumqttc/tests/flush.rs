@@ -1,6 +1,6 @@
 //! `flush` waits for the broker's acknowledgements of QoS 1 and 2 publishes, and says so when
 //! they do not come.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::Duration;
 

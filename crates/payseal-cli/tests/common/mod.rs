@@ -1,6 +1,12 @@
 //! Running the `payseal` binary as a process, in a scratch directory per test.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
