@@ -10,6 +10,7 @@ targets = {
     "decode_envelope": ["sign1.json", "encrypt.json"],
     "open_signed": ["sign1.json"],
     "open_encrypted": ["encrypt.json"],
+    "cli_inspect": ["sign1.json", "encrypt.json"],
 }
 def encrypted_layer(envelope):
     """The payload bstr of a tagged COSE_Sign1 whose header has a content type, prefixed with
@@ -51,3 +52,20 @@ for name in ["sign1.json", "encrypt.json"]:
             cose = bytes.fromhex(k["cose_key"])
             (keys / hashlib.sha256(cose).hexdigest()[:16]).write_bytes(cose)
 print(f"key_files: {len(list(keys.iterdir()))} seeds")
+
+# Trust files: the documented example, and files with inline keys from the vectors.
+configs = root / "corpus" / "trust_config"
+configs.mkdir(parents=True, exist_ok=True)
+doc = (root.parent / "docs" / "trust-config.md").read_text()
+examples = [doc.split("```toml\n", 1)[1].split("```", 1)[0]]
+sign_keys = json.loads((vectors / "sign1.json").read_text())["keys"]
+recipients = json.loads((vectors / "encrypt.json").read_text()).get("recipient_keys", {})
+for name, k in sign_keys.items():
+    text = f"[policy]\nwindow = 256\n\n[[sender]]\nname = {json.dumps(name)}\npublic_key = \"\"\"{k['public_spki_pem']}\"\"\"\ntopics = [\"plant/+/temp\", \"a/#\"]\n"
+    for r in list(recipients.values())[:1]:
+        text += f"\n[decrypt]\nkeys = [\"\"\"{r['private_pkcs8_pem']}\"\"\"]\nrequire_encryption = [\"plant/#\"]\n"
+        text += f"\n[[encrypt]]\ntopics = \"plant/#\"\nrecipients = [\"\"\"{r['public_spki_pem']}\"\"\"]\ncontent = \"a256gcm\"\n"
+    examples.append(text)
+for text in examples:
+    (configs / hashlib.sha256(text.encode()).hexdigest()[:16]).write_text(text)
+print(f"trust_config: {len(list(configs.iterdir()))} seeds")

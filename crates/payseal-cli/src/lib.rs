@@ -34,5 +34,7 @@ mod time;
 pub mod cli;
 #[cfg(feature = "net")]
 pub mod commands;
+#[cfg(feature = "net")]
+pub mod embedded_broker;
 
 pub use failure::Failure;

@@ -6,7 +6,6 @@
 //! reached dashboard A, every status message reached both, and no attack got through.
 
 mod attacks;
-mod broker;
 mod dashboard;
 mod summary;
 
@@ -45,7 +44,7 @@ pub(crate) fn run(args: &DemoArgs) -> Result<(), Failure> {
 }
 
 async fn demo(readings: u64) -> Result<(), Failure> {
-    let port = broker::start()?;
+    let port = crate::embedded_broker::start()?;
     println!("payseal demo: an embedded MQTT broker (rumqttd) on 127.0.0.1:{port}.");
     println!(
         "A sensor publishes readings on plant/1/temp, signed and encrypted to dashboard A only,"

@@ -1,4 +1,5 @@
-//! The demo's embedded broker: rumqttd, in this process, on a free loopback port.
+//! An MQTT broker inside the process (rumqttd) on a free loopback port: what `payseal demo`
+//! and the no-setup examples run on.
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -7,9 +8,12 @@ use rumqttd::{Broker, Config, ConnectionSettings, RouterConfig, ServerSettings};
 
 use crate::Failure;
 
-/// Starts rumqttd on a free port and returns the port. The broker runs on its own threads
-/// until the process ends.
-pub(super) fn start() -> Result<u16, Failure> {
+/// Starts rumqttd on a free loopback port and returns the port. The broker runs on its own
+/// threads until the process ends.
+///
+/// # Errors
+/// [`Failure::Network`] if no port is free or the broker does not listen within 5 s.
+pub fn start() -> Result<u16, Failure> {
     let port = payseal_testkit::free_port()
         .map_err(|e| Failure::Network(format!("no free port for the embedded broker: {e}")))?;
     let server = ServerSettings {
