@@ -236,6 +236,11 @@ fn p256_backends(c: &mut Criterion) {
     group.bench_function("pure_rust_verify", |b| {
         b.iter(|| public.verify(black_box(&message), &sig).unwrap())
     });
+    // payseal's own entry point (ring with the feature, pure Rust without).
+    let payseal_key = key.verifying_key();
+    group.bench_function("payseal_verify", |b| {
+        b.iter(|| payseal_key.verify(black_box(&message), &signature).unwrap())
+    });
     #[cfg(feature = "ring")]
     {
         use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
