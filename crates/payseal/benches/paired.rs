@@ -157,6 +157,8 @@ fn main() {
         );
     }
 
+    encrypted(rounds, scale, &payload, &clock);
+
     // open_batch against open one by one, four Ed25519 senders interleaved.
     let keys: Vec<SigningKey> = (1..=4u8)
         .map(|i| SigningKey::from_secret_bytes(Algorithm::Ed25519, &[i; 32]).unwrap())
@@ -214,6 +216,129 @@ fn main() {
             per_block,
             open_single,
             open_batched,
+        );
+    }
+}
+
+/// Encrypted seal and open (Ed25519 + HPKE X25519 / AES-128-GCM to 1 and 10 recipients)
+/// against the bare operations they contain: the Ed25519 sign (verify) of a 300-byte message
+/// and bare HPKE through the `hpke` crate, one seal of the payload for one recipient, or one
+/// seal of a 16-byte content key per recipient (one open for the receiver).
+fn encrypted(rounds: usize, scale: usize, payload: &[u8], clock: &ManualClock) {
+    use hpke::aead::AesGcm128;
+    use hpke::kdf::HkdfSha256;
+    use hpke::kem::X25519HkdfSha256;
+    use hpke::{Kem, OpModeR, OpModeS};
+    use payseal::{Audience, KemKind, Keyring, Recipient, RecipientKey};
+    use rand_core::SeedableRng;
+
+    let sender = || SigningKey::from_secret_bytes(Algorithm::Ed25519, &[7; 32]).unwrap();
+    let bare_key = sender();
+    let message = [0x42u8; 300];
+    let signature = bare_key.sign(&message);
+    let public = bare_key.verifying_key();
+    let mut rng = rand_chacha::ChaCha20Rng::from_seed([5; 32]);
+    let (sk, pk) = X25519HkdfSha256::gen_keypair_with_rng(&mut rng);
+    let mut trust = TrustStore::new();
+    trust.add_sender(public.clone(), ["#"]).unwrap();
+    for recipients in [1usize, 10] {
+        let hpke_len = if recipients == 1 { payload.len() } else { 16 };
+        let plaintext = vec![0x42u8; hpke_len];
+        let (enc, ct) = hpke::single_shot_seal_with_rng::<AesGcm128, HkdfSha256, X25519HkdfSha256>(
+            &OpModeS::Base,
+            &pk,
+            b"info",
+            &plaintext,
+            b"aad",
+            &mut rng,
+        )
+        .unwrap();
+        let keys: Vec<RecipientKey> = (0..recipients)
+            .map(|i| RecipientKey::from_secret_bytes(KemKind::X25519, &[i as u8 + 1; 32]).unwrap())
+            .collect();
+        let audience =
+            Audience::recipients(keys.iter().map(|k| Recipient::new(k.public_key()))).unwrap();
+        let mut sealer = Sealer::new(sender(), Counter::starting_at(1), clock)
+            .with_audience("#", audience)
+            .unwrap();
+        let mut keyring = Keyring::new();
+        keyring
+            .add_recipient_key(keys[recipients - 1].clone())
+            .unwrap();
+        let mut opener = Opener::new(trust.clone(), Policy::default(), clock).with_keyring(keyring);
+        let n = 1 + 19 * scale;
+        let mut bare_rng = rand_chacha::ChaCha20Rng::from_seed([6; 32]);
+        paired(
+            &format!("encrypted_seal_vs_bare/{recipients}"),
+            rounds,
+            n,
+            |n| {
+                time(|| {
+                    for _ in 0..n {
+                        black_box(bare_key.sign(black_box(&message)));
+                        for _ in 0..recipients {
+                            black_box(
+                                hpke::single_shot_seal_with_rng::<
+                                    AesGcm128,
+                                    HkdfSha256,
+                                    X25519HkdfSha256,
+                                >(
+                                    &OpModeS::Base,
+                                    &pk,
+                                    b"info",
+                                    black_box(&plaintext),
+                                    b"aad",
+                                    &mut bare_rng,
+                                )
+                                .unwrap(),
+                            );
+                        }
+                    }
+                })
+            },
+            |n| {
+                time(|| {
+                    for _ in 0..n {
+                        black_box(sealer.seal(TOPIC, black_box(payload)).unwrap());
+                    }
+                })
+            },
+        );
+        let mut make = |n: usize| -> Vec<Vec<u8>> {
+            (0..n)
+                .map(|_| sealer.seal(TOPIC, payload).unwrap())
+                .collect()
+        };
+        paired(
+            &format!("encrypted_open_vs_bare/{recipients}"),
+            rounds,
+            n,
+            |n| {
+                time(|| {
+                    for _ in 0..n {
+                        public.verify(black_box(&message), &signature).unwrap();
+                        black_box(
+                            hpke::single_shot_open::<AesGcm128, HkdfSha256, X25519HkdfSha256>(
+                                &OpModeR::Base,
+                                &sk,
+                                &enc,
+                                b"info",
+                                black_box(&ct),
+                                b"aad",
+                            )
+                            .unwrap(),
+                        );
+                    }
+                })
+            },
+            |n| {
+                let envelopes = make(n);
+                time(|| {
+                    for e in &envelopes {
+                        black_box(opener.open(TOPIC, e).unwrap());
+                    }
+                })
+            },
         );
     }
 }
