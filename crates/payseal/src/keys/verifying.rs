@@ -48,10 +48,7 @@ impl VerifyingKey {
                 let sig = ed25519_dalek::Signature::from_bytes(&signature.to_bytes());
                 key.verify_strict(message, &sig)
             }
-            VerifyingKey::P256(key) => {
-                let sig = p256::ecdsa::Signature::from_slice(bytes)?;
-                key.verify(message, &sig)
-            }
+            VerifyingKey::P256(key) => p256_verify(key, message, bytes),
             VerifyingKey::K256(key) => {
                 let sig = k256::ecdsa::Signature::from_slice(bytes)?.normalize_s();
                 key.verify(message, &sig)
@@ -180,6 +177,39 @@ impl VerifyingKey {
         let digest = self.thumbprint();
         Kid::from_checked(digest.get(..Kid::DERIVED_LEN).unwrap_or_default().to_vec())
     }
+}
+
+/// ECDSA P-256 with SHA-256 over `r || s`, pure Rust (`p256`): the default, and the only
+/// backend without `std` or on targets `ring` does not support.
+#[cfg(not(feature = "ring"))]
+fn p256_verify(
+    key: &p256::ecdsa::VerifyingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), signature::Error> {
+    use signature::Verifier;
+    let sig = p256::ecdsa::Signature::from_slice(signature)?;
+    key.verify(message, &sig)
+}
+
+/// ECDSA P-256 with SHA-256 over `r || s` through `ring` (feature `ring`): the same acceptance
+/// rules as the `p256` path (0 < r, s < n, low and high `s` both accepted), in assembly.
+/// Both backends run the same vectors (tests/vectors.rs, Wycheproof in
+/// tests/third_party_vectors.rs). Only verification goes through ring: its signatures use
+/// random nonces, while [`SigningKey::sign`](super::SigningKey::sign) promises RFC 6979.
+#[cfg(feature = "ring")]
+fn p256_verify(
+    key: &p256::ecdsa::VerifyingKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), signature::Error> {
+    use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+    // The key is already validated (on the curve, not the identity); ring parses the
+    // uncompressed point again, which costs far less than the verification itself.
+    let point = key.to_sec1_point(false);
+    UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point.as_bytes())
+        .verify(message, signature)
+        .map_err(|_| signature::Error::new())
 }
 
 /// Splits an uncompressed SEC1 point `04 || x || y` into its coordinates.
