@@ -6,7 +6,8 @@
 use std::time::{Duration, Instant};
 
 use payseal::{Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemClock, TrustStore};
-use payseal_rumqttc::{Event, MqttOptions, QoS, SecureClient, Security};
+use payseal_rumqttc::{Event, MqttOptions, SecureClient, Security};
+use rumqttc::QoS;
 use payseal_testkit::Mosquitto;
 
 const PAYLOAD: [u8; 256] = [0x42; 256];

@@ -383,7 +383,7 @@ async fn a_packet_of_exactly_the_maximum_size_is_sent() {
     // The exact size, measured with a sealer like the client's and rumqttc's own packet size.
     let mut probe_sealer = Sealer::new(sensor_key(), Counter::from_unix_micros(), SystemClock);
     let envelope = probe_sealer.seal(topic, &payload).unwrap();
-    let mut packet = rumqttc::Publish::new(topic, QoS::AtLeastOnce, envelope);
+    let mut packet = rumqttc::Publish::new(topic, rumqttc::QoS::AtLeastOnce, envelope);
     packet.pkid = 1;
     let exact = packet.size();
 
