@@ -22,3 +22,8 @@ pub use security::{EnvelopeOpener, EnvelopeSealer, SealedWill, Security, Will};
 /// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type), sent
 /// by every adapter with payload format indicator 0 (bytes).
 pub const CONTENT_TYPE: &str = "application/cose; cose-type=\"cose-sign1\"";
+
+/// The default maximum packet size, both ways: payseal's default envelope limit (256 KiB)
+/// plus room for the topic and headers. Client libraries' own defaults differ (rumqttc's is
+/// 10 KiB, too small for sealed payloads); Mosquitto's own default limit is 256 MiB.
+pub const DEFAULT_MAX_PACKET_SIZE: usize = 256 * 1024 + 1024;

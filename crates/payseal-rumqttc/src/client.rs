@@ -14,8 +14,8 @@ use crate::qos::IntoQoS;
 use crate::qos::{from_v4, to_v4};
 
 /// rumqttc's default maximum packet size is 10 KiB; payseal's default envelope limit is
-/// 256 KiB, so raise it to match (Mosquitto's own default limit is 256 MiB).
-pub const DEFAULT_MAX_PACKET_SIZE: usize = 256 * 1024 + 1024;
+/// 256 KiB, so the adapter raises it to match (Mosquitto's own default limit is 256 MiB).
+pub use payseal_mqtt::DEFAULT_MAX_PACKET_SIZE;
 
 /// A payseal client over rumqttc (MQTT 3.1.1).
 ///

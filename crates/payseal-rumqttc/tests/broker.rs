@@ -133,7 +133,12 @@ async fn plain_forged_and_unauthorized_messages_are_rejected_not_delivered() {
     let (plain, mut plain_loop) = rumqttc::AsyncClient::new(options(&broker, "plain"), 10);
     tokio::spawn(async move { while plain_loop.poll().await.is_ok() {} });
     plain
-        .publish("plant/3/temp", rumqttc::QoS::AtLeastOnce, false, b"21.5".to_vec())
+        .publish(
+            "plant/3/temp",
+            rumqttc::QoS::AtLeastOnce,
+            false,
+            b"21.5".to_vec(),
+        )
         .await
         .unwrap();
     match next(&mut sub_events).await {
