@@ -68,9 +68,11 @@ pub(crate) fn create(
         .server_uri(options.server_uri.as_str())
         .client_id(options.client_id.as_str())
         .mqtt_version(mqtt_version(version))
-        // Publishes made while (re)connecting wait in paho's buffer instead of failing; the
-        // adapter's in-flight window keeps them below its limit.
+        // Publishes made while (re)connecting, including before the first connection, wait
+        // in paho's buffer instead of failing; the adapter's in-flight window keeps them
+        // below its limit, and a disconnected client refuses publishes itself.
         .send_while_disconnected(true)
+        .allow_disconnected_send_at_anytime(true)
         .max_buffered_messages(buffered)
         .finalize();
     let client = AsyncClient::new(create)?;

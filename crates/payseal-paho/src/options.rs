@@ -30,7 +30,7 @@ impl MqttOptions {
     }
 
     /// Client `id` connecting to a paho server URI (`tcp://`, `mqtt://`; with the `ssl`
-    /// feature also `ssl://` and `mqtts://`, which need [`set_ssl_options`](Self::set_ssl_options)).
+    /// feature also `ssl://` and `mqtts://`, which need `set_ssl_options`).
     pub fn with_server_uri(id: impl Into<String>, uri: impl Into<String>) -> Self {
         MqttOptions {
             client_id: id.into(),
