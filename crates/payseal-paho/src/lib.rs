@@ -67,6 +67,10 @@
 //!   message again every 500 ms, before any later message, until the store answers.
 //! - Reconnects are the adapter's, not paho's `automatic_reconnect`, so the will can be sealed
 //!   afresh for every connection.
+//! - Known limitation of paho-mqtt 0.14: its message callback unwraps the topic as UTF-8, so a
+//!   compromised broker sending a non-UTF-8 topic aborts the process (Mosquitto itself refuses
+//!   such topics). That is a denial of service, which a broker can cause anyway by dropping
+//!   traffic; it never lets an unverified payload through.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
