@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use rumqttc::{MqttOptions, QoS};
+use payseal_mqtt::{Event, Security};
+use rumqttc::MqttOptions;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
 use crate::client::SecureClient;
 use crate::error::PublishError;
-use crate::event::Event;
-use crate::security::Security;
+use crate::qos::IntoQoS;
 
 /// [`SecureClient`] with blocking calls; it runs its own single-threaded runtime on a
 /// background thread.
@@ -45,7 +45,7 @@ impl BlockingClient {
     pub fn publish(
         &self,
         topic: &str,
-        qos: QoS,
+        qos: impl IntoQoS,
         retain: bool,
         payload: &[u8],
     ) -> Result<(), PublishError> {
@@ -57,7 +57,7 @@ impl BlockingClient {
     ///
     /// # Errors
     /// [`rumqttc::ClientError`] if the client is closed.
-    pub fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), rumqttc::ClientError> {
+    pub fn subscribe(&self, filter: &str, qos: impl IntoQoS) -> Result<(), rumqttc::ClientError> {
         self.runtime.block_on(self.client.subscribe(filter, qos))
     }
 

@@ -2,21 +2,21 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use rumqttc::{AsyncClient, ConnectionError, EventLoop, LastWill, MqttOptions, Packet, QoS};
+use payseal_mqtt::adapter::{ClientState, Framing, Subscriptions};
+use payseal_mqtt::{Event, QoS, Security};
+use rumqttc::{AsyncClient, ConnectionError, EventLoop, LastWill, MqttOptions, Packet};
 use tokio::sync::mpsc;
 
-use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
+use crate::acks::Acks;
+use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE};
 use crate::error::PublishError;
-use crate::event::Event;
-use crate::security::Security;
-use crate::size;
-use crate::subscriptions::Subscriptions;
+use crate::qos::IntoQoS;
+use crate::qos::{from_v4, to_v4};
 
 /// rumqttc's default maximum packet size is 10 KiB; payseal's default envelope limit is
-/// 256 KiB, so raise it to match (Mosquitto's own default limit is 256 MiB).
-pub const DEFAULT_MAX_PACKET_SIZE: usize = 256 * 1024 + 1024;
+/// 256 KiB, so the adapter raises it to match (Mosquitto's own default limit is 256 MiB).
+pub use payseal_mqtt::DEFAULT_MAX_PACKET_SIZE;
 
 /// A payseal client over rumqttc (MQTT 3.1.1).
 ///
@@ -25,7 +25,8 @@ pub const DEFAULT_MAX_PACKET_SIZE: usize = 256 * 1024 + 1024;
 #[derive(Clone)]
 pub struct SecureClient {
     client: AsyncClient,
-    shared: Arc<Shared>,
+    shared: Arc<ClientState>,
+    acks: Arc<Acks>,
 }
 
 impl SecureClient {
@@ -39,23 +40,33 @@ impl SecureClient {
     ///
     /// Keep the event receiver alive for as long as the client is used: dropping it ends the
     /// event loop (and with it the connection), even for a client that only publishes.
-    pub fn connect(
-        mut options: MqttOptions,
-        mut security: Security,
-    ) -> (Self, mpsc::Receiver<Event>) {
+    pub fn connect(mut options: MqttOptions, security: Security) -> (Self, mpsc::Receiver<Event>) {
         options.set_manual_acks(true);
-        let max_packet_size = security.max_packet_size.unwrap_or(DEFAULT_MAX_PACKET_SIZE);
+        let shared = ClientState::new(security, DEFAULT_MAX_PACKET_SIZE);
+        let max_packet_size = shared.max_packet_size();
         options.set_max_packet_size(max_packet_size, max_packet_size);
-        seal_will(&mut options, &mut security);
+        seal_will(&mut options, &shared);
         let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
-        let shared = Shared::new(security, max_packet_size);
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);
         let link = V4Link {
             eventloop,
             client: client.clone(),
         };
-        tokio::spawn(driver::drive(link, Arc::clone(&shared), tx));
-        (SecureClient { client, shared }, rx)
+        let acks = Arc::new(Acks::default());
+        tokio::spawn(driver::drive(
+            link,
+            Arc::clone(&shared),
+            Arc::clone(&acks),
+            tx,
+        ));
+        (
+            SecureClient {
+                client,
+                shared,
+                acks,
+            },
+            rx,
+        )
     }
 
     /// Seals `payload` for `topic` and publishes it. Sealing happens here, in the caller's
@@ -66,14 +77,19 @@ impl SecureClient {
     pub async fn publish(
         &self,
         topic: &str,
-        qos: QoS,
+        qos: impl IntoQoS,
         retain: bool,
         payload: &[u8],
     ) -> Result<(), PublishError> {
-        let envelope = self.seal(topic, qos, payload)?;
-        self.shared.expect_ack(qos);
-        if let Err(e) = self.client.publish(topic, qos, retain, envelope).await {
-            self.shared.cancel_ack(qos);
+        let qos = qos.into_qos();
+        let envelope = self.shared.prepare(topic, qos, payload, Framing::V311)?;
+        self.acks.expect(qos);
+        if let Err(e) = self
+            .client
+            .publish(topic, to_v4(qos), retain, envelope)
+            .await
+        {
+            self.acks.cancel(qos);
             return Err(e.into());
         }
         Ok(())
@@ -84,25 +100,7 @@ impl SecureClient {
     /// [`disconnect`](Self::disconnect) when the process is about to exit: a QoS 2 message is
     /// only passed on by the broker once its handshake is complete.
     pub async fn flush(&self, timeout: std::time::Duration) -> bool {
-        self.shared.flush(timeout).await
-    }
-
-    /// Seals `payload` for `topic` and checks the packet size, without publishing.
-    pub(crate) fn seal(
-        &self,
-        topic: &str,
-        qos: QoS,
-        payload: &[u8],
-    ) -> Result<Vec<u8>, PublishError> {
-        let envelope = self.shared.seal(topic, payload)?;
-        let actual = size::publish_v4(topic, qos, envelope.len());
-        if actual > self.shared.max_packet_size {
-            return Err(PublishError::TooLarge {
-                limit: self.shared.max_packet_size,
-                actual,
-            });
-        }
-        Ok(envelope)
+        self.acks.flush(timeout).await
     }
 
     /// Subscribes to `filter`. Everything that arrives is verified before it is delivered.
@@ -112,9 +110,14 @@ impl SecureClient {
     ///
     /// # Errors
     /// [`rumqttc::ClientError`] if the client is closed.
-    pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), rumqttc::ClientError> {
-        self.shared.subscriptions.add(filter, qos);
-        self.client.subscribe(filter, qos).await
+    pub async fn subscribe(
+        &self,
+        filter: &str,
+        qos: impl IntoQoS,
+    ) -> Result<(), rumqttc::ClientError> {
+        let qos = qos.into_qos();
+        self.shared.subscriptions().add(filter, qos);
+        self.client.subscribe(filter, to_v4(qos)).await
     }
 
     /// Unsubscribes from `filter`.
@@ -122,7 +125,7 @@ impl SecureClient {
     /// # Errors
     /// [`rumqttc::ClientError`] if the client is closed.
     pub async fn unsubscribe(&self, filter: &str) -> Result<(), rumqttc::ClientError> {
-        self.shared.subscriptions.remove(filter);
+        self.shared.subscriptions().remove(filter);
         self.client.unsubscribe(filter).await
     }
 
@@ -131,7 +134,7 @@ impl SecureClient {
     /// # Errors
     /// [`rumqttc::ClientError`] if the client is already closed.
     pub async fn disconnect(&self) -> Result<(), rumqttc::ClientError> {
-        self.shared.closing.store(true, Ordering::SeqCst);
+        self.shared.set_closing();
         self.client.disconnect().await
     }
 }
@@ -140,22 +143,25 @@ impl std::fmt::Debug for SecureClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print rumqttc's options: their Debug shows credentials.
         f.debug_struct("SecureClient")
-            .field("max_packet_size", &self.shared.max_packet_size)
+            .field("max_packet_size", &self.shared.max_packet_size())
             .finish_non_exhaustive()
     }
 }
 
 /// Seals the configured will (with the will sealer's next sequence number and the current
 /// time) into `options`.
-fn seal_will(options: &mut MqttOptions, security: &mut Security) {
-    let Some(will) = security.will.as_mut() else {
-        return;
-    };
-    match will.sealer.seal(&will.topic, &will.payload) {
-        Ok(envelope) => {
-            options.set_last_will(LastWill::new(&will.topic, envelope, will.qos, will.retain));
+fn seal_will(options: &mut MqttOptions, state: &ClientState) {
+    match state.seal_will() {
+        Some(Ok(will)) => {
+            options.set_last_will(LastWill::new(
+                will.topic,
+                will.envelope,
+                to_v4(will.qos),
+                will.retain,
+            ));
         }
-        Err(e) => tracing::warn!("cannot seal the last will, connecting without one: {e}"),
+        Some(Err(e)) => tracing::warn!("cannot seal the last will, connecting without one: {e}"),
+        None => {}
     }
 }
 
@@ -192,7 +198,7 @@ impl Link for V4Link {
             Cow::Borrowed(&publish.topic),
             &publish.payload,
             publish.retain,
-            publish.qos,
+            from_v4(publish.qos),
         )
     }
 
@@ -200,8 +206,8 @@ impl Link for V4Link {
         matches!(error, ConnectionError::RequestsDone)
     }
 
-    fn reseal_will(&mut self, security: &mut Security) {
-        seal_will(&mut self.eventloop.mqtt_options, security);
+    fn reseal_will(&mut self, state: &ClientState) {
+        seal_will(&mut self.eventloop.mqtt_options, state);
     }
 
     /// Goes into the event loop's own pending queue, which the driver task owns: awaiting the
@@ -210,7 +216,7 @@ impl Link for V4Link {
         let filters: Vec<rumqttc::SubscribeFilter> = subscriptions
             .all()
             .into_iter()
-            .map(|(filter, qos)| rumqttc::SubscribeFilter::new(filter, qos))
+            .map(|(filter, qos)| rumqttc::SubscribeFilter::new(filter, to_v4(qos)))
             .collect();
         if filters.is_empty() {
             return;

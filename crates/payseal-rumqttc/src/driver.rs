@@ -5,17 +5,14 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use rumqttc::QoS;
+use payseal_mqtt::adapter::{ClientState, Subscriptions, must_restore};
+use payseal_mqtt::{Event, QoS};
 use tokio::sync::mpsc;
 
-use crate::error::PublishError;
-use crate::event::{Event, classify};
-use crate::security::{EnvelopeSealer, Security};
-use crate::subscriptions::{Subscriptions, must_restore};
+use crate::acks::Acks;
 
 /// Events waiting for the application before the event loop pauses (backpressure, not loss).
 pub(crate) const EVENT_QUEUE: usize = 4096;
@@ -23,80 +20,6 @@ pub(crate) const EVENT_QUEUE: usize = 4096;
 pub(crate) const REQUEST_QUEUE: usize = 1024;
 /// Wait before trying to reconnect after a connection error.
 const RECONNECT_DELAY: Duration = Duration::from_millis(500);
-
-/// State shared by a client handle and its driver task.
-pub(crate) struct Shared {
-    /// The sealer has its own lock, so publishing never waits for verification.
-    sealer: Mutex<Option<Box<dyn EnvelopeSealer>>>,
-    pub(crate) security: Mutex<Security>,
-    pub(crate) max_packet_size: usize,
-    /// The maximum packet size the broker announced in its last CONNACK (0: none; MQTT 5).
-    pub(crate) broker_max_packet_size: AtomicUsize,
-    pub(crate) closing: AtomicBool,
-    pub(crate) subscriptions: Subscriptions,
-    /// QoS 1 and 2 publishes whose PUBACK or PUBCOMP has not arrived yet.
-    unacknowledged: AtomicUsize,
-    /// Woken whenever a publish is acknowledged.
-    acknowledged: tokio::sync::Notify,
-}
-
-impl Shared {
-    pub(crate) fn new(mut security: Security, max_packet_size: usize) -> Arc<Self> {
-        Arc::new(Shared {
-            sealer: Mutex::new(security.sealer.take()),
-            security: Mutex::new(security),
-            max_packet_size,
-            broker_max_packet_size: AtomicUsize::new(0),
-            closing: AtomicBool::new(false),
-            subscriptions: Subscriptions::default(),
-            unacknowledged: AtomicUsize::new(0),
-            acknowledged: tokio::sync::Notify::new(),
-        })
-    }
-
-    /// Counts a QoS 1 or 2 publish as waiting for its acknowledgement.
-    pub(crate) fn expect_ack(&self, qos: QoS) {
-        if qos != QoS::AtMostOnce {
-            self.unacknowledged.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    /// Takes back [`expect_ack`](Self::expect_ack) for a publish that was never queued.
-    pub(crate) fn cancel_ack(&self, qos: QoS) {
-        if qos != QoS::AtMostOnce {
-            self.acked();
-        }
-    }
-
-    fn acked(&self) {
-        let _ = self
-            .unacknowledged
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
-        self.acknowledged.notify_waiters();
-    }
-
-    /// Waits until every QoS 1 and 2 publish so far is acknowledged by the broker, or until
-    /// `timeout`; true if all were.
-    pub(crate) async fn flush(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let woken = self.acknowledged.notified();
-            if self.unacknowledged.load(Ordering::SeqCst) == 0 {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, woken).await.is_err() {
-                return self.unacknowledged.load(Ordering::SeqCst) == 0;
-            }
-        }
-    }
-
-    /// Seals `payload` for `topic`, in the caller's task.
-    pub(crate) fn seal(&self, topic: &str, payload: &[u8]) -> Result<Vec<u8>, PublishError> {
-        let mut sealer = self.sealer.lock().map_err(|_| PublishError::NoSealer)?;
-        let sealer = sealer.as_mut().ok_or(PublishError::NoSealer)?;
-        Ok(sealer.seal(topic, payload)?)
-    }
-}
 
 /// What one poll of the MQTT client produced.
 pub(crate) enum Polled<P> {
@@ -129,13 +52,18 @@ pub(crate) trait Link: Send + 'static {
     /// Whether the error means the client was dropped (no reconnect).
     fn is_final(error: &Self::Error) -> bool;
     /// Seals the configured will again into the connect options.
-    fn reseal_will(&mut self, security: &mut Security);
+    fn reseal_will(&mut self, state: &ClientState);
     /// Queues one SUBSCRIBE for every remembered filter ahead of all other requests.
     fn restore_subscriptions(&mut self, subscriptions: &Subscriptions);
 }
 
 /// Drives `link` until the application drops the event stream or disconnects.
-pub(crate) async fn drive<L: Link>(mut link: L, shared: Arc<Shared>, events: mpsc::Sender<Event>) {
+pub(crate) async fn drive<L: Link>(
+    mut link: L,
+    shared: Arc<ClientState>,
+    outgoing: Arc<Acks>,
+    events: mpsc::Sender<Event>,
+) {
     // Acks go through the request queue the event loop drains while it is polled; awaiting a
     // full queue from this task would deadlock, so acks wait in order here instead.
     let mut acks: VecDeque<L::Publish> = VecDeque::new();
@@ -152,11 +80,9 @@ pub(crate) async fn drive<L: Link>(mut link: L, shared: Arc<Shared>, events: mps
                 session_present,
                 broker_max_packet_size,
             }) => {
-                shared
-                    .broker_max_packet_size
-                    .store(broker_max_packet_size, Ordering::SeqCst);
+                shared.set_broker_max_packet_size(broker_max_packet_size);
                 if must_restore(connected_before, session_present) {
-                    link.restore_subscriptions(&shared.subscriptions);
+                    link.restore_subscriptions(shared.subscriptions());
                 }
                 connected_before = true;
                 Event::Connected { session_present }
@@ -164,10 +90,10 @@ pub(crate) async fn drive<L: Link>(mut link: L, shared: Arc<Shared>, events: mps
             Ok(Polled::Publish(publish)) => {
                 let event = {
                     let (topic, payload, retain, qos) = L::inspect(&publish);
-                    let Ok(mut security) = shared.security.lock() else {
+                    let Some(event) = shared.classify(&topic, payload, retain, qos) else {
                         return;
                     };
-                    classify(&mut security, &topic, payload, retain, qos)
+                    event
                 };
                 // Hand the event over first (waiting if the application is behind), then ack:
                 // an acknowledged message is never lost inside the adapter.
@@ -184,12 +110,12 @@ pub(crate) async fn drive<L: Link>(mut link: L, shared: Arc<Shared>, events: mps
                 continue;
             }
             Ok(Polled::Acknowledged) => {
-                shared.acked();
+                outgoing.acknowledged();
                 continue;
             }
             Ok(Polled::Other) => continue,
             Err(error) => {
-                if shared.closing.load(Ordering::SeqCst) {
+                if shared.is_closing() {
                     return;
                 }
                 let disconnected = Event::Disconnected {
@@ -199,9 +125,7 @@ pub(crate) async fn drive<L: Link>(mut link: L, shared: Arc<Shared>, events: mps
                     return;
                 }
                 // Re-seal the will so that it is fresh when the broker publishes it.
-                if let Ok(mut security) = shared.security.lock() {
-                    link.reseal_will(&mut security);
-                }
+                link.reseal_will(&shared);
                 tokio::time::sleep(RECONNECT_DELAY).await;
                 continue;
             }

@@ -1,5 +1,7 @@
 //! Errors of publishing and connecting.
 
+use payseal_mqtt::adapter::PrepareError;
+
 /// Why a publish did not happen. Nothing was sent when this is returned.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -26,4 +28,14 @@ pub enum PublishError {
     /// The MQTT 5 client's request queue is closed.
     #[error("client closed: {0}")]
     ClientV5(String),
+}
+
+impl From<PrepareError> for PublishError {
+    fn from(error: PrepareError) -> Self {
+        match error {
+            PrepareError::NoSealer => PublishError::NoSealer,
+            PrepareError::Seal(e) => PublishError::Seal(e),
+            PrepareError::TooLarge { limit, actual } => PublishError::TooLarge { limit, actual },
+        }
+    }
 }

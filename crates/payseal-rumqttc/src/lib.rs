@@ -61,20 +61,20 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod acks;
 mod blocking;
 mod client;
 mod driver;
 mod error;
-mod event;
-mod security;
-mod size;
-mod subscriptions;
+mod qos;
 mod v5;
 
 pub use blocking::BlockingClient;
 pub use client::{DEFAULT_MAX_PACKET_SIZE, SecureClient};
 pub use error::PublishError;
-pub use event::{Event, Message};
-pub use rumqttc::{MqttOptions, QoS};
-pub use security::{EnvelopeOpener, EnvelopeSealer, Security, Will};
+/// The security settings, events and QoS are shared with every payseal adapter
+/// (`payseal-mqtt`), so code written against one adapter reads the same over another.
+pub use payseal_mqtt::{EnvelopeOpener, EnvelopeSealer, Event, Message, QoS, Security, Will};
+pub use qos::IntoQoS;
+pub use rumqttc::MqttOptions;
 pub use v5::{CONTENT_TYPE, SecureClientV5};

@@ -4,49 +4,32 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
-use rumqttc::QoS;
-use rumqttc::v5::mqttbytes::QoS as QoS5;
+use payseal_mqtt::adapter::{ClientState, Framing, Subscriptions};
+use payseal_mqtt::{Event, QoS, Security};
 use rumqttc::v5::mqttbytes::v5::{
     Filter, LastWill, LastWillProperties, Packet, PublishProperties, Subscribe,
 };
 use rumqttc::v5::{AsyncClient, ConnectionError, EventLoop, MqttOptions, Request};
 use tokio::sync::mpsc;
 
+use crate::acks::Acks;
 use crate::client::DEFAULT_MAX_PACKET_SIZE;
-use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
+use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE};
 use crate::error::PublishError;
-use crate::event::Event;
-use crate::security::Security;
-use crate::size;
-use crate::subscriptions::Subscriptions;
+use crate::qos::IntoQoS;
+use crate::qos::{from_v5 as qos4, to_v5 as qos5};
 
 /// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type).
-pub const CONTENT_TYPE: &str = "application/cose; cose-type=\"cose-sign1\"";
+pub const CONTENT_TYPE: &str = payseal_mqtt::CONTENT_TYPE;
 
 /// A payseal client over rumqttc's MQTT 5 client. See [`SecureClient`](crate::SecureClient)
 /// for the behaviour; only the protocol version differs.
 #[derive(Clone)]
 pub struct SecureClientV5 {
     client: AsyncClient,
-    shared: Arc<Shared>,
-}
-
-fn qos5(qos: QoS) -> QoS5 {
-    match qos {
-        QoS::AtMostOnce => QoS5::AtMostOnce,
-        QoS::AtLeastOnce => QoS5::AtLeastOnce,
-        QoS::ExactlyOnce => QoS5::ExactlyOnce,
-    }
-}
-
-fn qos4(qos: QoS5) -> QoS {
-    match qos {
-        QoS5::AtMostOnce => QoS::AtMostOnce,
-        QoS5::AtLeastOnce => QoS::AtLeastOnce,
-        QoS5::ExactlyOnce => QoS::ExactlyOnce,
-    }
+    shared: Arc<ClientState>,
+    acks: Arc<Acks>,
 }
 
 fn properties() -> PublishProperties {
@@ -62,23 +45,32 @@ impl SecureClientV5 {
     /// Connects with `options` and `security` (see
     /// [`SecureClient::connect`](crate::SecureClient::connect)). Must be called inside a
     /// Tokio runtime.
-    pub fn connect(
-        mut options: MqttOptions,
-        mut security: Security,
-    ) -> (Self, mpsc::Receiver<Event>) {
+    pub fn connect(mut options: MqttOptions, security: Security) -> (Self, mpsc::Receiver<Event>) {
         options.set_manual_acks(true);
-        let max_packet_size = security.max_packet_size.unwrap_or(DEFAULT_MAX_PACKET_SIZE);
-        options.set_max_packet_size(u32::try_from(max_packet_size).ok());
-        seal_will(&mut options, &mut security);
+        let shared = ClientState::new(security, DEFAULT_MAX_PACKET_SIZE);
+        options.set_max_packet_size(u32::try_from(shared.max_packet_size()).ok());
+        seal_will(&mut options, &shared);
         let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
-        let shared = Shared::new(security, max_packet_size);
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);
         let link = V5Link {
             eventloop,
             client: client.clone(),
         };
-        tokio::spawn(driver::drive(link, Arc::clone(&shared), tx));
-        (SecureClientV5 { client, shared }, rx)
+        let acks = Arc::new(Acks::default());
+        tokio::spawn(driver::drive(
+            link,
+            Arc::clone(&shared),
+            Arc::clone(&acks),
+            tx,
+        ));
+        (
+            SecureClientV5 {
+                client,
+                shared,
+                acks,
+            },
+            rx,
+        )
     }
 
     /// Seals `payload` for `topic` and publishes it with the envelope's content type.
@@ -92,31 +84,22 @@ impl SecureClientV5 {
     pub async fn publish(
         &self,
         topic: &str,
-        qos: QoS,
+        qos: impl IntoQoS,
         retain: bool,
         payload: &[u8],
     ) -> Result<(), PublishError> {
-        let envelope = self.shared.seal(topic, payload)?;
-        let actual = size::publish_v5(
-            topic,
-            qos,
-            size::envelope_properties_len(CONTENT_TYPE),
-            envelope.len(),
-        );
-        let limit = size::effective_limit(
-            self.shared.max_packet_size,
-            self.shared.broker_max_packet_size.load(Ordering::SeqCst),
-        );
-        if actual > limit {
-            return Err(PublishError::TooLarge { limit, actual });
-        }
-        self.shared.expect_ack(qos);
+        let qos = qos.into_qos();
+        let framing = Framing::V5 {
+            content_type: CONTENT_TYPE,
+        };
+        let envelope = self.shared.prepare(topic, qos, payload, framing)?;
+        self.acks.expect(qos);
         let sent = self
             .client
             .publish_with_properties(topic, qos5(qos), retain, envelope, properties())
             .await;
         sent.map_err(|e| {
-            self.shared.cancel_ack(qos);
+            self.acks.cancel(qos);
             PublishError::ClientV5(e.to_string())
         })
     }
@@ -124,7 +107,7 @@ impl SecureClientV5 {
     /// Waits until the broker has acknowledged every QoS 1 and 2 message published so far, or
     /// until `timeout`; true if it has (see [`SecureClient::flush`](crate::SecureClient::flush)).
     pub async fn flush(&self, timeout: std::time::Duration) -> bool {
-        self.shared.flush(timeout).await
+        self.acks.flush(timeout).await
     }
 
     /// Subscribes to `filter`; everything that arrives is verified before it is delivered.
@@ -133,8 +116,13 @@ impl SecureClientV5 {
     ///
     /// # Errors
     /// [`rumqttc::v5::ClientError`] if the client is closed.
-    pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), rumqttc::v5::ClientError> {
-        self.shared.subscriptions.add(filter, qos);
+    pub async fn subscribe(
+        &self,
+        filter: &str,
+        qos: impl IntoQoS,
+    ) -> Result<(), rumqttc::v5::ClientError> {
+        let qos = qos.into_qos();
+        self.shared.subscriptions().add(filter, qos);
         self.client.subscribe(filter, qos5(qos)).await
     }
 
@@ -143,7 +131,7 @@ impl SecureClientV5 {
     /// # Errors
     /// [`rumqttc::v5::ClientError`] if already closed.
     pub async fn disconnect(&self) -> Result<(), rumqttc::v5::ClientError> {
-        self.shared.closing.store(true, Ordering::SeqCst);
+        self.shared.set_closing();
         self.client.disconnect().await
     }
 }
@@ -151,17 +139,14 @@ impl SecureClientV5 {
 impl std::fmt::Debug for SecureClientV5 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecureClientV5")
-            .field("max_packet_size", &self.shared.max_packet_size)
+            .field("max_packet_size", &self.shared.max_packet_size())
             .finish_non_exhaustive()
     }
 }
 
-fn seal_will(options: &mut MqttOptions, security: &mut Security) {
-    let Some(will) = security.will.as_mut() else {
-        return;
-    };
-    match will.sealer.seal(&will.topic, &will.payload) {
-        Ok(envelope) => {
+fn seal_will(options: &mut MqttOptions, state: &ClientState) {
+    match state.seal_will() {
+        Some(Ok(will)) => {
             let properties = LastWillProperties {
                 delay_interval: None,
                 payload_format_indicator: Some(0),
@@ -172,14 +157,15 @@ fn seal_will(options: &mut MqttOptions, security: &mut Security) {
                 user_properties: Vec::new(),
             };
             options.set_last_will(LastWill::new(
-                &will.topic,
-                envelope,
+                will.topic,
+                will.envelope,
                 qos5(will.qos),
                 will.retain,
                 Some(properties),
             ));
         }
-        Err(e) => tracing::warn!("cannot seal the last will, connecting without one: {e}"),
+        Some(Err(e)) => tracing::warn!("cannot seal the last will, connecting without one: {e}"),
+        None => {}
     }
 }
 
@@ -229,8 +215,8 @@ impl Link for V5Link {
         matches!(error, ConnectionError::RequestsDone)
     }
 
-    fn reseal_will(&mut self, security: &mut Security) {
-        seal_will(&mut self.eventloop.options, security);
+    fn reseal_will(&mut self, state: &ClientState) {
+        seal_will(&mut self.eventloop.options, state);
     }
 
     /// See the MQTT 3.1.1 link: the SUBSCRIBE goes into the event loop's own pending queue.

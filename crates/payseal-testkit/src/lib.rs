@@ -1,6 +1,7 @@
 //! Test harness for payseal's adapters and demos.
 //!
-//! [`mitm::Mitm`] is a malicious broker in the middle, for attack tests. [`Mosquitto`] starts a real Mosquitto broker on a free loopback port, with its own
+//! [`mitm::Mitm`] is a malicious broker in the middle, for attack tests; [`relay::Relay`]
+//! loses packets like a network; [`plain`] publishes without payseal. [`Mosquitto`] starts a real Mosquitto broker on a free loopback port, with its own
 //! configuration in a temporary directory, and stops it when dropped. Tests never share the
 //! system broker, so they never collide.
 
@@ -8,6 +9,8 @@
 
 pub mod mitm;
 pub mod mqtt;
+pub mod plain;
+pub mod relay;
 
 use std::io;
 use std::net::{TcpListener, TcpStream};

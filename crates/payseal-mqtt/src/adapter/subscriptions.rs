@@ -3,16 +3,16 @@
 
 use std::sync::Mutex;
 
-use rumqttc::QoS;
+use crate::QoS;
 
 /// Filters and their QoS, in the order they were first subscribed.
 #[derive(Debug, Default)]
-pub(crate) struct Subscriptions(Mutex<Vec<(String, QoS)>>);
+pub struct Subscriptions(Mutex<Vec<(String, QoS)>>);
 
 impl Subscriptions {
     /// Records a subscription; subscribing to the same filter again replaces its QoS, as the
     /// broker does (MQTT 3.1.1 §3.8.4).
-    pub(crate) fn add(&self, filter: &str, qos: QoS) {
+    pub fn add(&self, filter: &str, qos: QoS) {
         if let Ok(mut list) = self.0.lock() {
             match list.iter_mut().find(|(f, _)| f == filter) {
                 Some(entry) => entry.1 = qos,
@@ -22,21 +22,21 @@ impl Subscriptions {
     }
 
     /// Forgets a subscription.
-    pub(crate) fn remove(&self, filter: &str) {
+    pub fn remove(&self, filter: &str) {
         if let Ok(mut list) = self.0.lock() {
             list.retain(|(f, _)| f != filter);
         }
     }
 
     /// Every recorded subscription.
-    pub(crate) fn all(&self) -> Vec<(String, QoS)> {
+    pub fn all(&self) -> Vec<(String, QoS)> {
         self.0.lock().map(|list| list.clone()).unwrap_or_default()
     }
 }
 
 /// Whether a CONNACK calls for restoring subscriptions: the first connection carries the
 /// application's own SUBSCRIBE requests, and a present session kept them at the broker.
-pub(crate) fn must_restore(connected_before: bool, session_present: bool) -> bool {
+pub fn must_restore(connected_before: bool, session_present: bool) -> bool {
     connected_before && !session_present
 }
 

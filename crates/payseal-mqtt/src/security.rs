@@ -1,4 +1,4 @@
-//! What the adapter seals with and opens with, and the receive-side policies MQTT needs
+//! What an adapter seals with and opens with, and the receive-side policies MQTT needs
 //! (retained messages, Last Will). See spec/mqtt-adapters.md.
 
 use std::time::Duration;
@@ -7,6 +7,8 @@ use payseal::{
     Clock, Freshness, Opener, Rejection, ReplayStore, SealError, Sealer, SealingKey,
     SequenceSource, TopicFilter, Verified,
 };
+
+use crate::QoS;
 
 /// Anything that seals envelopes: a [`payseal::Sealer`] of any key, counter and clock.
 pub trait EnvelopeSealer: Send {
@@ -70,7 +72,7 @@ where
 pub struct Will {
     pub(crate) topic: String,
     pub(crate) payload: Vec<u8>,
-    pub(crate) qos: rumqttc::QoS,
+    pub(crate) qos: QoS,
     pub(crate) retain: bool,
     pub(crate) sealer: Box<dyn EnvelopeSealer>,
 }
@@ -80,7 +82,7 @@ impl Will {
     pub fn new(
         topic: impl Into<String>,
         payload: impl Into<Vec<u8>>,
-        qos: rumqttc::QoS,
+        qos: QoS,
         retain: bool,
         sealer: impl EnvelopeSealer + 'static,
     ) -> Self {
@@ -92,6 +94,35 @@ impl Will {
             sealer: Box::new(sealer),
         }
     }
+}
+
+impl Will {
+    /// Seals the will now, with the will sealer's next sequence number and the current time.
+    ///
+    /// # Errors
+    /// [`SealError`].
+    pub(crate) fn seal(&mut self) -> Result<SealedWill, SealError> {
+        let envelope = self.sealer.seal(&self.topic, &self.payload)?;
+        Ok(SealedWill {
+            topic: self.topic.clone(),
+            envelope,
+            qos: self.qos,
+            retain: self.retain,
+        })
+    }
+}
+
+/// A will sealed for the next connection: what an adapter registers with the broker.
+#[derive(Debug)]
+pub struct SealedWill {
+    /// The will topic.
+    pub topic: String,
+    /// The sealed envelope (the will message's payload).
+    pub envelope: Vec<u8>,
+    /// The will QoS.
+    pub qos: QoS,
+    /// Whether the broker retains the will.
+    pub retain: bool,
 }
 
 impl std::fmt::Debug for Will {
@@ -108,7 +139,7 @@ impl std::fmt::Debug for Will {
 ///
 /// ```
 /// use payseal::{Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemClock, TrustStore};
-/// use payseal_rumqttc::Security;
+/// use payseal_mqtt::Security;
 /// let key = SigningKey::generate(Algorithm::Ed25519)?;
 /// let security = Security::new()
 ///     .sealer(Sealer::new(key, Counter::from_unix_micros(), SystemClock))
@@ -126,9 +157,8 @@ pub struct Security {
 }
 
 impl Security {
-    /// No sealer and no opener yet: publishing fails with
-    /// [`PublishError::NoSealer`](crate::PublishError::NoSealer), and every received message
-    /// is rejected until an opener is set.
+    /// No sealer and no opener yet: publishing fails with the adapter's `NoSealer` error, and
+    /// every received message is rejected until an opener is set.
     pub fn new() -> Self {
         Self::default()
     }

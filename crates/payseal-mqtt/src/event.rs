@@ -45,7 +45,7 @@ pub struct Message {
     /// What payseal verified (and decrypted): sender, topic, sequence number, payload.
     pub verified: Verified,
     /// The QoS it was delivered with.
-    pub qos: rumqttc::QoS,
+    pub qos: crate::QoS,
     /// Whether the broker delivered it as a retained message.
     pub retain: bool,
 }
@@ -56,7 +56,7 @@ pub(crate) fn classify(
     topic: &str,
     payload: &[u8],
     retain: bool,
-    qos: rumqttc::QoS,
+    qos: crate::QoS,
 ) -> Event {
     let freshness = security.freshness_for(topic, retain);
     let Some(opener) = security.opener.as_mut() else {

@@ -1,0 +1,10 @@
+//! The parts an adapter builds on: the state a client handle shares with its network task,
+//! exact packet sizes, remembered subscriptions. Applications do not need this module.
+
+mod size;
+mod state;
+mod subscriptions;
+
+pub use size::{effective_limit, envelope_properties_len, publish_v4, publish_v5};
+pub use state::{ClientState, Framing, PrepareError};
+pub use subscriptions::{Subscriptions, must_restore};

@@ -1,0 +1,29 @@
+//! # payseal-mqtt: what payseal's MQTT adapters share
+//!
+//! The security settings ([`Security`], [`Will`]), the events an application receives
+//! ([`Event`], [`Message`]), [`QoS`], and in [`adapter`] the pieces an adapter builds on:
+//! the state a client shares with its network task, exact PUBLISH packet sizes and the
+//! subscriptions to restore after a reconnect. No networking here: `payseal-rumqttc` and
+//! `payseal-paho` put these over their MQTT clients, with one behaviour, specified in
+//! `spec/mqtt-adapters.md` and checked by one conformance suite (`payseal-conformance`).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod adapter;
+mod event;
+mod qos;
+mod security;
+
+pub use event::{Event, Message};
+pub use qos::QoS;
+pub use security::{EnvelopeOpener, EnvelopeSealer, SealedWill, Security, Will};
+
+/// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type), sent
+/// by every adapter with payload format indicator 0 (bytes).
+pub const CONTENT_TYPE: &str = "application/cose; cose-type=\"cose-sign1\"";
+
+/// The default maximum packet size, both ways: payseal's default envelope limit (256 KiB)
+/// plus room for the topic and headers. Client libraries' own defaults differ (rumqttc's is
+/// 10 KiB, too small for sealed payloads); Mosquitto's own default limit is 256 MiB.
+pub const DEFAULT_MAX_PACKET_SIZE: usize = 256 * 1024 + 1024;

@@ -1,0 +1,164 @@
+//! The task behind every client: connects and reconnects (sealing the will afresh each
+//! time), restores subscriptions, verifies every incoming PUBLISH and hands the events to the
+//! application, in order, waiting when the application is behind.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use payseal_mqtt::adapter::{ClientState, must_restore};
+use payseal_mqtt::{Event, QoS};
+use tokio::sync::mpsc;
+
+use crate::link::{Incoming, Link};
+
+/// Events waiting for the application before the driver pauses (back-pressure, not loss).
+pub(crate) const EVENT_QUEUE: usize = 4096;
+/// Wait before trying to reconnect after a connection error.
+const RECONNECT_DELAY: Duration = Duration::from_millis(500);
+/// Wait before judging again a message the replay store could not judge.
+const RETRY_DELAY: Duration = Duration::from_millis(500);
+
+/// The driver stops: the application disconnected or dropped the event stream.
+struct Stop;
+
+/// Runs until the application disconnects or drops the event stream.
+pub(crate) async fn drive(
+    link: Arc<Link>,
+    state: Arc<ClientState>,
+    mut incoming: mpsc::UnboundedReceiver<Incoming>,
+    events: mpsc::Sender<Event>,
+) {
+    let mut connected_before = false;
+    let mut warned_backlog = EVENT_QUEUE;
+    loop {
+        if state.is_closing() {
+            return;
+        }
+        let timeout = link.options.connect_timeout + Duration::from_secs(1);
+        match link.connect(&state, timeout).await {
+            Ok(connack) => {
+                state.set_broker_max_packet_size(connack.broker_max_packet_size);
+                // The first connection and a lost session both need the remembered filters
+                // (subscribe() only records them while disconnected).
+                if !connected_before || must_restore(connected_before, connack.session_present) {
+                    restore_subscriptions(&link, &state);
+                }
+                connected_before = true;
+                let connected = Event::Connected {
+                    session_present: connack.session_present,
+                };
+                if events.send(connected).await.is_err() {
+                    break;
+                }
+                let Ok(()) =
+                    process(&link, &state, &mut incoming, &events, &mut warned_backlog).await
+                else {
+                    break;
+                };
+            }
+            Err(error) => {
+                if state.is_closing() {
+                    return;
+                }
+                if events.send(Event::Disconnected { error }).await.is_err() {
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(RECONNECT_DELAY).await;
+    }
+    // The application dropped the event stream or disconnected: leave cleanly.
+    if !state.is_closing() {
+        state.set_closing();
+        let _ = link.client.disconnect(None).await;
+    }
+}
+
+/// Handles incoming items until the connection is lost (`Ok`) or the driver must stop.
+async fn process(
+    link: &Link,
+    state: &ClientState,
+    incoming: &mut mpsc::UnboundedReceiver<Incoming>,
+    events: &mpsc::Sender<Event>,
+    warned_backlog: &mut usize,
+) -> Result<(), Stop> {
+    loop {
+        let Some(item) = incoming.recv().await else {
+            return Err(Stop);
+        };
+        let backlog = link.backlog.fetch_sub(1, Ordering::Relaxed);
+        if backlog > *warned_backlog {
+            *warned_backlog = backlog.saturating_mul(2);
+            tracing::warn!(
+                backlog,
+                "the application is behind: received messages are queueing in the adapter"
+            );
+        }
+        match item {
+            Incoming::Publish {
+                topic,
+                payload,
+                retain,
+                qos,
+            } => deliver(state, events, &topic, &payload, retain, qos).await?,
+            Incoming::Closed => return Err(Stop),
+            Incoming::Lost => {
+                if state.is_closing() {
+                    return Err(Stop);
+                }
+                // paho may report one loss twice (MQTT 5 DISCONNECT, then the socket).
+                if link.client.is_connected() {
+                    continue;
+                }
+                let lost = Event::Disconnected {
+                    error: "connection lost".to_string(),
+                };
+                events.send(lost).await.map_err(|_| Stop)?;
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Verifies one PUBLISH and hands its event over. A message the replay store could not judge
+/// is reported once and judged again until the store answers, before any later message (so
+/// order is kept, and nothing that paho acknowledged is lost).
+async fn deliver(
+    state: &ClientState,
+    events: &mpsc::Sender<Event>,
+    topic: &str,
+    payload: &[u8],
+    retain: bool,
+    qos: QoS,
+) -> Result<(), Stop> {
+    let mut reported = false;
+    loop {
+        let event = state.classify(topic, payload, retain, qos).ok_or(Stop)?;
+        let retry = matches!(&event, Event::Rejected { reason, .. } if reason.is_retryable());
+        if !retry || !reported {
+            events.send(event).await.map_err(|_| Stop)?;
+        }
+        if !retry {
+            return Ok(());
+        }
+        reported = true;
+        if state.is_closing() {
+            return Err(Stop);
+        }
+        tokio::time::sleep(RETRY_DELAY).await;
+    }
+}
+
+/// Subscribes to every remembered filter (one SUBSCRIBE), without waiting for the SUBACK.
+fn restore_subscriptions(link: &Link, state: &ClientState) {
+    let all = state.subscriptions().all();
+    if all.is_empty() {
+        return;
+    }
+    tracing::debug!(count = all.len(), "subscribing to the remembered filters");
+    let filters: Vec<String> = all.iter().map(|(f, _)| f.clone()).collect();
+    let qos: Vec<i32> = all.iter().map(|(_, q)| i32::from(*q as u8)).collect();
+    // The token completes on SUBACK; failures show up as missing messages and in the log.
+    drop(link.client.subscribe_many(&filters, &qos));
+}

@@ -1,0 +1,41 @@
+//! Errors of publishing and subscribing.
+
+use payseal_mqtt::adapter::PrepareError;
+
+/// Why a publish did not complete. For every variant but [`Client`](Self::Client), nothing
+/// was sent.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishError {
+    /// The client has no sealer ([`Security::sealer`](crate::Security::sealer)).
+    #[error("no sealer configured: this client cannot publish")]
+    NoSealer,
+    /// Sealing failed.
+    #[error("sealing failed: {0}")]
+    Seal(#[from] payseal::SealError),
+    /// The sealed packet would exceed the maximum packet size in force (the configured one,
+    /// or with MQTT 5 the broker's from CONNACK when it is smaller). Paho would send it and
+    /// the broker would drop the connection, so it is refused here.
+    #[error("sealed packet is {actual} bytes, the maximum packet size is {limit}")]
+    TooLarge {
+        /// The maximum packet size in force.
+        limit: usize,
+        /// The packet size the publish would have.
+        actual: usize,
+    },
+    /// Paho refused the publish or could not confirm it: the client was disconnected by the
+    /// application, or a connection with a clean session dropped before the broker
+    /// acknowledged it (QoS 1 or 2: it may or may not have arrived; publish it again).
+    #[error("not confirmed by the broker: {0}")]
+    Client(#[from] paho_mqtt::Error),
+}
+
+impl From<PrepareError> for PublishError {
+    fn from(error: PrepareError) -> Self {
+        match error {
+            PrepareError::NoSealer => PublishError::NoSealer,
+            PrepareError::Seal(e) => PublishError::Seal(e),
+            PrepareError::TooLarge { limit, actual } => PublishError::TooLarge { limit, actual },
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! # payseal-paho: MQTT with payloads the broker cannot forge, move or replay, over Paho
+//!
+//! The same contract and API shape as `payseal-rumqttc`, over the Eclipse Paho client
+//! (`paho-mqtt`, which builds paho's C library): publishing seals the payload (signed, and
+//! encrypted where the sealer has an audience for the topic); everything received is opened
+//! by a [`payseal::Opener`], and the application sees only verified messages, typed
+//! rejections, duplicates and connection events. There is no way to receive an unverified
+//! payload.
+//!
+//! ```
+//! # #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # // A broker of our own for this example; yours is wherever your devices connect.
+//! # let broker = payseal_testkit::Mosquitto::start()?;
+//! # let (host, port) = (broker.host(), broker.port());
+//! use payseal::{Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemClock, TrustStore};
+//! use payseal_paho::{Event, MqttOptions, QoS, SecureClient, Security};
+//!
+//! let key = SigningKey::generate(Algorithm::Ed25519)?;
+//! let mut trust = TrustStore::new();
+//! trust.add_sender(key.verifying_key(), ["plant/#"])?;
+//! let security = Security::new()
+//!     .sealer(Sealer::new(key, Counter::from_unix_micros(), SystemClock))
+//!     .opener(Opener::new(trust, Policy::default(), SystemClock));
+//!
+//! let (client, mut events) =
+//!     SecureClient::connect(MqttOptions::new("sensor-7", host, port), security)?;
+//! client.subscribe("plant/#", QoS::AtLeastOnce).await?;
+//! # tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+//! client.publish("plant/3/temp", QoS::AtLeastOnce, false, b"21.5").await?;
+//! while let Some(event) = events.recv().await {
+//!     match event {
+//!         Event::Message(m) => {
+//!             assert_eq!(m.verified.payload(), b"21.5");
+//!             break;
+//!         }
+//!         Event::Rejected { topic, reason } => eprintln!("refused on {topic}: {reason}"),
+//!         _ => {}
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## MQTT realities (as in payseal-rumqttc; see `spec/mqtt-adapters.md`)
+//! - **QoS 1/2 redelivery** comes out as [`Event::Duplicate`]; **retained messages** get
+//!   [`Security::retained_max_age`]; a sealed [`Will`] is sealed again at every (re)connect;
+//!   a publish larger than the maximum packet size (MQTT 5: the broker's from CONNACK if
+//!   smaller) is refused with [`PublishError::TooLarge`], computed exactly; the adapter
+//!   reconnects by itself and restores subscriptions when the session was lost.
+//!
+//! ## Paho specifics
+//! - **No publish is lost silently.** Paho refuses publishes once `max_buffered_messages`
+//!   (default 100) are queued, which a tight publish loop reaches at once, and reports that
+//!   only through the delivery token. The adapter sizes paho's buffer above its own in-flight
+//!   window ([`MqttOptions::set_max_in_flight`]), and [`SecureClient::publish`] waits for the
+//!   token: it returns only when the broker confirmed the message, or with an error.
+//! - **No received message is dropped.** Paho's bounded `get_stream(Some(n))` drops messages
+//!   when full, and blocking in paho's message callback would stall every paho client in the
+//!   process (it runs under the C library's global lock). The callback only appends to an
+//!   unbounded queue; the adapter's task verifies from it into the bounded event queue and
+//!   waits there when the application is behind. Paho acknowledges a PUBLISH once it is in
+//!   that queue, so a slow application makes the queue (and memory) grow rather than lose
+//!   messages; the adapter logs a warning when it does.
+//! - **Unjudgeable messages** (a durable replay store that is down,
+//!   [`payseal::Rejection::StoreUnavailable`]) cannot be left unacknowledged as with rumqttc
+//!   (paho acknowledges by itself): the adapter reports the rejection once and judges the
+//!   message again every 500 ms, before any later message, until the store answers.
+//! - Reconnects are the adapter's, not paho's `automatic_reconnect`, so the will can be sealed
+//!   afresh for every connection.
+//! - Known limitation of paho-mqtt 0.14: its message callback unwraps the topic as UTF-8, so a
+//!   compromised broker sending a non-UTF-8 topic aborts the process (Mosquitto itself refuses
+//!   such topics). That is a denial of service, which a broker can cause anyway by dropping
+//!   traffic; it never lets an unverified payload through.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+mod core;
+mod driver;
+mod error;
+mod link;
+mod options;
+
+pub use client::{SecureClient, SecureClientV5};
+pub use error::PublishError;
+pub use options::{DEFAULT_MAX_IN_FLIGHT, MqttOptions};
+/// The security settings, events and QoS are shared with every payseal adapter
+/// (`payseal-mqtt`), so code written against one adapter reads the same over another.
+pub use payseal_mqtt::{
+    CONTENT_TYPE, DEFAULT_MAX_PACKET_SIZE, EnvelopeOpener, EnvelopeSealer, Event, Message, QoS,
+    Security, Will,
+};
