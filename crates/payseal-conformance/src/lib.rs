@@ -152,7 +152,8 @@ macro_rules! suite {
 }
 
 /// Scenarios for MQTT 3.1.1 clients only: the malicious broker in the middle (its proxy
-/// speaks MQTT 3.1.1).
+/// speaks MQTT 3.1.1). Invoke it in a test binary of its own: its flood check measures the
+/// process's resident memory.
 #[macro_export]
 macro_rules! suite_v311 {
     ($adapter:ty) => {

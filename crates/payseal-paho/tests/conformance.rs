@@ -5,7 +5,6 @@ use payseal_conformance::adapters::{Paho5, Paho311};
 
 mod mqtt311 {
     payseal_conformance::suite!(super::Paho311);
-    payseal_conformance::suite_v311!(super::Paho311);
 }
 
 mod mqtt5 {

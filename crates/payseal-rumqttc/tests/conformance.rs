@@ -5,7 +5,6 @@ use payseal_conformance::adapters::{Rumqttc5, Rumqttc311};
 
 mod mqtt311 {
     payseal_conformance::suite!(super::Rumqttc311);
-    payseal_conformance::suite_v311!(super::Rumqttc311);
 }
 
 mod mqtt5 {
