@@ -424,3 +424,38 @@ fn a_static_trust_store_ignores_certificates() {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A receiver that does not know the time.
+struct NoClock;
+
+impl payseal::Clock for NoClock {
+    fn now(&self) -> Option<u64> {
+        None
+    }
+}
+
+#[test]
+fn an_unknown_clock_fails_closed_and_valid_chains_are_validated_once() {
+    let ca = Ca::new("payseal dev CA");
+    let device = Device::new(Algorithm::Ed25519);
+    let cert = device_cert(&ca, &device, "sensor-3", &["plant/#"], Twist::None);
+    let clock = ManualClock::new(NOW);
+    let mut sealer =
+        Sealer::new(device.key(), Counter::starting_at(1), &clock).with_x5chain(vec![cert]);
+    let first = sealer.seal("plant/1", b"a").unwrap();
+    let second = sealer.seal("plant/1", b"b").unwrap();
+
+    let resolver = X509Resolver::new([ca.der().as_slice()]).unwrap();
+    let mut blind = Opener::with_resolver(resolver, Policy::default(), NoClock);
+    assert_eq!(
+        blind.open("plant/1", &first),
+        Err(Rejection::CertificateExpired)
+    );
+    assert_eq!(blind.trust().cached(), 0);
+
+    let resolver = X509Resolver::new([ca.der().as_slice()]).unwrap();
+    let mut opener = opener(resolver, &clock);
+    assert!(opener.open("plant/1", &first).is_ok());
+    assert!(opener.open("plant/1", &second).is_ok());
+    assert_eq!(opener.trust().cached(), 1);
+}
