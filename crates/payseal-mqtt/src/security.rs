@@ -30,7 +30,8 @@ where
     }
 }
 
-/// Anything that opens envelopes: a [`payseal::Opener`] of any replay store and clock.
+/// Anything that opens envelopes: a [`payseal::Opener`] of any replay store, clock and sender
+/// resolver (a [`payseal::TrustStore`], or an X.509 resolver from `payseal-x509`).
 pub trait EnvelopeOpener: Send {
     /// Opens `envelope` received on `topic`, with `freshness` overriding the policy's bounds
     /// when given (see [`Opener::open_with_freshness`]).
@@ -45,10 +46,11 @@ pub trait EnvelopeOpener: Send {
     ) -> Result<Verified, Rejection>;
 }
 
-impl<R, C> EnvelopeOpener for Opener<R, C>
+impl<R, C, S> EnvelopeOpener for Opener<R, C, S>
 where
     R: ReplayStore + Send,
     C: Clock + Send,
+    S: payseal::SenderResolver + Send,
 {
     fn open(
         &mut self,

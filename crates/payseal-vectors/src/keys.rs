@@ -40,7 +40,7 @@ pub(crate) fn entry(name: &str) -> KeyEntry {
 }
 
 /// Ed25519: the 32-byte key; ECDSA: the SEC1 uncompressed point.
-fn raw_public(key: &VerifyingKey) -> Vec<u8> {
+pub(crate) fn raw_public(key: &VerifyingKey) -> Vec<u8> {
     match key {
         VerifyingKey::Ed25519(k) => k.to_bytes().to_vec(),
         VerifyingKey::P256(k) => k.to_sec1_point(false).as_bytes().to_vec(),

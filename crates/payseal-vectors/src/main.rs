@@ -1,4 +1,5 @@
-//! Regenerates `test-vectors/sign1.json` and `test-vectors/encrypt.json`, or with `--check`
+//! Regenerates `test-vectors/sign1.json`, `test-vectors/encrypt.json` and
+//! `test-vectors/x5chain.json`, or with `--check`
 //! verifies that they are up to date.
 //!
 //! Every byte is deterministic: fixed keys, fixed clocks and sequence numbers, Ed25519 and
@@ -10,6 +11,7 @@ mod enc_cases;
 mod enc_model;
 mod keys;
 mod model;
+mod x5chain;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,7 +121,8 @@ fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
     let signed = emit("sign1.json", pretty(&build()), check);
     let encrypted = emit("encrypt.json", pretty(&build_encrypted()), check);
-    if signed && encrypted {
+    let certificates = emit("x5chain.json", pretty(&x5chain::build()), check);
+    if signed && encrypted && certificates {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -7,7 +7,7 @@ use ciborium::Value;
 
 use crate::cbor::{self, ScanLimits, major};
 use crate::error::{Malformed, Rejection};
-use crate::header::{self, Fields, PROFILE};
+use crate::header::{self, CertHash, Fields, PROFILE};
 use crate::keys::Signature;
 use crate::policy::Limits;
 
@@ -138,6 +138,16 @@ impl UnverifiedEnvelope {
         &self.payload
     }
 
+    /// The sender's certificate chain (`x5chain`, DER, leaf first), **unvalidated**.
+    pub fn x5chain(&self) -> Option<&[Vec<u8>]> {
+        self.fields.x5chain.as_deref()
+    }
+
+    /// The sender's certificate thumbprint (`x5t`), if given.
+    pub fn x5t(&self) -> Option<&CertHash> {
+        self.fields.x5t.as_ref()
+    }
+
     /// The encoded protected header, as received.
     pub fn protected_bytes(&self) -> &[u8] {
         &self.protected
@@ -171,10 +181,13 @@ fn decode_protected(
     limits: &Limits,
     scan_limits: ScanLimits,
 ) -> Result<Fields, Rejection> {
-    if protected.len() > limits.max_protected_bytes {
+    // Certificates have their own budget; the header without them is held to
+    // `max_protected_bytes` once parsed (header::parse).
+    let cap = limits.max_protected_bytes_with_chain();
+    if protected.len() > cap {
         return Err(Rejection::TooLarge {
             what: "protected header",
-            limit: limits.max_protected_bytes,
+            limit: cap,
             actual: protected.len(),
         });
     }
@@ -185,7 +198,7 @@ fn decode_protected(
         return Err(Malformed::DisallowedItem { offset: 0 }.into());
     }
     match ciborium::from_reader::<Value, _>(protected) {
-        Ok(Value::Map(map)) => header::parse(&map, limits),
+        Ok(Value::Map(map)) => header::parse(&map, protected.len(), limits),
         _ => Err(Malformed::InvalidHeader("protected header must be a map").into()),
     }
 }

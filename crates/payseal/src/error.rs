@@ -34,6 +34,28 @@ pub enum Rejection {
     /// No trusted sender has this key id.
     #[error("unknown sender")]
     UnknownSender,
+    /// The sender's certificate (or chain) could not be used: unparseable, a bad signature in
+    /// the chain, a broken path (chain length, basic constraints), an unsupported key, a kid
+    /// that is not the certificate key's, or an `x5t` naming no known certificate.
+    #[error("certificate invalid")]
+    CertificateInvalid,
+    /// The sender's certificate, or one in its chain, has expired (at the opener's clock time,
+    /// or the time is unknown).
+    #[error("certificate expired")]
+    CertificateExpired,
+    /// The sender's certificate, or one in its chain, is not yet valid.
+    #[error("certificate not yet valid")]
+    CertificateNotYetValid,
+    /// The chain does not lead to a configured trust anchor.
+    #[error("certificate issued by an unknown CA")]
+    UnknownCa,
+    /// The sender's certificate, or one in its chain, is revoked (deny list or CRL).
+    #[error("certificate revoked")]
+    CertificateRevoked,
+    /// The sender's certificate is not for signing payloads: no keyUsage digitalSignature,
+    /// or an extended key usage the receiver does not accept.
+    #[error("certificate key usage does not allow signing envelopes")]
+    KeyUsage,
     /// The `alg` header does not match the algorithm pinned to the sender's key.
     #[error("algorithm mismatch: sender key is {expected}, envelope says {found}")]
     AlgorithmMismatch {
@@ -175,6 +197,12 @@ impl Rejection {
             Rejection::InvalidTopic => "invalid_topic",
             Rejection::UnsupportedAlgorithm(_) => "unsupported_algorithm",
             Rejection::UnknownSender => "unknown_sender",
+            Rejection::CertificateInvalid => "certificate_invalid",
+            Rejection::CertificateExpired => "certificate_expired",
+            Rejection::CertificateNotYetValid => "certificate_not_yet_valid",
+            Rejection::UnknownCa => "unknown_ca",
+            Rejection::CertificateRevoked => "certificate_revoked",
+            Rejection::KeyUsage => "key_usage",
             Rejection::AlgorithmMismatch { .. } => "algorithm_mismatch",
             Rejection::TopicNotAuthorized => "topic_not_authorized",
             Rejection::BadSignature => "bad_signature",
@@ -224,6 +252,12 @@ impl Rejection {
         "unsupported_algorithm",
         "invalid_topic",
         "unknown_sender",
+        "certificate_invalid",
+        "certificate_expired",
+        "certificate_not_yet_valid",
+        "unknown_ca",
+        "certificate_revoked",
+        "key_usage",
         "algorithm_mismatch",
         "topic_not_authorized",
         "encryption_required",

@@ -28,8 +28,21 @@ pub(crate) mod label {
     pub(crate) const TYP: i64 = 16;
     /// The `iat` claim inside CWT Claims (RFC 8392).
     pub(crate) const CLAIM_IAT: i64 = 6;
+    /// `x5chain` (RFC 9360): the sender's certificate, or chain leaf first.
+    pub(crate) const X5CHAIN: i64 = 33;
+    /// `x5t` (RFC 9360): a hash of the sender's certificate, `[alg, hash]`.
+    pub(crate) const X5T: i64 = 34;
     /// Labels a verifier of this profile understands, so they may be listed in `crit`.
-    pub(crate) const UNDERSTOOD: [i64; 6] = [ALG, CONTENT_TYPE, KID, PARTIAL_IV, CWT_CLAIMS, TYP];
+    pub(crate) const UNDERSTOOD: [i64; 8] = [
+        ALG,
+        CONTENT_TYPE,
+        KID,
+        PARTIAL_IV,
+        CWT_CLAIMS,
+        TYP,
+        X5CHAIN,
+        X5T,
+    ];
 }
 
 /// The security-relevant fields of a protected header, after validation.
@@ -41,16 +54,61 @@ pub(crate) struct Fields {
     pub(crate) iat: u64,
     /// 16 (COSE_Encrypt0) or 96 (COSE_Encrypt) when the payload is encrypted.
     pub(crate) content_type: Option<u64>,
+    /// `x5chain`: DER certificates, leaf first.
+    pub(crate) x5chain: Option<Vec<Vec<u8>>>,
+    /// `x5t`: a certificate thumbprint.
+    pub(crate) x5t: Option<CertHash>,
+}
+
+/// A certificate thumbprint as carried in `x5t` (RFC 9360 §2: `COSE_CertHash = [hashAlg,
+/// hashValue]`), e.g. SHA-256 (COSE alg -16) of the DER certificate.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CertHash {
+    alg: i64,
+    value: Vec<u8>,
+}
+
+impl CertHash {
+    /// COSE algorithm id of SHA-256 (RFC 9054).
+    pub const SHA256: i64 = -16;
+    /// Longest hash value accepted in an envelope, in bytes.
+    pub const MAX_LEN: usize = 64;
+
+    /// A SHA-256 thumbprint of a DER certificate.
+    pub fn sha256(thumbprint: [u8; 32]) -> Self {
+        CertHash {
+            alg: Self::SHA256,
+            value: thumbprint.to_vec(),
+        }
+    }
+
+    /// The COSE hash algorithm id.
+    pub fn alg(&self) -> i64 {
+        self.alg
+    }
+
+    /// The hash value.
+    pub fn value(&self) -> &[u8] {
+        &self.value
+    }
+}
+
+/// Optional certificate parameters a sealer writes after `typ`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CertParams {
+    pub(crate) x5chain: Option<Vec<Vec<u8>>>,
+    pub(crate) x5t: Option<CertHash>,
 }
 
 /// Builds the protected header in the profile's fixed order: alg, kid, Partial IV, CWT Claims,
-/// typ (already sorted for deterministic CBOR).
+/// typ, then x5chain and x5t when configured (already sorted for deterministic CBOR).
 pub(crate) fn build(
     alg: crate::Algorithm,
     content_type: Option<u64>,
     kid: &Kid,
     seq: u64,
     iat: u64,
+    certs: &CertParams,
 ) -> Header {
     let claims = Value::Map(alloc::vec![(
         Value::from(label::CLAIM_IAT),
@@ -64,12 +122,28 @@ pub(crate) fn build(
         Some(_) => builder.content_format(coset::iana::CoapContentFormat::CoseEncrypt),
         None => builder,
     };
-    builder
+    builder = builder
         .key_id(kid.as_bytes().to_vec())
         .partial_iv(encode_seq(seq))
         .value(label::CWT_CLAIMS, claims)
-        .value(label::TYP, Value::Text(PROFILE.to_string()))
-        .build()
+        .value(label::TYP, Value::Text(PROFILE.to_string()));
+    match certs.x5chain.as_deref() {
+        // RFC 9360 §2: one certificate is a bstr, several an array of bstr.
+        Some([one]) => builder = builder.value(label::X5CHAIN, Value::Bytes(one.clone())),
+        Some(chain) if !chain.is_empty() => {
+            let chain = chain.iter().map(|c| Value::Bytes(c.clone())).collect();
+            builder = builder.value(label::X5CHAIN, Value::Array(chain));
+        }
+        _ => {}
+    }
+    if let Some(x5t) = &certs.x5t {
+        let hash = Value::Array(alloc::vec![
+            Value::from(x5t.alg),
+            Value::Bytes(x5t.value.clone())
+        ]);
+        builder = builder.value(label::X5T, hash);
+    }
+    builder.build()
 }
 
 /// The sequence number as a Partial IV: big-endian without leading zero bytes; 0 is `h'00'`.
@@ -99,7 +173,11 @@ fn decode_seq(piv: &[u8]) -> Result<u64, Malformed> {
 /// one generic error, where the profile needs distinct reasons (`unsupported_algorithm`,
 /// `unknown_critical_header`), so the map is read here. Structural problems come first, then
 /// the size of the kid, then whether the algorithm is supported (spec §5, steps 4-5).
-pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, Rejection> {
+pub(crate) fn parse(
+    map: &[(Value, Value)],
+    protected_len: usize,
+    limits: &Limits,
+) -> Result<Fields, Rejection> {
     if map.len() > limits.max_header_entries {
         return Err(Malformed::TooComplex("too many protected header entries").into());
     }
@@ -110,6 +188,8 @@ pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, R
     let mut iat = None;
     let mut typ_ok = false;
     let mut content_type = None;
+    let mut x5chain = None;
+    let mut x5t = None;
     for (key, value) in map {
         let Value::Integer(key) = key else {
             continue; // text labels: not understood, ignored unless critical (below)
@@ -153,6 +233,8 @@ pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, R
                     "content type must be 16 (COSE_Encrypt0) or 96 (COSE_Encrypt)",
                 ));
             }
+            (label::X5CHAIN, value) => x5chain = Some(parse_x5chain(value)?),
+            (label::X5T, value) => x5t = Some(parse_x5t(value)?),
             (label::IV | label::COUNTER_SIGNATURE, _) => {
                 return Err(invalid(
                     "IV and countersignature are not part of an envelope",
@@ -184,6 +266,11 @@ pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, R
             actual: kid.len(),
         });
     }
+    if let Some(chain) = &x5chain {
+        check_chain_size(chain, protected_len, limits)?;
+    } else if protected_len > limits.max_protected_bytes {
+        return Err(too_large_header(protected_len, limits));
+    }
     if crate::Algorithm::from_cose_id(alg).is_none() {
         return Err(Rejection::UnsupportedAlgorithm(alg));
     }
@@ -193,7 +280,79 @@ pub(crate) fn parse(map: &[(Value, Value)], limits: &Limits) -> Result<Fields, R
         seq,
         iat,
         content_type,
+        x5chain: x5chain.map(|c| c.into_iter().cloned().collect()),
+        x5t,
     })
+}
+
+fn too_large_header(actual: usize, limits: &Limits) -> Rejection {
+    Rejection::TooLarge {
+        what: "protected header",
+        limit: limits.max_protected_bytes,
+        actual,
+    }
+}
+
+/// The chain's limits (spec §4.3): certificate count, certificate bytes, then the rest of the
+/// protected header.
+fn check_chain_size(
+    chain: &[&Vec<u8>],
+    protected_len: usize,
+    limits: &Limits,
+) -> Result<(), Rejection> {
+    if chain.len() > limits.max_x5chain_certs {
+        return Err(Malformed::TooComplex("too many certificates in x5chain").into());
+    }
+    let cert_bytes = chain.iter().map(|c| c.len()).sum::<usize>();
+    if cert_bytes > limits.max_x5chain_bytes {
+        return Err(Rejection::TooLarge {
+            what: "x5chain",
+            limit: limits.max_x5chain_bytes,
+            actual: cert_bytes,
+        });
+    }
+    let rest = protected_len.saturating_sub(cert_bytes);
+    if rest > limits.max_protected_bytes {
+        return Err(too_large_header(rest, limits));
+    }
+    Ok(())
+}
+
+/// `x5chain`: one non-empty bstr, or a non-empty array of them (RFC 9360 §2).
+fn parse_x5chain(value: &Value) -> Result<Vec<&Vec<u8>>, Rejection> {
+    const WHAT: &str = "x5chain must be a certificate bstr or a non-empty array of them";
+    match value {
+        Value::Bytes(cert) if !cert.is_empty() => Ok(alloc::vec![cert]),
+        Value::Array(certs) if !certs.is_empty() => certs
+            .iter()
+            .map(|c| match c {
+                Value::Bytes(cert) if !cert.is_empty() => Ok(cert),
+                _ => Err(invalid(WHAT)),
+            })
+            .collect(),
+        _ => Err(invalid(WHAT)),
+    }
+}
+
+/// `x5t`: `[hashAlg: int, hashValue: bstr]` (RFC 9360 §2). Text algorithm names are not
+/// accepted; which algorithms are acceptable is the sender resolver's decision.
+fn parse_x5t(value: &Value) -> Result<CertHash, Rejection> {
+    const WHAT: &str = "x5t must be [integer alg, bstr of 1 to 64 bytes]";
+    let Value::Array(parts) = value else {
+        return Err(invalid(WHAT));
+    };
+    match parts.as_slice() {
+        [Value::Integer(alg), Value::Bytes(hash)]
+            if !hash.is_empty() && hash.len() <= CertHash::MAX_LEN =>
+        {
+            let alg = i64::try_from(*alg).map_err(|_| invalid(WHAT))?;
+            Ok(CertHash {
+                alg,
+                value: hash.clone(),
+            })
+        }
+        _ => Err(invalid(WHAT)),
+    }
 }
 
 fn invalid(what: &'static str) -> Rejection {

@@ -13,6 +13,7 @@ use crate::error::Rejection;
 use crate::keys::{Kid, VerifyingKey};
 use crate::policy::{Freshness, Policy};
 use crate::replay::{MemoryReplayStore, ReplayStore};
+use crate::sender::{SenderClaim, SenderResolver};
 use crate::topic::is_valid_topic_name;
 use crate::trust::TrustStore;
 
@@ -20,6 +21,7 @@ use crate::trust::TrustStore;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verified {
     sender: Kid,
+    identity: Option<String>,
     algorithm: Algorithm,
     topic: String,
     seq: u64,
@@ -32,6 +34,12 @@ impl Verified {
     /// The key id of the sender who signed it.
     pub fn sender(&self) -> &Kid {
         &self.sender
+    }
+
+    /// The sender's identity as its resolver named it (for a certificate: its subject);
+    /// `None` for senders from a static [`TrustStore`].
+    pub fn identity(&self) -> Option<&str> {
+        self.identity.as_deref()
     }
 
     /// The algorithm of the sender's key.
@@ -71,7 +79,8 @@ impl Verified {
     }
 }
 
-/// Checks envelopes against a trust store, a replay store and a policy.
+/// Checks envelopes against a trust store (or another [`SenderResolver`]), a replay store and
+/// a policy.
 ///
 /// Checks run in the order of spec §5: size and structure, sender lookup, algorithm pin,
 /// topic authorization, signature, freshness, replay window. The replay window is only
@@ -97,8 +106,8 @@ impl Verified {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-pub struct Opener<R, C> {
-    trust: TrustStore,
+pub struct Opener<R, C, S = TrustStore> {
+    trust: S,
     replay: R,
     policy: Policy,
     clock: C,
@@ -113,10 +122,19 @@ impl<C: Clock> Opener<MemoryReplayStore, C> {
     }
 }
 
-impl<R: ReplayStore, C: Clock> Opener<R, C> {
+impl<C: Clock, S: SenderResolver> Opener<MemoryReplayStore, C, S> {
+    /// An opener that resolves senders through `resolver` (for example an X.509 resolver from
+    /// `payseal-x509`) instead of a static [`TrustStore`], with replay windows in memory.
+    pub fn with_resolver(resolver: S, policy: Policy, clock: C) -> Self {
+        let replay = MemoryReplayStore::new(policy.window());
+        Opener::with_replay_store(resolver, replay, policy, clock)
+    }
+}
+
+impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
     /// An opener with its own replay store (durable or shared). There is no way to build one
-    /// without a trust store and a replay store.
-    pub fn with_replay_store(trust: TrustStore, replay: R, policy: Policy, clock: C) -> Self {
+    /// without a trust store (or another sender resolver) and a replay store.
+    pub fn with_replay_store(trust: S, replay: R, policy: Policy, clock: C) -> Self {
         Opener {
             trust,
             replay,
@@ -137,13 +155,13 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
         &self.keyring
     }
 
-    /// The trust store.
-    pub fn trust(&self) -> &TrustStore {
+    /// The trust store (or other sender resolver).
+    pub fn trust(&self) -> &S {
         &self.trust
     }
 
-    /// The trust store, to add or remove senders while running.
-    pub fn trust_mut(&mut self) -> &mut TrustStore {
+    /// The trust store (or other sender resolver), to add or remove senders while running.
+    pub fn trust_mut(&mut self) -> &mut S {
         &mut self.trust
     }
 
@@ -250,7 +268,11 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
 
     /// Spec §5 steps 1-7 (and "encryption required"): everything before the signature, with
     /// no state change.
-    fn check_until_signature(&self, topic: &str, envelope: &[u8]) -> Result<Checked, Rejection> {
+    fn check_until_signature(
+        &mut self,
+        topic: &str,
+        envelope: &[u8],
+    ) -> Result<Checked, Rejection> {
         let limits = self.policy.limits();
         if envelope.len() > limits.max_envelope_bytes {
             return Err(Rejection::TooLarge {
@@ -263,11 +285,15 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
             return Err(Rejection::InvalidTopic);
         }
         let env = UnverifiedEnvelope::decode(envelope, limits)?;
-        let (kid, sender) = self
-            .trust
-            .sender_by_bytes(env.kid())
-            .ok_or(Rejection::UnknownSender)?;
-        let algorithm = sender.key().algorithm();
+        let claim = SenderClaim {
+            kid: env.kid(),
+            alg: env.alg(),
+            x5chain: env.x5chain(),
+            x5t: env.x5t(),
+            now: self.clock.now(),
+        };
+        let sender = self.trust.resolve(&claim)?;
+        let algorithm = sender.key.algorithm();
         if Algorithm::from_cose_id(env.alg()) != Some(algorithm) {
             return Err(Rejection::AlgorithmMismatch {
                 expected: algorithm,
@@ -286,8 +312,9 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
             env.unverified_payload(),
         );
         Ok(Checked {
-            kid: kid.clone(),
-            key: sender.key().clone(),
+            kid: sender.kid.clone(),
+            identity: sender.identity.map(String::from),
+            key: sender.key.clone(),
             tbs,
             env,
         })
@@ -300,7 +327,13 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
         checked: Checked,
         freshness: Freshness,
     ) -> Result<Verified, Rejection> {
-        let Checked { kid, key, env, .. } = checked;
+        let Checked {
+            kid,
+            identity,
+            key,
+            env,
+            ..
+        } = checked;
         self.check_freshness(env.timestamp(), freshness)?;
         let sender = kid;
         self.replay.check_and_record(&sender, env.seq())?;
@@ -325,6 +358,7 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
         };
         Ok(Verified {
             sender,
+            identity,
             algorithm: key.algorithm(),
             topic: String::from(topic),
             seq,
@@ -365,6 +399,7 @@ impl<R: ReplayStore, C: Clock> Opener<R, C> {
 /// need.
 struct Checked {
     kid: Kid,
+    identity: Option<String>,
     key: VerifyingKey,
     tbs: Vec<u8>,
     env: UnverifiedEnvelope,

@@ -9,8 +9,16 @@ use crate::error::ConfigError;
 pub struct Limits {
     /// Largest envelope, in bytes. Default 256 KiB.
     pub max_envelope_bytes: usize,
-    /// Largest encoded protected header, in bytes. Default 256.
+    /// Largest encoded protected header, in bytes, not counting the certificate bytes of an
+    /// `x5chain` (those have their own limit, [`max_x5chain_bytes`](Self::max_x5chain_bytes)).
+    /// Default 256.
     pub max_protected_bytes: usize,
+    /// Most certificate bytes in an `x5chain` header (COSE label 33, RFC 9360), summed over its
+    /// certificates. Default 4096 (a leaf and an intermediate are typically under 1 KiB).
+    /// 0 refuses every envelope carrying a chain.
+    pub max_x5chain_bytes: usize,
+    /// Most certificates in an `x5chain` header. Default 4.
+    pub max_x5chain_certs: usize,
     /// Most entries in the protected header map. Default 16.
     pub max_header_entries: usize,
     /// Deepest nesting of arrays and maps. Default 4 (the envelope needs 3).
@@ -26,6 +34,8 @@ impl Limits {
     pub const DEFAULT: Limits = Limits {
         max_envelope_bytes: 256 * 1024,
         max_protected_bytes: 256,
+        max_x5chain_bytes: 4096,
+        max_x5chain_certs: 4,
         max_header_entries: 16,
         max_depth: 4,
         max_items: 64,
@@ -36,6 +46,26 @@ impl Limits {
     pub const fn with_max_envelope_bytes(mut self, bytes: usize) -> Self {
         self.max_envelope_bytes = bytes;
         self
+    }
+
+    /// Sets the most certificate bytes, and certificates, accepted in an `x5chain`.
+    pub const fn with_max_x5chain(mut self, bytes: usize, certs: usize) -> Self {
+        self.max_x5chain_bytes = bytes;
+        self.max_x5chain_certs = certs;
+        self
+    }
+
+    /// The largest protected header bstr read at all:
+    /// [`max_protected_bytes`](Self::max_protected_bytes) plus
+    /// [`max_x5chain_bytes`](Self::max_x5chain_bytes) (just the former when chains are refused).
+    /// Once parsed, the header less its certificates' bytes must still fit
+    /// `max_protected_bytes` (the CBOR heads of the chain count there).
+    pub const fn max_protected_bytes_with_chain(&self) -> usize {
+        if self.max_x5chain_bytes == 0 || self.max_x5chain_certs == 0 {
+            return self.max_protected_bytes;
+        }
+        self.max_protected_bytes
+            .saturating_add(self.max_x5chain_bytes)
     }
 }
 

@@ -57,6 +57,7 @@ pub struct Sealer<K, S, C> {
     clock: C,
     limits: Limits,
     audiences: Vec<(TopicFilter, Audience)>,
+    certs: header::CertParams,
 }
 
 impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
@@ -71,6 +72,7 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             clock,
             limits: Limits::DEFAULT,
             audiences: Vec::new(),
+            certs: header::CertParams::default(),
         }
     }
 
@@ -118,6 +120,24 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
     /// the same limits can open them).
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// Carries the sender's certificate chain (DER, leaf first, as many as the receivers'
+    /// [`Limits::max_x5chain_certs`]) in every envelope's protected header as `x5chain`
+    /// (COSE label 33, RFC 9360), for receivers that validate senders against a PKI. The leaf
+    /// must certify this sealer's key, and the kid stays the key's (RFC 9679) kid. An empty
+    /// chain removes it.
+    pub fn with_x5chain(mut self, chain: Vec<Vec<u8>>) -> Self {
+        self.certs.x5chain = (!chain.is_empty()).then_some(chain);
+        self
+    }
+
+    /// Carries a certificate thumbprint (`x5t`, COSE label 34) in every envelope: for
+    /// receivers that already hold the sender's certificate, at a few dozen bytes instead of
+    /// the chain.
+    pub fn with_x5t(mut self, hash: header::CertHash) -> Self {
+        self.certs.x5t = Some(hash);
         self
     }
 
@@ -196,7 +216,14 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             Some((content_type, layer)) => (Some(*content_type), layer.as_slice()),
             None => (None, payload),
         };
-        let protected = header::build(self.key.algorithm(), content_type, &self.kid, seq, iat);
+        let protected = header::build(
+            self.key.algorithm(),
+            content_type,
+            &self.kid,
+            seq,
+            iat,
+            &self.certs,
+        );
         let size = envelope_size(&protected, payload.len())?;
         if size > self.limits.max_envelope_bytes {
             return Err(SealError::TooLarge {

@@ -1,0 +1,430 @@
+//! # payseal-x509: X.509 sender identities for payseal
+//!
+//! An [`X509Resolver`] is a [`payseal::SenderResolver`]: an [`payseal::Opener`] built with it
+//! accepts envelopes whose sender carries a certificate chain (`x5chain`, COSE label 33,
+//! RFC 9360) or names a registered certificate by thumbprint (`x5t`, label 34), instead of
+//! looking the kid up among static keys. Everything after the sender lookup (algorithm pin,
+//! topic authorization, signature, freshness, replay) is the same as for static keys
+//! (spec/envelope.md §5).
+//!
+//! ## What is checked, in order
+//! 1. The chain (leaf first; at most `Limits::max_x5chain_certs` certificates) is validated
+//!    with `rustls-webpki` against the configured trust anchors at the opener's clock time:
+//!    signatures, validity periods, basic constraints and path length, and the extended key
+//!    usage (below). Unknown time: `certificate_expired` (fail closed).
+//! 2. The leaf, and every certificate of the chain, must not be on the deny list
+//!    ([`DenyList`]) nor, for CAs with a configured CRL, revoked by it: `certificate_revoked`.
+//! 3. The leaf must carry keyUsage with digitalSignature: `key_usage`.
+//! 4. The leaf key must be Ed25519 or ECDSA P-256 (webpki, and rcgen for issuing, have no
+//!    secp256k1), and the envelope's kid must be its RFC 9679 kid, as payseal computes it
+//!    ([`payseal::VerifyingKey::kid`]): else `certificate_invalid`. The key then pins the
+//!    algorithm as a static key does (`algorithm_mismatch`).
+//!
+//! Extended key usage: payseal has no registered EKU OID. By default a leaf with no EKU
+//! extension, or one listing id-kp-clientAuth (1.3.6.1.5.5.7.3.2, which MQTT device
+//! certificates usually carry), is accepted; [`X509Resolver::require_eku`] sets another OID,
+//! still "if present". A leaf whose EKU lists neither is refused with `key_usage`.
+//!
+//! ## Topic rights
+//! A certificate grants the MQTT topic filters in its subjectAltName URI entries of the form
+//! `mqtt-topic:<filter>` (e.g. `mqtt-topic:plant/3/+`), plus those the operator lists for its
+//! subject common name ([`X509Resolver::allow_subject`]). The same
+//! [`payseal::TopicFilter`] check as for static keys applies; a certificate with neither may
+//! publish nowhere (`topic_not_authorized`).
+//!
+//! ## Caching
+//! A validated chain is cached under the SHA-256 of its certificates, until the earliest
+//! notAfter (or before the latest notBefore) of its certificates, and the whole cache is
+//! dropped when the deny list or CRLs change. A cached message costs a hash of the chain bytes
+//! and a map lookup on top of the static-key path: see the `cached_chain` bench.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use payseal::{ManualClock, Opener, Policy};
+//! use payseal_x509::X509Resolver;
+//! # let ca_der: Vec<u8> = Vec::new();
+//! # if ca_der.is_empty() { return Ok(()); }
+//! let resolver = X509Resolver::new([ca_der.as_slice()])?.allow_subject("dashboard", ["ui/#"])?;
+//! let opener = Opener::with_resolver(resolver, Policy::default(), ManualClock::new(1_700_000_000));
+//! # let _ = opener; Ok(()) }
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod deny;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use payseal::{
+    Algorithm, CertHash, Kid, Rejection, ResolvedSender, SenderClaim, SenderResolver, TopicFilter,
+    VerifyingKey,
+};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, TrustAnchor, UnixTime};
+use sha2::{Digest, Sha256};
+use webpki::{
+    CertRevocationList, EndEntityCert, KeyUsage, OwnedCertRevocationList, RevocationOptionsBuilder,
+    UnknownStatusPolicy,
+};
+use x509_cert::Certificate;
+use x509_cert::der::{Decode, Encode};
+use x509_cert::ext::pkix::KeyUsage as KeyUsageExt;
+
+pub use deny::DenyList;
+
+/// The prefix of a subjectAltName URI that grants a topic filter.
+pub const TOPIC_URI_PREFIX: &str = "mqtt-topic:";
+
+/// Configuring an [`X509Resolver`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A trust anchor certificate could not be parsed.
+    #[error("trust anchor {index} is not a usable certificate")]
+    TrustAnchor {
+        /// Its position in the list given.
+        index: usize,
+    },
+    /// A CRL could not be parsed.
+    #[error("invalid CRL")]
+    Crl,
+    /// A topic filter breaks MQTT's rules.
+    #[error(transparent)]
+    Config(#[from] payseal::ConfigError),
+    /// A deny-list line is neither `sha256:<hex>` nor `serial:<hex>`.
+    #[error("deny list line {line} is not `sha256:<64 hex>` or `serial:<hex>`")]
+    DenyList {
+        /// The 1-based line number.
+        line: usize,
+    },
+    /// Reading a file failed.
+    #[error("reading a file failed: {0}")]
+    Io(std::io::Error),
+}
+
+/// A validated sender, as cached.
+#[derive(Debug)]
+struct Sender {
+    kid: Kid,
+    key: VerifyingKey,
+    topics: Vec<TopicFilter>,
+    identity: String,
+    /// The latest notBefore and earliest notAfter in the chain, seconds since the epoch.
+    not_before: u64,
+    not_after: u64,
+}
+
+/// Most validated chains kept; the cache is emptied when it would grow beyond.
+const MAX_CACHED: usize = 4096;
+
+/// Resolves envelope senders from X.509 certificate chains: see the [crate] documentation.
+#[derive(Debug)]
+pub struct X509Resolver {
+    anchors: Vec<TrustAnchor<'static>>,
+    eku: KeyUsage,
+    subjects: BTreeMap<String, Vec<TopicFilter>>,
+    deny: DenyList,
+    deny_file: Option<deny::DenyFile>,
+    crls: Vec<CertRevocationList<'static>>,
+    /// Registered chains for `x5t`, by the SHA-256 thumbprint of their leaf.
+    registered: HashMap<[u8; 32], Vec<Vec<u8>>>,
+    cache: HashMap<[u8; 32], Sender>,
+}
+
+impl X509Resolver {
+    /// A resolver trusting chains that end at one of `anchors` (DER certificates of root or
+    /// intermediate CAs).
+    ///
+    /// # Errors
+    /// [`Error::TrustAnchor`] for a certificate webpki cannot use as an anchor.
+    pub fn new<'a>(anchors: impl IntoIterator<Item = &'a [u8]>) -> Result<Self, Error> {
+        let anchors = anchors
+            .into_iter()
+            .enumerate()
+            .map(|(index, der)| {
+                let der = CertificateDer::from(der);
+                webpki::anchor_from_trusted_cert(&der)
+                    .map(|a| a.to_owned())
+                    .map_err(|_| Error::TrustAnchor { index })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(X509Resolver {
+            anchors,
+            eku: KeyUsage::client_auth(),
+            subjects: BTreeMap::new(),
+            deny: DenyList::default(),
+            deny_file: None,
+            crls: Vec::new(),
+            registered: HashMap::new(),
+            cache: HashMap::new(),
+        })
+    }
+
+    /// Accepts leaves whose extended key usage, if present, lists `oid` (DER content bytes of
+    /// the OID) instead of id-kp-clientAuth.
+    pub fn require_eku(mut self, oid: &'static [u8]) -> Self {
+        self.eku = KeyUsage::required_if_present(oid);
+        self.cache.clear();
+        self
+    }
+
+    /// Grants `filters` to certificates whose subject common name is `common_name`, on top of
+    /// the filters in their own `mqtt-topic:` URIs.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a bad topic filter.
+    pub fn allow_subject<I, S>(mut self, common_name: &str, filters: I) -> Result<Self, Error>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let filters = filters
+            .into_iter()
+            .map(|f| TopicFilter::new(f.as_ref()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.subjects
+            .entry(common_name.to_owned())
+            .or_default()
+            .extend(filters);
+        self.cache.clear();
+        Ok(self)
+    }
+
+    /// Refuses the certificates on `deny` (replacing any list set before).
+    pub fn with_deny_list(mut self, deny: DenyList) -> Self {
+        self.deny = deny;
+        self.deny_file = None;
+        self.cache.clear();
+        self
+    }
+
+    /// Reads the deny list from `path` now, and again whenever the file changes (looked at no
+    /// more than once per second of the opener's clock, while opening). If a later read fails
+    /// (the file is missing or malformed), the list read before stays in force.
+    ///
+    /// # Errors
+    /// [`Error::Io`] or [`Error::DenyList`] for the first read.
+    pub fn with_deny_file(mut self, path: impl Into<PathBuf>) -> Result<Self, Error> {
+        let (file, list) = deny::DenyFile::load(path.into())?;
+        self.deny = list;
+        self.deny_file = Some(file);
+        self.cache.clear();
+        Ok(self)
+    }
+
+    /// Checks chains against a CRL (DER) too: certificates it lists are `certificate_revoked`.
+    /// Certificates from CAs without a configured CRL are not checked against any.
+    ///
+    /// # Errors
+    /// [`Error::Crl`] if it cannot be parsed.
+    pub fn add_crl(&mut self, der: &[u8]) -> Result<&mut Self, Error> {
+        let crl =
+            OwnedCertRevocationList::from_der(CertificateRevocationListDer::from(der).as_ref())
+                .map_err(|_| Error::Crl)?;
+        self.crls.push(CertRevocationList::Owned(crl));
+        self.cache.clear();
+        Ok(self)
+    }
+
+    /// Registers a chain (DER, leaf first) so senders may name it by `x5t` (SHA-256 of the
+    /// leaf) instead of carrying it. It is validated when used, like a carried chain.
+    pub fn register_chain(&mut self, chain: Vec<Vec<u8>>) -> &mut Self {
+        if let Some(leaf) = chain.first() {
+            self.registered.insert(sha256(leaf), chain);
+        }
+        self
+    }
+
+    /// The deny list in force.
+    pub fn deny_list(&self) -> &DenyList {
+        &self.deny
+    }
+
+    /// How many validated chains are cached.
+    pub fn cached(&self) -> usize {
+        self.cache.len()
+    }
+
+    fn reload_deny_file(&mut self, now: u64) {
+        let Some(file) = self.deny_file.as_mut() else {
+            return;
+        };
+        // A failed re-read keeps the list in force (documented on with_deny_file).
+        if let Ok(Some(list)) = file.changed(now) {
+            self.deny = list;
+            self.cache.clear();
+        }
+    }
+
+    /// Validates `chain` at `now` (spec steps 1-4 of the crate documentation).
+    fn validate(&self, chain: &[Vec<u8>], now: u64) -> Result<Sender, Rejection> {
+        let (leaf_der, rest) = chain.split_first().ok_or(Rejection::CertificateInvalid)?;
+        let leaf_der = CertificateDer::from(leaf_der.as_slice());
+        let leaf = EndEntityCert::try_from(&leaf_der).map_err(|_| Rejection::CertificateInvalid)?;
+        let intermediates: Vec<CertificateDer<'_>> = rest
+            .iter()
+            .map(|c| CertificateDer::from(c.as_slice()))
+            .collect();
+        let crls: Vec<&CertRevocationList<'_>> = self.crls.iter().collect();
+        let revocation = RevocationOptionsBuilder::new(&crls)
+            .ok()
+            .map(|b| b.with_status_policy(UnknownStatusPolicy::Allow).build());
+        let time = UnixTime::since_unix_epoch(Duration::from_secs(now));
+        let algs = [webpki::ring::ED25519, webpki::ring::ECDSA_P256_SHA256];
+        let path = leaf
+            .verify_for_usage(
+                &algs,
+                &self.anchors,
+                &intermediates,
+                time,
+                self.eku,
+                revocation,
+                None,
+            )
+            .map_err(map_webpki)?;
+        // Deny list: every certificate of the validated path, leaf first.
+        // (The anchor is not: remove it from the configuration instead.)
+        let mut in_path = vec![leaf_der.clone()];
+        in_path.extend(path.intermediate_certificates().map(|c| c.der()));
+        let mut not_before = 0u64;
+        let mut not_after = u64::MAX;
+        let mut parsed_leaf = None;
+        for der in in_path.iter().map(|c| c.as_ref()) {
+            let cert = Certificate::from_der(der).map_err(|_| Rejection::CertificateInvalid)?;
+            let serial = cert.tbs_certificate().serial_number().as_bytes();
+            if self.deny.denies_thumbprint(&sha256(der)) || self.deny.denies_serial(serial) {
+                return Err(Rejection::CertificateRevoked);
+            }
+            let validity = cert.tbs_certificate().validity();
+            not_before = not_before.max(validity.not_before.to_unix_duration().as_secs());
+            not_after = not_after.min(validity.not_after.to_unix_duration().as_secs());
+            parsed_leaf.get_or_insert(cert);
+        }
+        let leaf_cert = parsed_leaf.ok_or(Rejection::CertificateInvalid)?;
+        let key_usage = leaf_cert
+            .tbs_certificate()
+            .get_extension::<KeyUsageExt>()
+            .map_err(|_| Rejection::CertificateInvalid)?;
+        if !key_usage.is_some_and(|(_, ku)| ku.digital_signature()) {
+            return Err(Rejection::KeyUsage);
+        }
+        let spki = leaf_cert
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|_| Rejection::CertificateInvalid)?;
+        let key =
+            VerifyingKey::from_public_key_der(&spki).map_err(|_| Rejection::CertificateInvalid)?;
+        if !matches!(key.algorithm(), Algorithm::Ed25519 | Algorithm::EcdsaP256) {
+            return Err(Rejection::CertificateInvalid);
+        }
+        let subject = leaf_cert.tbs_certificate().subject();
+        let common_name = subject
+            .common_name()
+            .ok()
+            .flatten()
+            .map(|cn| cn.value().into_owned());
+        let mut topics = leaf
+            .valid_uri_names()
+            .filter_map(|uri| uri.strip_prefix(TOPIC_URI_PREFIX))
+            .map(TopicFilter::new)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| Rejection::CertificateInvalid)?;
+        if let Some(granted) = common_name.as_ref().and_then(|cn| self.subjects.get(cn)) {
+            topics.extend(granted.iter().cloned());
+        }
+        Ok(Sender {
+            kid: key.kid(),
+            key,
+            topics,
+            identity: subject.to_string(),
+            not_before,
+            not_after,
+        })
+    }
+}
+
+impl SenderResolver for X509Resolver {
+    fn resolve(&mut self, claim: &SenderClaim<'_>) -> Result<ResolvedSender<'_>, Rejection> {
+        // Unknown time: validity cannot be judged; fail closed.
+        let now = claim.now.ok_or(Rejection::CertificateExpired)?;
+        self.reload_deny_file(now);
+        let chain: &[Vec<u8>] = match (claim.x5chain, claim.x5t) {
+            (Some(chain), x5t) => {
+                if let Some(x5t) = x5t {
+                    let leaf = chain.first().ok_or(Rejection::CertificateInvalid)?;
+                    if !thumbprint_matches(x5t, leaf) {
+                        return Err(Rejection::CertificateInvalid);
+                    }
+                }
+                chain
+            }
+            (None, Some(x5t)) => {
+                let thumbprint: [u8; 32] = match x5t.alg() {
+                    CertHash::SHA256 => x5t.value().try_into().ok(),
+                    _ => None,
+                }
+                .ok_or(Rejection::CertificateInvalid)?;
+                self.registered
+                    .get(&thumbprint)
+                    .ok_or(Rejection::CertificateInvalid)?
+            }
+            (None, None) => return Err(Rejection::UnknownSender),
+        };
+        let key = chain_key(chain);
+        let fresh = self
+            .cache
+            .get(&key)
+            .is_some_and(|s| s.not_before <= now && now <= s.not_after);
+        if !fresh {
+            let sender = self.validate(chain, now)?;
+            if self.cache.len() >= MAX_CACHED {
+                self.cache.clear();
+            }
+            self.cache.insert(key, sender);
+        }
+        let sender = self.cache.get(&key).ok_or(Rejection::CertificateInvalid)?;
+        if sender.kid.as_bytes() != claim.kid {
+            return Err(Rejection::CertificateInvalid);
+        }
+        Ok(
+            ResolvedSender::new(&sender.kid, &sender.key, &sender.topics)
+                .with_identity(&sender.identity),
+        )
+    }
+}
+
+fn thumbprint_matches(x5t: &CertHash, cert: &[u8]) -> bool {
+    x5t.alg() == CertHash::SHA256 && x5t.value() == sha256(cert).as_slice()
+}
+
+/// SHA-256 of a DER certificate (its `x5t` and deny-list thumbprint).
+pub fn sha256(der: &[u8]) -> [u8; 32] {
+    Sha256::digest(der).into()
+}
+
+/// The cache key of a chain: SHA-256 over each certificate's length and bytes.
+fn chain_key(chain: &[Vec<u8>]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    for cert in chain {
+        hash.update((cert.len() as u64).to_be_bytes());
+        hash.update(cert);
+    }
+    hash.finalize().into()
+}
+
+fn map_webpki(error: webpki::Error) -> Rejection {
+    use webpki::Error as E;
+    match error {
+        E::CertExpired { .. } => Rejection::CertificateExpired,
+        E::CertNotValidYet { .. } => Rejection::CertificateNotYetValid,
+        E::UnknownIssuer => Rejection::UnknownCa,
+        E::CertRevoked => Rejection::CertificateRevoked,
+        E::RequiredEkuNotFoundContext(_) => Rejection::KeyUsage,
+        #[allow(deprecated)]
+        E::RequiredEkuNotFound => Rejection::KeyUsage,
+        _ => Rejection::CertificateInvalid,
+    }
+}

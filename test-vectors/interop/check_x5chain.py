@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""Independent check of x5chain.json: envelopes whose sender carries an X.509 chain
+(spec/envelope.md §3.6), opened by a PKI receiver with one trust anchor and a deny list.
+
+Usage: check_x5chain.py [path/to/x5chain.json]   (default: ../x5chain.json next to this script)
+
+Division of labour:
+  * stock libraries: `cryptography` parses the certificates (X.509 DER), checks each one's
+    signature with its issuer's key (Certificate.verify_directly_issued_by) and reads their
+    validity, basic constraints, keyUsage, extended key usage and subjectAltName URIs; `cwt`
+    verifies the COSE_Sign1 signature under the leaf certificate's public key; `cbor2` decodes.
+  * profile logic (this file, and check_vectors.py for the strict CBOR scan and the header
+    rules): the header size rules with a chain (§4.2 steps 6-8), path building from the leaf
+    to the anchor, the deny list, the kid = RFC 9679 kid of the leaf key rule, the mapping of
+    `mqtt-topic:` URIs to topic filters, then §5 steps 6-11 as for static keys.
+"""
+import datetime
+import hashlib
+import json
+import os
+import sys
+
+import cbor2
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.x509.oid import ExtendedKeyUsageOID
+from cwt import COSE, COSEKey
+from cwt.exceptions import VerifyError
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_vectors as cv  # noqa: E402  (strict scan, header rules, topics, Reject)
+from check_vectors import Reject  # noqa: E402
+
+cv.UNDERSTOOD_LABELS = cv.UNDERSTOOD_LABELS | {33, 34}   # §3.5: x5chain and x5t may be critical
+
+MAX_CERTS, MAX_CERT_BYTES = 4, 4096          # §4.3
+MAX_PATH = 6                                  # leaf + intermediates, a generous bound
+TOPIC_URI = "mqtt-topic:"
+
+
+def decode_envelope(env):
+    """§4.2 with the certificate budget: like check_vectors.decode_envelope, with x5chain."""
+    tag, start = cv.strict_scan(env, allow_outer_tag=True)
+    if tag != 18:
+        raise Reject("wrong_tag")
+    msg = cbor2.loads(env[start:])
+    if not (isinstance(msg, list) and len(msg) == 4):
+        raise Reject("invalid_structure")
+    protected, unprotected, payload, signature = msg
+    if not isinstance(unprotected, dict):
+        raise Reject("invalid_structure")
+    if unprotected:
+        raise Reject("invalid_header")
+    if not isinstance(payload, bytes):
+        raise Reject("invalid_structure")
+    if not (isinstance(signature, bytes) and len(signature) == 64):
+        raise Reject("invalid_structure")
+    if not isinstance(protected, bytes):
+        raise Reject("invalid_structure")
+    if len(protected) > cv.MAX_PROTECTED + MAX_CERT_BYTES:                  # step 6
+        raise Reject("too_large")
+    if not protected:
+        raise Reject("invalid_header")
+    cv.strict_scan(protected, allow_outer_tag=False)
+    hdr = cbor2.loads(protected)
+    if not isinstance(hdr, dict):
+        raise Reject("invalid_header")
+    if len(hdr) > cv.MAX_ENTRIES:                                            # step 7
+        raise Reject("too_complex")
+    chain = hdr.get(33)
+    if chain is not None:
+        if isinstance(chain, bytes):
+            chain = [chain]
+        if not (isinstance(chain, list) and chain
+                and all(isinstance(c, bytes) and c for c in chain)):
+            raise Reject("invalid_header")
+    x5t = hdr.get(34)
+    if x5t is not None and not (isinstance(x5t, list) and len(x5t) == 2 and cv.is_int(x5t[0])
+                                and isinstance(x5t[1], bytes) and 1 <= len(x5t[1]) <= 64):
+        raise Reject("invalid_header")
+    fields = cv.check_header(hdr)
+    if len(fields["kid"]) > cv.MAX_KID:                                      # step 8
+        raise Reject("too_large")
+    cert_bytes = 0
+    if chain is not None:
+        if len(chain) > MAX_CERTS:
+            raise Reject("too_complex")
+        cert_bytes = sum(len(c) for c in chain)
+        if cert_bytes > MAX_CERT_BYTES:
+            raise Reject("too_large")
+    if len(protected) - cert_bytes > cv.MAX_PROTECTED:
+        raise Reject("too_large")
+    if fields["alg"] not in cv.SUPPORTED_ALGS:                               # step 9
+        raise Reject("unsupported_algorithm")
+    fields["payload"] = payload
+    fields["x5chain"] = chain
+    return fields
+
+
+def check_time(cert, now):
+    if now < cert.not_valid_before_utc:
+        raise Reject("certificate_not_yet_valid")
+    if now > cert.not_valid_after_utc:
+        raise Reject("certificate_expired")
+
+
+def is_ca(cert):
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def issued_by(cert, issuer):
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        raise Reject("certificate_invalid") from None
+    return True
+
+
+def validate(chain_der, anchor, deny, now):
+    """The PKI receiver's step 5: returns the leaf certificate, or raises its reason."""
+    try:
+        certs = [x509.load_der_x509_certificate(c) for c in chain_der]
+    except ValueError:
+        raise Reject("certificate_invalid") from None
+    leaf, pool = certs[0], certs[1:]
+    check_time(leaf, now)
+    if is_ca(leaf):
+        raise Reject("certificate_invalid")
+    try:                                  # EKU: absent, or lists id-kp-clientAuth
+        eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        if ExtendedKeyUsageOID.CLIENT_AUTH not in eku:
+            raise Reject("key_usage")
+    except x509.ExtensionNotFound:
+        pass
+    path, current = [leaf], leaf
+    while not issued_by(current, anchor):
+        issuer = next((c for c in pool if c.subject == current.issuer), None)
+        if issuer is None or len(path) >= MAX_PATH:
+            raise Reject("unknown_ca")
+        check_time(issuer, now)
+        if not is_ca(issuer):
+            raise Reject("certificate_invalid")
+        issued_by(current, issuer)
+        pool.remove(issuer)
+        path.append(issuer)
+        current = issuer
+    check_time(anchor, now)
+    for cert in path:                     # deny list: thumbprints and serial numbers
+        der = cert.public_bytes(serialization.Encoding.DER)
+        serial = cert.serial_number.to_bytes((cert.serial_number.bit_length() + 8) // 8, "big")
+        if "sha256:" + hashlib.sha256(der).hexdigest() in deny or "serial:" + serial.hex() in deny:
+            raise Reject("certificate_revoked")
+    try:
+        ku = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        raise Reject("key_usage") from None
+    if not ku.digital_signature:
+        raise Reject("key_usage")
+    return leaf
+
+
+def leaf_key(leaf):
+    """(algorithm family, RFC 9679 kid, SPKI PEM) of the leaf key: Ed25519 or P-256 only."""
+    key = leaf.public_key()
+    raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw) \
+        if isinstance(key, ed25519.Ed25519PublicKey) else None
+    if raw is not None:
+        family, cose = "Ed25519", {1: 1, -1: 6, -2: raw}
+    elif isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        point = key.public_bytes(serialization.Encoding.X962,
+                                 serialization.PublicFormat.UncompressedPoint)
+        family, cose = "ESP256", {1: 2, -1: 1, -2: point[1:33], -3: point[33:]}
+    else:
+        raise Reject("certificate_invalid")
+    kid = hashlib.sha256(cbor2.dumps(cose, canonical=True)).digest()[:8]
+    pem = key.public_bytes(serialization.Encoding.PEM,
+                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return family, kid, pem
+
+
+def topic_filters(leaf):
+    try:
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [u[len(TOPIC_URI):] for u in san.get_values_for_type(x509.UniformResourceIdentifier)
+            if u.startswith(TOPIC_URI)]
+
+
+def open_envelope(data, vec):
+    pol = data["policy"]
+    env, topic, now = bytes.fromhex(vec["envelope"]), vec["topic"], vec["now"]
+    if len(env) > pol["max_envelope_bytes"]:
+        raise Reject("too_large")                                          # 1
+    if not cv.valid_topic_name(topic):
+        raise Reject("invalid_topic")                                      # 2
+    f = decode_envelope(env)                                               # 3, 4
+    if f["x5chain"] is None:
+        raise Reject("unknown_sender")                                     # 5
+    anchor = x509.load_der_x509_certificate(bytes.fromhex(data["trust_anchor"]))
+    when = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
+    leaf = validate(f["x5chain"], anchor, set(data["deny_list"]), when)
+    family, kid, pem = leaf_key(leaf)
+    if kid != f["kid"]:
+        raise Reject("certificate_invalid")
+    if f["alg"] not in cv.ACCEPTED_ALGS[family]:
+        raise Reject("algorithm_mismatch")                                 # 6
+    if not any(cv.filter_matches(flt, topic) for flt in topic_filters(leaf)):
+        raise Reject("topic_not_authorized")                               # 7
+    aad = cbor2.dumps([cv.PROFILE, topic])
+    key = COSEKey.from_pem(pem, alg=f["alg"], kid=f["kid"])
+    try:                                                                   # 8
+        _, _, payload = COSE.new().decode_with_headers(env, key, external_aad=aad)
+    except VerifyError:
+        raise Reject("bad_signature") from None
+    if payload != f["payload"]:
+        raise RuntimeError("cwt returned another payload than the envelope's")
+    if now - f["iat"] > pol["max_age"]:
+        raise Reject("stale")                                              # 9
+    if f["iat"] - now > pol["max_future_skew"]:
+        raise Reject("from_the_future")                                    # 10
+    return f                              # 11: a fresh receiver's window accepts any seq
+
+
+def run_vector(data, vec):
+    try:
+        f = open_envelope(data, vec)
+    except Reject as r:
+        return r.code
+    released = (f["payload"].hex(), f["seq"], f["iat"])
+    wanted = (vec["payload"], vec["seq"], vec["timestamp"])
+    if released != wanted:
+        return "valid but released %r, vector says %r" % (released, wanted)
+    return "valid"
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "x5chain.json")
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    if data.get("profile") != cv.PROFILE:
+        sys.exit("%s: profile is %r, not %r" % (path, data.get("profile"), cv.PROFILE))
+    passed = failed = 0
+    for vec in data["vectors"]:
+        try:
+            got = run_vector(data, vec)
+        except Exception as e:           # a vector that cannot be run is a failure
+            got = "error: %s: %s" % (type(e).__name__, e)
+        if got == vec["expected"]:
+            passed += 1
+            print("ok   %s: %s" % (vec["id"], got))
+        else:
+            failed += 1
+            print("FAIL %s: expected %s, got %s" % (vec["id"], vec["expected"], got))
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(0 if failed == 0 and passed == len(data["vectors"]) else 1)
+
+
+if __name__ == "__main__":
+    main()
