@@ -85,6 +85,10 @@ Examples:
     /// A sensor, two dashboards and a malicious broker in the middle, on an embedded broker:
     /// watch every attack fail. No setup.
     Demo(DemoArgs),
+    /// A development certificate authority: a CA, and device certificates whose topic rights
+    /// payseal-x509 reads. For examples and tests only, not for production.
+    #[command(subcommand)]
+    Ca(CaCommand),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  payseal completions bash > /etc/bash_completion.d/payseal")]
     Completions {
@@ -131,6 +135,52 @@ pub enum KeyCommand {
         /// Print the public key as SPKI PEM instead.
         #[arg(long)]
         public: bool,
+    },
+}
+
+/// `payseal ca ...`.
+#[derive(Debug, Subcommand)]
+pub enum CaCommand {
+    /// Create a CA: an Ed25519 key (PREFIX.key, mode 0600) and a self-signed certificate
+    /// (PREFIX.pem).
+    #[command(
+        after_help = "Example:\n  payseal ca init --out dev-ca      # dev-ca.key, dev-ca.pem"
+    )]
+    Init {
+        /// File prefix for the key and the certificate.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// The CA's common name.
+        #[arg(long, default_value = "payseal development CA")]
+        name: String,
+        /// Validity in days.
+        #[arg(long, default_value_t = 3650)]
+        days: u32,
+    },
+    /// Issue a device certificate for a signing key (Ed25519 or P-256), with its topic rights
+    /// as `mqtt-topic:<filter>` subjectAltName URIs.
+    #[command(
+        after_help = "Example:\n  payseal ca issue --ca dev-ca --key sensor.pub --cn sensor-7 --topic 'plant/7/#' --out sensor.pem"
+    )]
+    Issue {
+        /// The CA's file prefix (PREFIX.key and PREFIX.pem).
+        #[arg(long)]
+        ca: PathBuf,
+        /// The device's public (or private) signing key.
+        #[arg(short, long)]
+        key: PathBuf,
+        /// The device's common name.
+        #[arg(long)]
+        cn: String,
+        /// A topic filter the device may publish on (repeat for several).
+        #[arg(short, long = "topic", required = true)]
+        topics: Vec<String>,
+        /// Validity in days.
+        #[arg(long, default_value_t = 365)]
+        days: u32,
+        /// The certificate file to write (PEM).
+        #[arg(short, long)]
+        out: PathBuf,
     },
 }
 

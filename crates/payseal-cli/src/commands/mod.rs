@@ -1,5 +1,6 @@
 //! One module per group of commands; [`run`] dispatches.
 
+mod ca;
 mod demo;
 mod envelope;
 mod io;
@@ -11,7 +12,7 @@ mod tls;
 use clap::CommandFactory;
 
 use crate::Failure;
-use crate::cli::{Cli, Command, KeyCommand};
+use crate::cli::{CaCommand, Cli, Command, KeyCommand};
 
 /// Runs one parsed command line.
 ///
@@ -27,6 +28,22 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Pub(args) => mqtt::publish(&args),
         Command::Sub(args) => mqtt::subscribe(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Ca(CaCommand::Init { out, name, days }) => ca::init(&out, &name, days),
+        Command::Ca(CaCommand::Issue {
+            ca,
+            key,
+            cn,
+            topics,
+            days,
+            out,
+        }) => ca::issue(&ca::Request {
+            ca: &ca,
+            key: &key,
+            cn: &cn,
+            topics: &topics,
+            days,
+            out: &out,
+        }),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

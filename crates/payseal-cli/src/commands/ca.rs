@@ -1,0 +1,142 @@
+//! `payseal ca`: a development certificate authority, for examples and tests. Not for
+//! production: the CA key is a plain file, nothing is audited, and revocation is left to the
+//! receivers' deny lists.
+
+use std::path::{Path, PathBuf};
+
+use payseal::{Algorithm, TopicFilter};
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType, SubjectPublicKeyInfo,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::Failure;
+use crate::keyfile::{self, AnyKey};
+
+/// Where the CA's files live: `PREFIX.key` and `PREFIX.pem`.
+fn ca_files(prefix: &Path) -> (PathBuf, PathBuf) {
+    let with = |ext: &str| {
+        let mut name = prefix.as_os_str().to_owned();
+        name.push(ext);
+        PathBuf::from(name)
+    };
+    (with(".key"), with(".pem"))
+}
+
+fn bad(what: &str) -> impl Fn(rcgen::Error) -> Failure + '_ {
+    move |e| Failure::BadInput(format!("{what}: {e}"))
+}
+
+/// Validity from now (less an hour, for clocks a little behind) for `days`.
+fn validity(params: &mut CertificateParams, days: u32) {
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::hours(1);
+    params.not_after = now + Duration::days(i64::from(days));
+}
+
+pub(crate) fn init(prefix: &Path, name: &str, days: u32) -> Result<(), Failure> {
+    let (key_path, cert_path) = ca_files(prefix);
+    for path in [&key_path, &cert_path] {
+        if path.exists() {
+            return Err(Failure::Io(format!(
+                "'{}' exists; refusing to overwrite",
+                path.display()
+            )));
+        }
+    }
+    let key = KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(bad("CA key"))?;
+    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(bad("CA"))?;
+    params.distinguished_name.push(DnType::CommonName, name);
+    // Issues device certificates only: no intermediate CAs below it.
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    validity(&mut params, days);
+    let key_pem = key.serialize_pem();
+    let ca = CertifiedIssuer::self_signed(params, key).map_err(bad("CA certificate"))?;
+    keyfile::write_private(&key_path, &key_pem)?;
+    keyfile::write_public(&cert_path, &ca.pem())?;
+    eprintln!(
+        "wrote {} (CA key, mode 0600) and {}: a DEVELOPMENT CA, not for production",
+        key_path.display(),
+        cert_path.display()
+    );
+    println!("sha256:{}", hex::encode(payseal_x509::sha256(ca.der())));
+    Ok(())
+}
+
+/// What `payseal ca issue` was asked for.
+pub(crate) struct Request<'a> {
+    pub(crate) ca: &'a Path,
+    pub(crate) key: &'a Path,
+    pub(crate) cn: &'a str,
+    pub(crate) topics: &'a [String],
+    pub(crate) days: u32,
+    pub(crate) out: &'a Path,
+}
+
+pub(crate) fn issue(request: &Request<'_>) -> Result<(), Failure> {
+    if request.out.exists() {
+        return Err(Failure::Io(format!(
+            "'{}' exists; refusing to overwrite",
+            request.out.display()
+        )));
+    }
+    for topic in request.topics {
+        TopicFilter::new(topic).map_err(|e| Failure::Usage(e.to_string()))?;
+    }
+    let device = match keyfile::read_any(request.key)? {
+        AnyKey::Signing(key) => key.verifying_key(),
+        AnyKey::Verifying(key) => key,
+        other => {
+            return Err(Failure::BadInput(format!(
+                "'{}' is a {}; a device certificate needs a signing key",
+                request.key.display(),
+                other.describe()
+            )));
+        }
+    };
+    if device.algorithm() == Algorithm::EcdsaSecp256k1 {
+        return Err(Failure::BadInput(
+            "secp256k1 keys cannot be certified: webpki and rcgen do not support the curve".into(),
+        ));
+    }
+    let spki_der = device
+        .to_public_key_der()
+        .map_err(|e| Failure::BadInput(format!("device key: {e}")))?;
+    let subject = SubjectPublicKeyInfo::from_der(&spki_der).map_err(bad("device key"))?;
+
+    let (key_path, cert_path) = ca_files(request.ca);
+    let read =
+        |path: &Path| std::fs::read_to_string(path).map_err(|e| Failure::io("read", path, &e));
+    let ca_key = KeyPair::from_pem(&read(&key_path)?).map_err(bad("CA key"))?;
+    let issuer =
+        Issuer::from_ca_cert_pem(&read(&cert_path)?, ca_key).map_err(bad("CA certificate"))?;
+
+    let mut params = CertificateParams::new(Vec::<String>::new()).map_err(bad("certificate"))?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, request.cn);
+    for topic in request.topics {
+        let uri = format!("mqtt-topic:{topic}")
+            .try_into()
+            .map_err(|_| Failure::Usage(format!("{topic:?} cannot be a URI")))?;
+        params.subject_alt_names.push(SanType::URI(uri));
+    }
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    validity(&mut params, request.days);
+    let cert = params
+        .signed_by(&subject, &issuer)
+        .map_err(bad("certificate"))?;
+    keyfile::write_public(request.out, &cert.pem())?;
+    eprintln!(
+        "wrote {}: {} may publish on {} (kid {})",
+        request.out.display(),
+        request.cn,
+        request.topics.join(", "),
+        device.kid()
+    );
+    println!("sha256:{}", hex::encode(payseal_x509::sha256(cert.der())));
+    Ok(())
+}
