@@ -207,7 +207,7 @@ pub struct SealArgs {
     /// Encrypt to this recipient's public key (repeat for several).
     #[arg(long = "to", value_name = "RECIPIENT.pub")]
     pub to: Vec<PathBuf>,
-    /// Encrypt as its [[encrypt]] entries say for this topic (when --to is not given).
+    /// Encrypt as its `[[encrypt]]` entries say for this topic (when --to is not given).
     #[arg(long)]
     pub trust: Option<PathBuf>,
     /// Content encryption for several recipients: a128gcm, a256gcm or chacha20poly1305.
@@ -326,7 +326,7 @@ pub struct PubArgs {
     /// Encrypt to this recipient's public key (repeat for several).
     #[arg(long = "to", value_name = "RECIPIENT.pub")]
     pub to: Vec<PathBuf>,
-    /// Encrypt as its [[encrypt]] entries say for the topic (when --to is not given).
+    /// Encrypt as its `[[encrypt]]` entries say for the topic (when --to is not given).
     #[arg(long)]
     pub trust: Option<PathBuf>,
 }
