@@ -325,9 +325,12 @@ def run_vector(data, vec):
     return "valid"
 
 
-def main():
+def run_file(default_name, run_vector):
+    """Runs every vector of a vector file (argv[1], or test-vectors/<default_name>) through
+    `run_vector(data, vec)`, prints one line each, and exits 0 only if all give their expected
+    outcome. The other checkers share it."""
     path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "sign1.json")
+        os.path.dirname(os.path.abspath(__file__)), "..", default_name)
     with open(path, encoding="utf-8") as fh:
         data = json.load(fh)
     if data.get("profile") != PROFILE:
@@ -346,6 +349,10 @@ def main():
             print("FAIL %s: expected %s, got %s" % (vec["id"], vec["expected"], got))
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(0 if failed == 0 and passed == len(data["vectors"]) else 1)
+
+
+def main():
+    run_file("sign1.json", run_vector)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ Division of labour:
 """
 import datetime
 import hashlib
-import json
 import os
 import sys
 
@@ -242,26 +241,7 @@ def run_vector(data, vec):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "x5chain.json")
-    with open(path, encoding="utf-8") as fh:
-        data = json.load(fh)
-    if data.get("profile") != cv.PROFILE:
-        sys.exit("%s: profile is %r, not %r" % (path, data.get("profile"), cv.PROFILE))
-    passed = failed = 0
-    for vec in data["vectors"]:
-        try:
-            got = run_vector(data, vec)
-        except Exception as e:           # a vector that cannot be run is a failure
-            got = "error: %s: %s" % (type(e).__name__, e)
-        if got == vec["expected"]:
-            passed += 1
-            print("ok   %s: %s" % (vec["id"], got))
-        else:
-            failed += 1
-            print("FAIL %s: expected %s, got %s" % (vec["id"], vec["expected"], got))
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(0 if failed == 0 and passed == len(data["vectors"]) else 1)
+    cv.run_file("x5chain.json", run_vector)
 
 
 if __name__ == "__main__":
