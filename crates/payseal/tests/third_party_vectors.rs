@@ -1,7 +1,7 @@
 //! Third-party vectors run through payseal's public verification API (`VerifyingKey::verify`):
 //! Wycheproof ECDSA P-256 / secp256k1 (P1363 `r || s`) and Ed25519, and the COSE WG Sign1
-//! examples. The vectors live outside the repository, in `/work/shared/interop` (see its
-//! README for schemas and quirks); a missing directory fails the tests, it never skips them.
+//! examples. The vectors are copied into `test-vectors/third-party/` (licences and provenance in
+//! its `PROVENANCE.md`); a missing file fails the tests, it never skips them.
 
 #![allow(
     clippy::unwrap_used,
@@ -22,14 +22,16 @@ use payseal::{Algorithm, Signature, VerifyingKey};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-const INTEROP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/interop");
+const THIRD_PARTY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../test-vectors/third-party"
+);
 
 fn interop(rel: &str) -> PathBuf {
-    let root = Path::new(INTEROP);
+    let root = Path::new(THIRD_PARTY);
     assert!(
-        root.join("README.md").is_file(),
-        "third-party vectors not found at {INTEROP} (expected /work/shared/interop next to the \
-         workspace: Wycheproof and cose-wg/Examples); these tests never skip"
+        root.join("PROVENANCE.md").is_file(),
+        "third-party vectors not found at {THIRD_PARTY}; these tests never skip"
     );
     root.join(rel)
 }

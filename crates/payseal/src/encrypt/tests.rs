@@ -1,5 +1,5 @@
 //! Known-answer tests of the encryption primitives and structures against third-party vectors
-//! (read-only, `shared/interop`, described in its README.md): COSE-HPKE draft-25, RFC 9180 HPKE
+//! (copied into `test-vectors/third-party/`, see its PROVENANCE.md): COSE-HPKE draft-25, RFC 9180 HPKE
 //! and Wycheproof (AES-GCM, ChaCha20-Poly1305, X25519). Every test counts each vector it reads
 //! by outcome and asserts the counts, so nothing is skipped silently; a vector that does not
 //! apply to payseal is checked to be refused where refusal is the expected behaviour. A missing
@@ -17,10 +17,13 @@ use super::content::{self, NONCE_LEN};
 use super::suite::{ContentAlg, HpkeSuite};
 use super::{hpke_ops, wire};
 
-const INTEROP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/interop");
+const THIRD_PARTY: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../test-vectors/third-party"
+);
 
 fn interop(path: &str) -> Json {
-    let file = format!("{INTEROP}/{path}");
+    let file = format!("{THIRD_PARTY}/{path}");
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| {
         panic!("third-party vectors missing: cannot read {file} ({e}); these tests never skip")
     });
