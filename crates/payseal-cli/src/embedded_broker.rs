@@ -14,7 +14,7 @@ use crate::Failure;
 /// # Errors
 /// [`Failure::Network`] if no port is free or the broker does not listen within 5 s.
 pub fn start() -> Result<u16, Failure> {
-    let port = payseal_testkit::free_port()
+    let port = payseal_mitm::free_port()
         .map_err(|e| Failure::Network(format!("no free port for the embedded broker: {e}")))?;
     let server = ServerSettings {
         name: "payseal-demo".into(),

@@ -9,6 +9,12 @@
 //! `docs/trust-config.md`), the human-readable envelope view ([`inspect`]) and the exit codes
 //! ([`Failure`]).
 //!
+//! ## Features
+//! - `net` (default): `pub`, `sub`, `demo` and `ca` (rumqttc, tokio, rumqttd for the demo's
+//!   embedded broker, rcgen, payseal-x509, clap), and the `payseal` binary itself. Without it
+//!   only the library part builds (as the fuzz targets use it).
+//! - `tls` (default): TLS to the broker for `pub`/`sub --cafile` (rustls on `ring`).
+//!
 //! ## Exit codes
 //! | code | meaning |
 //! |---|---|

@@ -6,6 +6,8 @@
 //! subscriptions to restore after a reconnect. No networking here: `payseal-rumqttc` and
 //! `payseal-paho` put these over their MQTT clients, with one behaviour, specified in
 //! `spec/mqtt-adapters.md` and checked by one conformance suite (`payseal-conformance`).
+//!
+//! This crate has no optional features and no networking dependencies.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

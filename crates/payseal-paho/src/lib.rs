@@ -71,6 +71,11 @@
 //!   compromised broker sending a non-UTF-8 topic aborts the process (Mosquitto itself refuses
 //!   such topics). That is a denial of service, which a broker can cause anyway by dropping
 //!   traffic; it never lets an unverified payload through.
+//!
+//! ## Features
+//! None is on by default; Paho's C library is always built (bundled, with cmake).
+//! - `ssl`: TLS to the broker through Paho's OpenSSL build (needs OpenSSL's headers,
+//!   `libssl-dev` on Debian).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

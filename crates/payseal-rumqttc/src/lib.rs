@@ -57,6 +57,11 @@
 //!   handed to the event stream, refused ones included.
 //!
 //! See `spec/mqtt-adapters.md` in the repository for the design.
+//!
+//! ## Features
+//! This crate has no optional features. rumqttc's own TLS stack is left off (its default
+//! features); enable rumqttc's `use-rustls` or `use-native-tls` in your own manifest to connect
+//! over TLS.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

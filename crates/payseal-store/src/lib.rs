@@ -38,9 +38,11 @@
 //! ```
 //!
 //! ## Features
+//! None is on by default: the stores depend on `payseal` and the standard library only.
 //! - `redis`: the fleet store (the synchronous `redis` client, no TLS, no async runtime).
-//! - `mqtt-bins` (default): the publisher and subscriber processes that the crash, restart
-//!   and fleet tests run. Turn default features off to depend on the stores alone.
+//! - `mqtt-bins`: test tooling, not for library users: the publisher and subscriber processes
+//!   that the crash, restart and fleet tests run (they bring rumqttc, tokio and
+//!   payseal-rumqttc). `cargo test -p payseal-store --all-features` runs those tests.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -7,13 +7,15 @@
 
 #![forbid(unsafe_code)]
 
-pub mod mitm;
-pub mod mqtt;
 pub mod plain;
 pub mod relay;
 
+// The malicious broker in the middle and its MQTT framing live in the published
+// `payseal-mitm` crate (the `payseal demo` command uses them too).
+pub use payseal_mitm::{free_port, mitm, mqtt};
+
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -131,13 +133,4 @@ impl Drop for Mosquitto {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// A port nobody listens on right now (the OS picks it; a race with other processes is
-/// possible but unlikely on loopback).
-///
-/// # Errors
-/// If no loopback socket can be bound.
-pub fn free_port() -> io::Result<u16> {
-    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
 }

@@ -48,6 +48,9 @@
 //! let opener = Opener::with_resolver(resolver, Policy::default(), ManualClock::new(1_700_000_000));
 //! # let _ = opener; Ok(()) }
 //! ```
+//!
+//! ## Features
+//! This crate has no optional features: validation is always rustls-webpki on `ring`.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 
 use payseal::{Algorithm, Audience, Counter, Sealer, SigningKey, SystemClock};
-use payseal_testkit::mitm::{Out, Tamper};
-use payseal_testkit::mqtt::Publish;
+use payseal_mitm::mitm::{Out, Tamper};
+use payseal_mitm::mqtt::Publish;
 
 /// The attacks, in the order they are tried.
 pub(super) const ATTACKS: [Attack; 6] = [

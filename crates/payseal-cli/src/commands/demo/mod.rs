@@ -17,7 +17,7 @@ use payseal::{
     Sealer, SigningKey, SystemClock, TrustStore,
 };
 use payseal_rumqttc::{SecureClient, Security};
-use payseal_testkit::mitm::Mitm;
+use payseal_mitm::mitm::Mitm;
 use rumqttc::{MqttOptions, QoS};
 use tokio::time::Instant;
 
