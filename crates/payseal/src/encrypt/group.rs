@@ -116,3 +116,27 @@ impl core::fmt::Debug for GroupKey {
             .finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_keys_differ_per_salt_and_per_sender() {
+        let kid = Kid::new(b"g".to_vec()).unwrap_or_else(|_| unreachable!());
+        let Ok(group) = GroupKey::new(kid, ContentAlg::A128Gcm, &[7; 16]) else {
+            unreachable!()
+        };
+        let key = |sender: &[u8], salt: &[u8]| {
+            group
+                .message_key(sender, salt)
+                .map(|k| k.to_vec())
+                .unwrap_or_default()
+        };
+        let a = key(b"sender-a", &[1; SALT_LEN]);
+        assert_eq!(a.len(), 16);
+        assert_eq!(a, key(b"sender-a", &[1; SALT_LEN]));
+        assert_ne!(a, key(b"sender-a", &[2; SALT_LEN]));
+        assert_ne!(a, key(b"sender-b", &[1; SALT_LEN]));
+    }
+}
