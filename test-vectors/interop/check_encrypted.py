@@ -13,8 +13,12 @@ Division of labour (see README.md):
     and parses the PEM keys for a consistency check of the vector file.
   * profile logic (this file): the strict scan and shape of the encrypted layer, the
     recipient limit, algorithm lists, which key applies (not_for_me), the suite/curve match,
-    group IV == nonce(seq), in the order of the table in spec/encryption.md §6.
+    group IV == nonce(seq), the group message key (HKDF-SHA256 with the message's salt) and
+    the key commitment (spec/encryption.md §4.1: HKDF-SHA256 of the content key, compared
+    after the AEAD opened; the content key of a multi-recipient message is unwrapped by cwt's
+    own HPKE recipient), in the order of the table in spec/encryption.md §6.
 """
+import hmac
 import os
 import sys
 
@@ -22,7 +26,7 @@ import cbor2
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cwt import COSE, COSEKey
+from cwt import COSE, COSEKey, Recipient
 from cwt.exceptions import DecodeError
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -35,6 +39,7 @@ HPKE_KEY_ENCRYPTION = {46: "P-256", 49: "X25519", 50: "X25519", 53: "P-256"}
 CONTENT_ALGS = {1: 16, 3: 32, 24: 32}                # A128GCM, A256GCM, ChaCha20/Poly1305
 GROUP_ALGS = {"A128GCM": 1, "A256GCM": 3}            # §5: AES-GCM only
 COSE_CURVE = {"X25519": (1, 4), "P-256": (2, 1)}     # kem -> (kty, crv) of its COSE_Key
+COMMITMENT, SALT = -65537, -20                       # §4.1 key commitment; §5 salt
 
 
 def inner_external_aad(topic, sender_kid, seq):     # §1
@@ -45,9 +50,16 @@ def nonce(seq):                                      # §5
     return bytes(4) + seq.to_bytes(8, "big")
 
 
-def group_sender_key(secret, sender_kid, alg):       # §5, OSCORE-style derivation
+def group_message_key(secret, sender_kid, alg, salt):  # §5: per sender and per message
     info = cbor2.dumps(["payseal/1 group key", sender_kid, alg])
-    return HKDF(hashes.SHA256(), CONTENT_ALGS[alg], salt=b"", info=info).derive(secret)
+    return HKDF(hashes.SHA256(), CONTENT_ALGS[alg], salt=salt, info=info).derive(secret)
+
+
+def check_commitment(alg, key, iv, commitment):     # §4.1, after the AEAD opened
+    info = cbor2.dumps(["payseal/1 key commitment", alg, iv])
+    expected = HKDF(hashes.SHA256(), 32, salt=None, info=info).derive(key)
+    if not hmac.compare_digest(expected, commitment):
+        raise Reject("key_commitment_mismatch")
 
 
 def recipient_cose_key(rec):
@@ -86,21 +98,27 @@ def cwt_decrypt(layer, key, aad):
 # ---------------------------------------------------------------------------------------
 # spec/encryption.md §6, rows 1-2: strict scan and shape of the encrypted layer
 # ---------------------------------------------------------------------------------------
-def protected_map(b, labels):
-    """A protected header bstr: strictly scanned, a map with integer labels, exactly `labels`."""
+def protected_map(b, labels=None):
+    """A protected header bstr: strictly scanned, a map with integer labels, exactly `labels`
+    (when given)."""
     if not b:
         raise Reject("invalid_header")              # an empty bstr has no label 1
     strict_scan(b, allow_outer_tag=False)           # §4.1 of envelope.md, its own count/depth
     h = cbor2.loads(b)
-    if not (isinstance(h, dict) and all(is_int(k) for k in h)) or set(h) != labels:
+    if not (isinstance(h, dict) and all(is_int(k) for k in h)):
+        raise Reject("invalid_header")
+    if labels is not None and set(h) != labels:
         raise Reject("invalid_header")
     return h
 
 
 def check_values(h):
-    """Types of the header values of §3-§5 (alg int, kid/ek bstr, IV 12-byte bstr)."""
+    """Types of the header values of §3-§5 (alg int, kid/ek bstr, IV 12-byte bstr, commitment
+    32-byte bstr, salt 16-byte bstr)."""
     ok = {1: is_int, 4: lambda v: isinstance(v, bytes), -4: lambda v: isinstance(v, bytes),
-          5: lambda v: isinstance(v, bytes) and len(v) == 12}
+          5: lambda v: isinstance(v, bytes) and len(v) == 12,
+          COMMITMENT: lambda v: isinstance(v, bytes) and len(v) == 32,
+          SALT: lambda v: isinstance(v, bytes) and len(v) == 16}
     if not all(ok[label](v) for label, v in h.items()):
         raise Reject("invalid_header")
 
@@ -125,17 +143,21 @@ def parse_layer(payload, content_type, max_recipients):
     if content_type == 96 and len(msg[3]) > max_recipients:
         raise Reject("too_many_recipients")         # §6: before any header is read
     # headers (labels, then value types): the body first, then every recipient entry in order
-    prot, unprot = protected_map(msg[0], {1}), msg[1]
-    check_values(prot)
+    prot, unprot = protected_map(msg[0]), msg[1]
+    if not is_int(prot.get(1)):
+        raise Reject("invalid_header")
     if content_type == 16:                          # the alg says which of §3 and §5
         if prot[1] in HPKE_INTEGRATED:
-            mode, labels = "hpke", {4, -4}
+            mode, plabels, labels = "hpke", {1}, {4, -4}
         elif prot[1] in (1, 3):
-            mode, labels = "group", {4, 5}
+            mode, plabels, labels = "group", {1, COMMITMENT}, {4, 5, SALT}
         else:
             raise Reject("unsupported_algorithm")
     else:
-        mode, labels = "hpke-key-encryption", {5}
+        mode, plabels, labels = "hpke-key-encryption", {1, COMMITMENT}, {5}
+    if set(prot) != plabels:
+        raise Reject("invalid_header")
+    check_values(prot)
     if not all(is_int(k) for k in unprot) or set(unprot) != labels:
         raise Reject("invalid_header")
     check_values(unprot)
@@ -147,7 +169,7 @@ def parse_layer(payload, content_type, max_recipients):
         check_values(rp)
         check_values(r[1])
         recipients.append((rp[1], rp[4], r))
-    return mode, msg, prot[1], unprot, recipients
+    return mode, msg, prot, unprot, recipients
 
 
 # ---------------------------------------------------------------------------------------
@@ -175,8 +197,9 @@ class Receiver(signed.Verifier):
         if f["content_type"] is None:
             return f, "none", None, f["payload"]
         payload = f["payload"]
-        mode, msg, alg, unprot, recipients = parse_layer(
+        mode, msg, prot, unprot, recipients = parse_layer(
             payload, f["content_type"], self.max_recipients)
+        alg = prot[1]
         if mode == "hpke-key-encryption" and alg not in CONTENT_ALGS:
             raise Reject("unsupported_algorithm")
         aad = inner_external_aad(topic, f["kid"], f["seq"])
@@ -186,10 +209,11 @@ class Receiver(signed.Verifier):
                 raise Reject("not_for_me")
             if GROUP_ALGS[gk["alg"]] != alg or unprot[5] != nonce(f["seq"]):
                 raise Reject("decrypt_failed")
-            key = COSEKey.from_symmetric_key(
-                group_sender_key(bytes.fromhex(gk["secret"]), f["kid"], alg), alg=alg,
-                kid=unprot[4])
-            return f, mode, name, cwt_decrypt(payload, key, aad)
+            secret = group_message_key(bytes.fromhex(gk["secret"]), f["kid"], alg, unprot[SALT])
+            plaintext = cwt_decrypt(payload, COSEKey.from_symmetric_key(
+                secret, alg=alg, kid=unprot[4]), aad)
+            check_commitment(alg, secret, unprot[5], prot[COMMITMENT])
+            return f, mode, name, plaintext
         if mode == "hpke":
             suite, layer, kid = alg, payload, unprot[4]
         else:                                        # the first entry naming one of our keys
@@ -207,12 +231,23 @@ class Receiver(signed.Verifier):
             raise Reject("not_for_me")
         if {**HPKE_INTEGRATED, **HPKE_KEY_ENCRYPTION}[suite] != rec["kem"]:
             raise Reject("decrypt_failed")           # the key's curve must match the suite
-        return f, mode, name, cwt_decrypt(layer, recipient_cose_key(rec), aad)
+        key = recipient_cose_key(rec)
+        plaintext = cwt_decrypt(layer, key, aad)
+        if mode == "hpke-key-encryption":             # §4.1: the CEK this entry unwrapped
+            try:
+                cek = Recipient.from_list(entry).decode(key, alg=alg)
+            except DecodeError:
+                raise Reject("decrypt_failed") from None
+            check_commitment(alg, cek, unprot[5], prot[COMMITMENT])
+        return f, mode, name, plaintext
 
 
 def run_vector(data, vec):
     """Returns "valid" (after checking what was released) or a reason code."""
     r = Receiver(data)
+    if "recipient_keys" in vec:                      # this vector's receiver holds only these
+        r.recipient_keys = {k: v for k, v in r.recipient_keys.items()
+                            if v[0] in vec["recipient_keys"]}
     for name, seq in vec["accepted_before"]:
         r.window_for(bytes.fromhex(data["keys"][name]["kid"])).record(seq)
     r.now = vec["now"]

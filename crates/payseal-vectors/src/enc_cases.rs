@@ -16,8 +16,8 @@ use crate::craft::{self, bstr, int, map, seq_bytes, tstr, uint};
 use crate::enc_model::{EncVector, GroupEntry, Receiver, RecipientEntry};
 use crate::keys::key;
 
-const TOPIC: &str = "secure/door-1/locked";
-const PLAINTEXT: &[u8] = b"{\"lock\":\"open\"}";
+pub(crate) const TOPIC: &str = "secure/door-1/locked";
+pub(crate) const PLAINTEXT: &[u8] = b"{\"lock\":\"open\"}";
 
 /// Recipient keys: the receiver holds the `*-me` ones.
 pub(crate) const RECIPIENT_KEYS: [(&str, KemKind); 4] = [
@@ -122,12 +122,12 @@ fn hpke(names: &[(&str, HpkeSuite)], content: ContentAlg) -> Audience {
 }
 
 /// A vector under construction.
-struct Case {
+pub(crate) struct Case {
     v: EncVector,
     audience: Option<Audience>,
 }
 
-fn case(id: &'static str, description: &'static str, expected: &'static str) -> Case {
+pub(crate) fn case(id: &'static str, description: &'static str, expected: &'static str) -> Case {
     Case {
         v: EncVector {
             id,
@@ -142,6 +142,7 @@ fn case(id: &'static str, description: &'static str, expected: &'static str) -> 
             now: T0 + 10,
             accepted_before: Vec::new(),
             decrypted_with: None,
+            recipient_keys: None,
             expected,
         },
         audience: None,
@@ -149,13 +150,23 @@ fn case(id: &'static str, description: &'static str, expected: &'static str) -> 
 }
 
 impl Case {
-    fn audience(mut self, mode: &'static str, audience: Audience) -> Self {
+    pub(crate) fn audience(mut self, mode: &'static str, audience: Audience) -> Self {
         self.v.mode = mode;
         self.audience = Some(audience);
         self
     }
-    fn decrypted_with(mut self, name: &'static str) -> Self {
+    pub(crate) fn decrypted_with(mut self, name: &'static str) -> Self {
         self.v.decrypted_with = Some(name);
+        self
+    }
+    /// The receiver of this vector holds only these recipient keys.
+    pub(crate) fn recipient_keys(mut self, names: &[&'static str]) -> Self {
+        self.v.recipient_keys = Some(names.to_vec());
+        self
+    }
+    /// What the valid vector decrypts to, when not PLAINTEXT.
+    pub(crate) fn plaintext_hex(mut self, hex: String) -> Self {
+        self.v.plaintext = hex;
         self
     }
     fn topic(mut self, topic: &'static str) -> Self {
@@ -186,7 +197,7 @@ impl Case {
 
     /// Seals, then lets `edit` change the encrypted layer, and has `signer` sign the result
     /// for `topic` (the sender's own topic if `None`).
-    fn resigned(
+    pub(crate) fn resigned(
         mut self,
         signer: &str,
         topic: Option<&str>,
@@ -350,16 +361,23 @@ pub(crate) fn all() -> Vec<EncVector> {
             .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
             .topic("secure/door-2/locked")
             .resigned_from(TOPIC),
-        case("enc-group-iv-mismatch", "group message encrypted (correctly, and with the right associated data) under nonce(6) with IV header nonce(6), but outer seq 7: only the IV == nonce(seq) rule refuses it", "decrypt_failed")
-            .audience("group", Audience::group(group_key("group-a128")))
-            .resigned("ed25519-a", None, |inner| *inner = group_layer_with_nonce(6)),
         case("enc-unsupported-content-alg", "multi-recipient content alg changed to A192GCM (2), re-signed", "unsupported_algorithm")
             .audience("hpke-key-encryption", hpke(
                 &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
                 ContentAlg::A128Gcm,
             ))
             .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
-                items[0] = Value::Bytes(header(&[(1, Value::from(2))]));
+                // Only the alg changes; the key commitment stays.
+                let Value::Bytes(protected) = &items[0] else { panic!("protected") };
+                let Value::Map(mut map) =
+                    ciborium::from_reader::<Value, _>(protected.as_slice()).expect("CBOR")
+                else {
+                    panic!("a map")
+                };
+                map[0].1 = Value::from(2);
+                let mut encoded = Vec::new();
+                ciborium::into_writer(&Value::Map(map), &mut encoded).expect("encodes");
+                items[0] = Value::Bytes(encoded);
             })),
         case("enc-unsupported-suite-mine", "the receiver's entry names HPKE-1-KE (47), re-signed", "unsupported_algorithm")
             .audience("hpke-key-encryption", hpke(
@@ -401,6 +419,9 @@ pub(crate) fn all() -> Vec<EncVector> {
             .audience("hpke-key-encryption", five_recipients())
             .sealed(),
     ]
+    .into_iter()
+    .chain(crate::enc_commit_cases::all())
+    .collect()
 }
 
 impl Case {
@@ -425,6 +446,18 @@ impl Case {
         v.topic = target;
         v
     }
+}
+
+/// x25519-me (HPKE-3-KE) and p256-other (HPKE-0-KE), A128GCM content.
+pub(crate) fn two_recipients() -> Audience {
+    use HpkeSuite::*;
+    hpke(
+        &[
+            ("x25519-me", X25519Aes128Gcm),
+            ("p256-other", P256Aes128Gcm),
+        ],
+        ContentAlg::A128Gcm,
+    )
 }
 
 /// Five recipient entries: the fifth repeats a key under another kid (an audience refuses
@@ -458,7 +491,7 @@ fn content_ciphertext(inner: &[u8]) -> Vec<u8> {
 }
 
 /// An encoded header map.
-fn header(entries: &[(i64, Value)]) -> Vec<u8> {
+pub(crate) fn header(entries: &[(i64, Value)]) -> Vec<u8> {
     let mut out = Vec::new();
     let value = Value::Map(
         entries
@@ -471,7 +504,7 @@ fn header(entries: &[(i64, Value)]) -> Vec<u8> {
 }
 
 /// Decodes a tagged encrypted layer, lets `edit` change its elements, and re-encodes it.
-fn edit_layer(inner: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<Value>)) {
+pub(crate) fn edit_layer(inner: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<Value>)) {
     let Value::Tag(tag, body) = ciborium::from_reader::<Value, _>(inner.as_slice()).expect("CBOR")
     else {
         panic!("not tagged")
@@ -506,69 +539,4 @@ fn set_entry_alg(items: &mut [Value], index: usize, alg: i64) {
         .map(|(_, v)| v.clone())
         .expect("kid");
     entry[0] = Value::Bytes(header(&[(1, Value::from(alg)), (4, kid)]));
-}
-
-/// A group layer for sender ed25519-a, seq 7, topic TOPIC, encrypted under `nonce(n)` and
-/// carrying that nonce as its IV. Written here from spec/encryption.md §5 with `hkdf` and
-/// `aes-gcm` directly, so that the vector does not depend on payseal's own group code.
-fn group_layer_with_nonce(n: u64) -> Vec<u8> {
-    use aes_gcm::aead::{Aead, KeyInit, Payload};
-    let group = group_key("group-a128");
-    let sender = key("ed25519-a").kid();
-    let mut info = Vec::new();
-    let info_value = Value::Array(vec![
-        Value::Text("payseal/1 group key".into()),
-        Value::Bytes(sender.as_bytes().to_vec()),
-        Value::from(1),
-    ]);
-    ciborium::into_writer(&info_value, &mut info).expect("encodes");
-    let mut sender_key = [0u8; 16];
-    hkdf::Hkdf::<sha2::Sha256>::new(None, group.expose_secret())
-        .expand(&info, &mut sender_key)
-        .expect("16 bytes");
-    let mut nonce = [0u8; 12];
-    nonce[4..].copy_from_slice(&n.to_be_bytes());
-    let protected = header(&[(1, Value::from(1))]);
-    let mut inner_aad = Vec::new();
-    let aad_value = Value::Array(vec![
-        Value::Text("payseal/1 encrypted".into()),
-        Value::Text(TOPIC.into()),
-        Value::Bytes(sender.as_bytes().to_vec()),
-        Value::from(7),
-    ]);
-    ciborium::into_writer(&aad_value, &mut inner_aad).expect("encodes");
-    let mut enc_structure = Vec::new();
-    let enc_value = Value::Array(vec![
-        Value::Text("Encrypt0".into()),
-        Value::Bytes(protected.clone()),
-        Value::Bytes(inner_aad),
-    ]);
-    ciborium::into_writer(&enc_value, &mut enc_structure).expect("encodes");
-    let cipher = aes_gcm::Aes128Gcm::new_from_slice(&sender_key).expect("16-byte key");
-    let ciphertext = cipher
-        .encrypt(
-            (&nonce).into(),
-            Payload {
-                msg: PLAINTEXT,
-                aad: &enc_structure,
-            },
-        )
-        .expect("encrypts");
-    let layer = Value::Tag(
-        16,
-        Box::new(Value::Array(vec![
-            Value::Bytes(protected),
-            Value::Map(vec![
-                (
-                    Value::from(4),
-                    Value::Bytes(group.kid().as_bytes().to_vec()),
-                ),
-                (Value::from(5), Value::Bytes(nonce.to_vec())),
-            ]),
-            Value::Bytes(ciphertext),
-        ])),
-    );
-    let mut out = Vec::new();
-    ciborium::into_writer(&layer, &mut out).expect("encodes");
-    out
 }

@@ -59,5 +59,8 @@ pub(crate) struct EncVector {
     pub(crate) now: u64,
     pub(crate) accepted_before: Vec<(&'static str, u64)>,
     pub(crate) decrypted_with: Option<&'static str>,
+    /// The receiver holds only these of its recipient keys for this vector (absent: all).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) recipient_keys: Option<Vec<&'static str>>,
     pub(crate) expected: &'static str,
 }

@@ -8,6 +8,7 @@
 mod cases;
 mod craft;
 mod enc_cases;
+mod enc_commit_cases;
 mod enc_model;
 mod keys;
 mod model;

@@ -117,6 +117,11 @@ pub enum Rejection {
     /// The encrypted layer did not decrypt (wrong key, or altered by the sender's side).
     #[error("decryption failed")]
     DecryptFailed,
+    /// The content key decrypted the payload but is not the key the signed encrypted layer
+    /// commits to (spec/encryption.md §4.1): the sender gave recipients different content
+    /// keys, so that one signature would carry different plaintexts. An alarm.
+    #[error("content key does not match its signed commitment")]
+    KeyCommitmentMismatch,
     /// The sequence number is older than the sender's replay window can judge.
     #[error("below window: sequence number {seq} is older than the window (lowest {lowest})")]
     BelowWindow {
@@ -215,6 +220,7 @@ impl Rejection {
             Rejection::TooManyRecipients { .. } => "too_many_recipients",
             Rejection::NotForMe => "not_for_me",
             Rejection::DecryptFailed => "decrypt_failed",
+            Rejection::KeyCommitmentMismatch => "key_commitment_mismatch",
         }
     }
 
@@ -270,6 +276,7 @@ impl Rejection {
         "too_many_recipients",
         "not_for_me",
         "decrypt_failed",
+        "key_commitment_mismatch",
     ];
 }
 

@@ -345,3 +345,70 @@ fn recipient_keys_round_trip_through_files() {
         assert!(SigningKey::from_pkcs8_pem(&pem).is_err() || kem == KemKind::P256);
     }
 }
+
+/// The ciphertext (without its 16-byte tag) of an encrypted envelope's COSE_Encrypt0 layer.
+fn layer_ciphertext(envelope: &[u8]) -> Vec<u8> {
+    let env = UnverifiedEnvelope::decode(envelope, &Limits::DEFAULT).unwrap();
+    let Value::Tag(16, body) = ciborium::from_reader::<Value, _>(env.unverified_payload()).unwrap()
+    else {
+        panic!("a COSE_Encrypt0 layer")
+    };
+    let Value::Array(items) = *body else {
+        panic!("an array")
+    };
+    let Value::Bytes(ciphertext) = &items[2] else {
+        panic!("a ciphertext")
+    };
+    ciphertext[..ciphertext.len() - 16].to_vec()
+}
+
+/// Issue 16, item 5: a device whose clock stepped back (or whose seq file was restored)
+/// restarts `Counter::from_unix_micros` at a number it already used. Under one group key the
+/// two messages must still not share a (key, nonce) pair, or the broker XORs the ciphertexts
+/// and reads one plaintext through the other.
+#[test]
+fn group_nonce_cannot_repeat_when_the_sequence_number_does() {
+    let group = GroupKey::new(
+        Kid::new(b"plant-group".to_vec()).unwrap(),
+        ContentAlg::A128Gcm,
+        &[7; 16],
+    )
+    .unwrap();
+    let first: &[u8] = b"valve=OPEN pin=1234";
+    let second: &[u8] = b"valve=SHUT pin=9876";
+    // Two runs of the same device: same start of the micros counter, so the same seq.
+    let seal = |payload: &[u8]| {
+        Sealer::new(
+            signer(1),
+            Counter::starting_at(1_700_000_000_000_000),
+            ManualClock::new(NOW),
+        )
+        .with_audience("plant/#", Audience::group(group.clone()))
+        .unwrap()
+        .seal(TOPIC, payload)
+        .unwrap()
+    };
+    let (a, b) = (seal(first), seal(second));
+    let seq = |e: &[u8]| {
+        UnverifiedEnvelope::decode(e, &Limits::DEFAULT)
+            .unwrap()
+            .seq()
+    };
+    assert_eq!(seq(&a), seq(&b), "the sequence number repeats");
+    let xor = |x: &[u8], y: &[u8]| x.iter().zip(y).map(|(p, q)| p ^ q).collect::<Vec<u8>>();
+    let ciphertexts = xor(&layer_ciphertext(&a), &layer_ciphertext(&b));
+    assert_ne!(
+        ciphertexts,
+        xor(first, second),
+        "same keystream: the XOR of the ciphertexts is the XOR of the plaintexts"
+    );
+    // Both still decrypt (each for a receiver that has not seen the other).
+    for (envelope, payload) in [(&a, first), (&b, second)] {
+        let mut keyring = Keyring::new();
+        keyring.add_group_key(group.clone()).unwrap();
+        assert_eq!(
+            opener(keyring).open(TOPIC, envelope).unwrap().payload(),
+            payload
+        );
+    }
+}

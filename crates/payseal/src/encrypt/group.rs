@@ -66,12 +66,17 @@ impl GroupKey {
         &self.secret
     }
 
-    /// The key one sender encrypts with (spec/encryption.md §5): HKDF-SHA256 with the group
-    /// secret as input keying material, no salt, and info = CBOR `["payseal/1 group key",
-    /// sender kid, alg]`. Distinct senders get distinct keys, so their nonces (built from their
-    /// own sequence numbers) can never collide under one key; OSCORE derives sender keys the
-    /// same way (RFC 8613 §3.2.1).
-    pub(crate) fn sender_key(&self, sender: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    /// The key of one message (spec/encryption.md §5): HKDF-SHA256 with the message's random
+    /// `salt`, the group secret as input keying material, and info = CBOR `["payseal/1 group
+    /// key", sender kid, alg]`. Distinct senders get distinct keys (as OSCORE derives sender
+    /// keys, RFC 8613 §3.2.1), and the fresh salt gives every message its own key, so the
+    /// nonce `nonce(seq)` never meets the same key twice, even when a sender's sequence
+    /// numbers repeat (a clock stepped back, a restored counter file).
+    pub(crate) fn message_key(
+        &self,
+        sender: &[u8],
+        salt: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         let info = Value::Array(alloc::vec![
             Value::Text(alloc::string::String::from(GROUP_KEY_LABEL)),
             Value::Bytes(sender.to_vec()),
@@ -80,15 +85,20 @@ impl GroupKey {
         let mut info_bytes = Vec::new();
         ciborium::into_writer(&info, &mut info_bytes).map_err(|_| KeyError::Encode)?;
         let mut okm = Zeroizing::new(alloc::vec![0u8; self.alg.key_len()]);
-        Hkdf::<Sha256>::new(None, &self.secret)
+        Hkdf::<Sha256>::new(Some(salt), &self.secret)
             .expand(&info_bytes, &mut okm)
             .map_err(|_| KeyError::Invalid)?;
         Ok(okm)
     }
 }
 
-/// The HKDF label for sender keys.
+/// The HKDF label for message keys.
 pub(crate) const GROUP_KEY_LABEL: &str = "payseal/1 group key";
+
+/// Length of the per-message salt (COSE header `salt`, label -20): 128 random bits, so that
+/// two of a sender's messages share a key with probability at most q^2 / 2^129 after q
+/// messages, whatever their sequence numbers.
+pub(crate) const SALT_LEN: usize = 16;
 
 /// The nonce of a group message: the sequence number as 12 bytes big-endian.
 pub(crate) fn nonce(seq: u64) -> [u8; 12] {
@@ -104,5 +114,29 @@ impl core::fmt::Debug for GroupKey {
             .field("kid", &self.kid)
             .field("alg", &self.alg)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_keys_differ_per_salt_and_per_sender() {
+        let kid = Kid::new(b"g".to_vec()).unwrap_or_else(|_| unreachable!());
+        let Ok(group) = GroupKey::new(kid, ContentAlg::A128Gcm, &[7; 16]) else {
+            unreachable!()
+        };
+        let key = |sender: &[u8], salt: &[u8]| {
+            group
+                .message_key(sender, salt)
+                .map(|k| k.to_vec())
+                .unwrap_or_default()
+        };
+        let a = key(b"sender-a", &[1; SALT_LEN]);
+        assert_eq!(a.len(), 16);
+        assert_eq!(a, key(b"sender-a", &[1; SALT_LEN]));
+        assert_ne!(a, key(b"sender-a", &[2; SALT_LEN]));
+        assert_ne!(a, key(b"sender-b", &[1; SALT_LEN]));
     }
 }

@@ -6,6 +6,7 @@
 //! the sequence number, so the ciphertext cannot be re-signed by someone else or moved.
 
 mod audience;
+mod commit;
 mod content;
 mod group;
 mod hpke_ops;

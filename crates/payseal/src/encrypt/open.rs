@@ -5,11 +5,12 @@ use alloc::vec::Vec;
 
 use ciborium::Value;
 
+use super::commit::{self, COMMITMENT_LEN, LABEL_COMMITMENT};
 use super::group;
 use super::keyring::Keyring;
 use super::seal::Binding;
 use super::suite::{ContentAlg, HpkeSuite};
-use super::wire::{self, LABEL_ALG, LABEL_EK, LABEL_IV, LABEL_KID};
+use super::wire::{self, LABEL_ALG, LABEL_EK, LABEL_IV, LABEL_KID, LABEL_SALT};
 use super::{Encryption, EncryptionMode, content, hpke_ops};
 use crate::cbor::{self, ScanLimits};
 use crate::error::{Malformed, Rejection};
@@ -110,11 +111,13 @@ fn encrypt0(
     binding: &Binding<'_>,
     aad: &[u8],
 ) -> Result<(Vec<u8>, Encryption), Rejection> {
-    let alg = protected_alg(layer.protected, &[])?;
+    let protected = header_map_ref(layer.protected)?;
+    let alg = alg_of(&protected)?;
     let unprotected = header_map(layer.unprotected)?;
     let hpke_aad = wire::enc_structure("Encrypt0", layer.protected, aad);
-    // The alg decides the mode, and so which unprotected labels must be there.
+    // The alg decides the mode, and so which labels must be there.
     if let Some(suite) = HpkeSuite::from_integrated_id(alg) {
+        exact(&protected, &[LABEL_ALG])?;
         exact(&unprotected, &[LABEL_KID, LABEL_EK])?;
         let kid = get_bytes(&unprotected, LABEL_KID)?;
         let ek = get_bytes(&unprotected, LABEL_EK)?;
@@ -131,21 +134,46 @@ fn encrypt0(
     else {
         return Err(Rejection::UnsupportedAlgorithm(alg));
     };
-    exact(&unprotected, &[LABEL_KID, LABEL_IV])?;
+    exact(&protected, &[LABEL_ALG, LABEL_COMMITMENT])?;
+    let commitment = commitment_of(&protected)?;
+    exact(&unprotected, &[LABEL_KID, LABEL_IV, LABEL_SALT])?;
     let kid = get_bytes(&unprotected, LABEL_KID)?;
     let iv = iv(&unprotected)?;
+    let salt = get_bytes(&unprotected, LABEL_SALT)?;
+    if salt.len() != group::SALT_LEN {
+        return Err(Malformed::InvalidHeader("salt must be 16 bytes").into());
+    }
     let key = keyring.group_key(kid).ok_or(Rejection::NotForMe)?;
-    // The nonce is the sequence number the signature covers: a sender cannot reuse one.
+    // The nonce is the sequence number the signature covers, and the key is this message's
+    // own (derived with its random salt): a repeated seq does not repeat the (key, nonce).
     let nonce = group::nonce(binding.seq);
     if key.alg() != alg || iv != nonce {
         return Err(Rejection::DecryptFailed);
     }
-    let sender_key = key
-        .sender_key(binding.sender)
+    let message_key = key
+        .message_key(binding.sender, salt)
         .map_err(|_| Rejection::DecryptFailed)?;
-    let payload = content::decrypt(alg, &sender_key, &nonce, &hpke_aad, layer.ciphertext)
+    let payload = content::decrypt(alg, &message_key, &nonce, &hpke_aad, layer.ciphertext)
         .map_err(|_| Rejection::DecryptFailed)?;
-    Ok((payload, encryption(EncryptionMode::Group(alg), key.kid())))
+    check_commitment(alg, &message_key, &nonce, commitment, payload)
+        .map(|payload| (payload, encryption(EncryptionMode::Group(alg), key.kid())))
+}
+
+/// Releases `payload` only if `key`, which decrypted it, is the key the layer commits to
+/// (spec/encryption.md §4.1); otherwise the plaintext is wiped.
+fn check_commitment(
+    alg: ContentAlg,
+    key: &[u8],
+    iv: &[u8],
+    commitment: &[u8],
+    payload: Vec<u8>,
+) -> Result<Vec<u8>, Rejection> {
+    if commit::matches(alg, key, iv, commitment) {
+        Ok(payload)
+    } else {
+        drop(zeroize::Zeroizing::new(payload));
+        Err(Rejection::KeyCommitmentMismatch)
+    }
 }
 
 /// A recipient entry's checked headers.
@@ -164,7 +192,10 @@ fn encrypt(
     aad: &[u8],
 ) -> Result<(Vec<u8>, Encryption), Rejection> {
     // Headers: the body first, then every entry in order.
-    let alg_id = protected_alg(layer.protected, &[])?;
+    let protected = header_map_ref(layer.protected)?;
+    exact(&protected, &[LABEL_ALG, LABEL_COMMITMENT])?;
+    let alg_id = alg_of(&protected)?;
+    let commitment = commitment_of(&protected)?;
     let unprotected = header_map(layer.unprotected)?;
     exact(&unprotected, &[LABEL_IV])?;
     let iv = iv(&unprotected)?;
@@ -212,6 +243,7 @@ fn encrypt(
     let content_aad = wire::enc_structure("Encrypt", layer.protected, aad);
     let payload = content::decrypt(alg, &cek, &iv, &content_aad, layer.ciphertext)
         .map_err(|_| Rejection::DecryptFailed)?;
+    let payload = check_commitment(alg, &cek, &iv, commitment, payload)?;
     Ok((
         payload,
         encryption(
@@ -249,11 +281,24 @@ fn protected_alg(encoded: &[u8], extra: &[i64]) -> Result<i64, Rejection> {
     let mut allowed = Vec::from(extra);
     allowed.push(LABEL_ALG);
     exact(&map, &allowed)?;
+    alg_of(&map)
+}
+
+/// The integer alg (label 1) of a header map.
+fn alg_of(map: &[(i64, Value)]) -> Result<i64, Rejection> {
     match map.iter().find(|(l, _)| *l == LABEL_ALG) {
         Some((_, Value::Integer(a))) => {
             i64::try_from(*a).map_err(|_| Malformed::InvalidHeader("alg is out of range").into())
         }
         _ => Err(Malformed::InvalidHeader("alg must be an integer").into()),
+    }
+}
+
+/// The key commitment (label -65537): a 32-byte bstr.
+fn commitment_of(map: &[(i64, Value)]) -> Result<&[u8], Rejection> {
+    match map.iter().find(|(l, _)| *l == LABEL_COMMITMENT) {
+        Some((_, Value::Bytes(c))) if c.len() == COMMITMENT_LEN => Ok(c),
+        _ => Err(Malformed::InvalidHeader("key commitment must be a 32-byte byte string").into()),
     }
 }
 

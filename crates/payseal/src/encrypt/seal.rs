@@ -8,9 +8,10 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use super::audience::{Audience, Recipient};
+use super::commit::{self, LABEL_COMMITMENT};
 use super::group::{self, GroupKey};
 use super::suite::ContentAlg;
-use super::wire::{self, LABEL_ALG, LABEL_EK, LABEL_IV, LABEL_KID};
+use super::wire::{self, LABEL_ALG, LABEL_EK, LABEL_IV, LABEL_KID, LABEL_SALT};
 use super::{content, hpke_ops};
 use crate::error::SealError;
 
@@ -41,7 +42,10 @@ pub(crate) fn encrypt(
             wire::COSE_ENCRYPT,
             key_encryption(recipients, *content, &aad, payload, rng)?,
         )),
-        Audience::Group(key) => Ok((wire::COSE_ENCRYPT0, group(key, binding, &aad, payload)?)),
+        Audience::Group(key) => Ok((
+            wire::COSE_ENCRYPT0,
+            group(key, binding, &aad, payload, rng)?,
+        )),
     }
 }
 
@@ -65,7 +69,8 @@ fn integrated(
 }
 
 /// HPKE key encryption: a fresh content key encrypts the payload once, and is sealed to each
-/// recipient.
+/// recipient; the protected header commits to that key, so every recipient reads the same
+/// plaintext.
 fn key_encryption(
     recipients: &[Recipient],
     alg: ContentAlg,
@@ -77,7 +82,7 @@ fn key_encryption(
     rng.fill_bytes(&mut cek);
     let mut iv = [0u8; content::NONCE_LEN];
     rng.fill_bytes(&mut iv);
-    let protected = wire::header(vec![(LABEL_ALG, Value::from(alg.cose_id()))]);
+    let protected = committed_header(alg, &cek, &iv);
     let content_aad = wire::enc_structure("Encrypt", &protected, aad);
     let ciphertext = content::encrypt(alg, &cek, &iv, &content_aad, payload)
         .map_err(|_| SealError::Encryption)?;
@@ -101,25 +106,41 @@ fn key_encryption(
     Ok(wire::encrypt(protected, unprotected, ciphertext, entries))
 }
 
-/// Group key: `16([{1: alg}, {4: group kid, 5: iv}, ciphertext])` under the sender's derived
-/// key, with the sequence number as nonce.
+/// The protected header `{1: alg, -65537: commitment}` of a layer encrypted under `key`.
+fn committed_header(alg: ContentAlg, key: &[u8], iv: &[u8]) -> Vec<u8> {
+    wire::header(vec![
+        (LABEL_ALG, Value::from(alg.cose_id())),
+        (
+            LABEL_COMMITMENT,
+            Value::Bytes(commit::commitment(alg, key, iv).to_vec()),
+        ),
+    ])
+}
+
+/// Group key: `16([{1: alg, -65537: commitment}, {4: group kid, 5: iv, -20: salt},
+/// ciphertext])` under a key derived for this message from the group secret, the sender's kid
+/// and a fresh random salt, with the sequence number as nonce.
 fn group(
     key: &GroupKey,
     binding: &Binding<'_>,
     aad: &[u8],
     payload: &[u8],
+    rng: &mut impl CryptoRng,
 ) -> Result<Vec<u8>, SealError> {
-    let protected = wire::header(vec![(LABEL_ALG, Value::from(key.alg().cose_id()))]);
-    let sender_key = key
-        .sender_key(binding.sender)
+    let mut salt = [0u8; group::SALT_LEN];
+    rng.fill_bytes(&mut salt);
+    let message_key = key
+        .message_key(binding.sender, &salt)
         .map_err(|_| SealError::Encryption)?;
     let iv = group::nonce(binding.seq);
+    let protected = committed_header(key.alg(), &message_key, &iv);
     let content_aad = wire::enc_structure("Encrypt0", &protected, aad);
-    let ciphertext = content::encrypt(key.alg(), &sender_key, &iv, &content_aad, payload)
+    let ciphertext = content::encrypt(key.alg(), &message_key, &iv, &content_aad, payload)
         .map_err(|_| SealError::Encryption)?;
     let unprotected = wire::map(vec![
         (LABEL_KID, Value::Bytes(key.kid().as_bytes().to_vec())),
         (LABEL_IV, Value::Bytes(iv.to_vec())),
+        (LABEL_SALT, Value::Bytes(salt.to_vec())),
     ]);
     Ok(wire::encrypt0(protected, unprotected, ciphertext))
 }

@@ -18,6 +18,8 @@ pub(crate) const LABEL_KID: i64 = 4;
 pub(crate) const LABEL_IV: i64 = 5;
 /// `ek`, the HPKE encapsulated key (COSE-HPKE).
 pub(crate) const LABEL_EK: i64 = -4;
+/// `salt` (RFC 9053 §5.1): the random HKDF salt of a group message's key.
+pub(crate) const LABEL_SALT: i64 = -20;
 
 /// Context string binding the encrypted layer to its envelope.
 pub(crate) const INNER_AAD_LABEL: &str = "payseal/1 encrypted";
