@@ -117,6 +117,14 @@ pub enum Rejection {
     /// The encrypted layer did not decrypt (wrong key, or altered by the sender's side).
     #[error("decryption failed")]
     DecryptFailed,
+    /// The message arrived on a topic that matches none of the receiver's active subscription
+    /// filters. The MQTT adapters check this before opening the envelope
+    /// (`spec/mqtt-adapters.md` §1): a broker may not hand the application messages it never
+    /// asked for, authentic or not. Not an alarm (MQTT itself delivers such messages after an
+    /// `UNSUBSCRIBE` races messages in flight, and from subscriptions a persistent session kept
+    /// from an earlier run); see [`Rejection::is_alarm`].
+    #[error("not subscribed to this topic")]
+    NotSubscribed,
     /// The sequence number is older than the sender's replay window can judge.
     #[error("below window: sequence number {seq} is older than the window (lowest {lowest})")]
     BelowWindow {
@@ -215,16 +223,24 @@ impl Rejection {
             Rejection::TooManyRecipients { .. } => "too_many_recipients",
             Rejection::NotForMe => "not_for_me",
             Rejection::DecryptFailed => "decrypt_failed",
+            Rejection::NotSubscribed => "not_subscribed",
         }
     }
 
     /// Whether the rejection points at tampering, forgery, replay or misconfiguration.
     /// [`Rejection::NotForMe`] does not (the message is authentic, just addressed to others),
-    /// nor does [`Rejection::StoreUnavailable`] (an outage on the receiving side).
+    /// nor does [`Rejection::StoreUnavailable`] (an outage on the receiving side), nor
+    /// [`Rejection::NotSubscribed`] (refused before any check, and also caused by MQTT's own
+    /// delivery rules).
+    ///
+    /// ```
+    /// assert!(!payseal::Rejection::NotSubscribed.is_alarm());
+    /// assert!(payseal::Rejection::BadSignature.is_alarm());
+    /// ```
     pub fn is_alarm(&self) -> bool {
         !matches!(
             self,
-            Rejection::NotForMe | Rejection::StoreUnavailable { .. }
+            Rejection::NotForMe | Rejection::StoreUnavailable { .. } | Rejection::NotSubscribed
         )
     }
 
@@ -270,6 +286,7 @@ impl Rejection {
         "too_many_recipients",
         "not_for_me",
         "decrypt_failed",
+        "not_subscribed",
     ];
 }
 
