@@ -20,6 +20,8 @@ use tokio::sync::mpsc::Receiver;
 
 use crate::{Adapter, Endpoint};
 
+mod hostile;
+
 fn sensor() -> SigningKey {
     SigningKey::from_secret_bytes(Algorithm::Ed25519, &[1; 32]).unwrap()
 }
@@ -174,7 +176,9 @@ async fn lab<A: Adapter>() -> Lab<A> {
     endpoint.keep_alive = Duration::from_secs(30);
     let (subscriber, mut events) = A::connect(&endpoint, Security::new().opener(opener));
     wait_connected(&mut events).await;
-    A::subscribe(&subscriber, "#", QoS::AtLeastOnce)
+    // `plant/#` only: the other trusted sender's `valves/#` is a topic the dashboard never
+    // subscribed to, for the row that injects an authentic message there.
+    A::subscribe(&subscriber, "plant/#", QoS::AtLeastOnce)
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -337,6 +341,27 @@ fn attacks() -> Vec<Attack> {
                 vec![Out::Forward(p), copy]
             }),
             vec!["duplicate"],
+        ),
+        simple(
+            "inject an authentic message on an unsubscribed topic",
+            "plant/1/temp",
+            Box::new(|p: Publish| {
+                // Sealed by a sender trusted for `valves/#`, on a topic the dashboard never
+                // subscribed to: authentic, and still not for this application.
+                // Its own low sequence numbers, so nothing in this row can move the valve's
+                // replay window past the later rows' re-signed envelopes.
+                let mut sealer = Sealer::new(valve(), Counter::starting_at(1), SystemClock);
+                let command = Out::Inject(Publish {
+                    topic: "valves/1/cmd".into(),
+                    payload: sealer.seal("valves/1/cmd", b"OPEN").unwrap(),
+                    qos: 0,
+                    dup: false,
+                    retain: false,
+                    pkid: None,
+                });
+                vec![Out::Forward(p), command]
+            }),
+            vec!["not_subscribed"],
         ),
         simple(
             "inject from an unknown key",
@@ -573,6 +598,9 @@ pub async fn a_malicious_broker_gets_nothing_through<A: Adapter>() {
         }
         table.push((attack.name, row, attack.legit_passes));
     }
+
+    // Frames no honest broker sends: hostile topics and 250 MiB packets.
+    hostile::rows(&mut lab, &mut table, &mut failures).await;
 
     // A flood of junk at a high rate while legitimate traffic flows.
     let rss_before = rss_kib();

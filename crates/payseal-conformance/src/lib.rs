@@ -25,6 +25,7 @@ pub mod cross;
 pub mod delivery;
 pub mod python;
 pub mod realities;
+pub mod routing;
 pub mod sizes;
 pub mod support;
 pub mod v5;
@@ -147,6 +148,7 @@ macro_rules! suite {
             sizes::a_packet_of_exactly_the_maximum_size_is_sent,
             sizes::packet_sizes_on_the_wire_are_the_computed_ones,
             python::python_verifies_ours_and_we_verify_pythons,
+            routing::messages_on_unsubscribed_topics_are_not_delivered,
         );
     };
 }

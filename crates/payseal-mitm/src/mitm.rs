@@ -23,13 +23,25 @@ pub enum Out {
     Inject(Publish),
 }
 
+/// Something sent to the client outside the broker's stream.
+enum Injection {
+    /// A PUBLISH, as a tamper function's [`Out`].
+    Out(Out),
+    /// Bytes as they are: any frame, well-formed or not (a topic with a NUL, or not UTF-8).
+    Raw(Vec<u8>),
+    /// A PUBLISH header announcing `payload_len` payload bytes, then that many zero bytes,
+    /// streamed in chunks (the proxy never holds the packet) until done or the client stops
+    /// reading.
+    Oversized { header: Vec<u8>, payload_len: usize },
+}
+
 /// The test's tampering logic, called for every PUBLISH from the broker.
 pub type Tamper = Box<dyn FnMut(Publish) -> Vec<Out> + Send>;
 
 /// The proxy. Stops when dropped (its tasks end when the connections close).
 pub struct Mitm {
     port: u16,
-    inject: mpsc::UnboundedSender<Out>,
+    inject: mpsc::UnboundedSender<Injection>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -56,7 +68,7 @@ impl Mitm {
     pub async fn start(broker_port: u16, tamper: Tamper) -> io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let port = listener.local_addr()?.port();
-        let (inject, mut injections) = mpsc::unbounded_channel::<Out>();
+        let (inject, mut injections) = mpsc::unbounded_channel::<Injection>();
         let state = Arc::new(State {
             tamper: Mutex::new(tamper),
             own_ids: Mutex::new(HashSet::new()),
@@ -80,7 +92,40 @@ impl Mitm {
 
     /// Sends `publish` to the connected client now.
     pub fn inject(&self, publish: Publish) {
-        let _ = self.inject.send(Out::Inject(publish));
+        let _ = self.inject.send(Injection::Out(Out::Inject(publish)));
+    }
+
+    /// Sends `bytes` to the connected client now, as they are: frames no honest broker sends,
+    /// such as a PUBLISH whose topic holds a NUL or bytes that are not UTF-8.
+    pub fn inject_raw(&self, bytes: Vec<u8>) {
+        let _ = self.inject.send(Injection::Raw(bytes));
+    }
+
+    /// Sends the connected client a QoS 0 PUBLISH on `topic` with `payload_len` zero bytes of
+    /// payload (at most 256 MiB in all, MQTT's largest packet), streamed: the proxy writes
+    /// the header, then the payload in 64 KiB chunks, and stops when the client closes the
+    /// connection. The proxy's own memory stays small, so the client's is what a test measures.
+    pub fn inject_oversized(&self, topic: &[u8], payload_len: usize) {
+        let topic_len = u16::try_from(topic.len()).unwrap_or(u16::MAX);
+        let mut header = vec![0x30];
+        let mut len = 2 + topic.len() + payload_len;
+        loop {
+            let mut byte = u8::try_from(len % 128).unwrap_or(0);
+            len /= 128;
+            if len > 0 {
+                byte |= 0x80;
+            }
+            header.push(byte);
+            if len == 0 {
+                break;
+            }
+        }
+        header.extend_from_slice(&topic_len.to_be_bytes());
+        header.extend_from_slice(topic);
+        let _ = self.inject.send(Injection::Oversized {
+            header,
+            payload_len,
+        });
     }
 }
 
@@ -94,7 +139,7 @@ async fn relay(
     client: TcpStream,
     broker: TcpStream,
     state: Arc<State>,
-    injections: &mut mpsc::UnboundedReceiver<Out>,
+    injections: &mut mpsc::UnboundedReceiver<Injection>,
 ) {
     let (mut client_rx, mut client_tx) = client.into_split();
     let (mut broker_rx, mut broker_tx) = broker.into_split();
@@ -153,14 +198,39 @@ async fn relay(
                     }
                 }
             }
-            Some(out) = injections.recv() => {
-                if send(&mut client_tx, &state, out).await.is_err() {
+            Some(injection) = injections.recv() => {
+                if inject(&mut client_tx, &state, injection).await.is_err() {
                     break;
                 }
             }
         }
     }
     upstream.abort();
+}
+
+async fn inject(
+    client: &mut tokio::net::tcp::OwnedWriteHalf,
+    state: &State,
+    injection: Injection,
+) -> io::Result<()> {
+    match injection {
+        Injection::Out(out) => send(client, state, out).await,
+        Injection::Raw(bytes) => client.write_all(&bytes).await,
+        Injection::Oversized {
+            header,
+            payload_len,
+        } => {
+            client.write_all(&header).await?;
+            let chunk = vec![0u8; 64 * 1024];
+            let mut left = payload_len;
+            while left > 0 {
+                let n = left.min(chunk.len());
+                client.write_all(chunk.get(..n).unwrap_or_default()).await?;
+                left -= n;
+            }
+            Ok(())
+        }
+    }
 }
 
 async fn send(

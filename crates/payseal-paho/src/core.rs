@@ -26,9 +26,9 @@ impl Core {
         version: Version,
     ) -> Result<(Self, mpsc::Receiver<Event>), paho_mqtt::Error> {
         let in_flight = Arc::new(Semaphore::new(options.max_in_flight));
-        let (link, incoming) = link::create(options, version)?;
-        let link = Arc::new(link);
         let state = ClientState::new(security, DEFAULT_MAX_PACKET_SIZE);
+        let (link, incoming) = link::create(options, version, state.max_packet_size())?;
+        let link = Arc::new(link);
         let (tx, rx) = mpsc::channel(EVENT_QUEUE);
         tokio::spawn(driver::drive(
             Arc::clone(&link),

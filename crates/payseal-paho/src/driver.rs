@@ -102,6 +102,12 @@ async fn process(
                 retain,
                 qos,
             } => deliver(state, events, &topic, &payload, retain, qos).await?,
+            Incoming::Refused { topic, reason } => {
+                events
+                    .send(Event::Rejected { topic, reason })
+                    .await
+                    .map_err(|_| Stop)?;
+            }
             Incoming::Closed => return Err(Stop),
             Incoming::Lost => {
                 if state.is_closing() {
@@ -112,7 +118,7 @@ async fn process(
                     continue;
                 }
                 let lost = Event::Disconnected {
-                    error: "connection lost".to_string(),
+                    error: link.lost_reason(),
                 };
                 events.send(lost).await.map_err(|_| Stop)?;
                 return Ok(());

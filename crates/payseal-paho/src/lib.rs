@@ -67,10 +67,18 @@
 //!   message again every 500 ms, before any later message, until the store answers.
 //! - Reconnects are the adapter's, not paho's `automatic_reconnect`, so the will can be sealed
 //!   afresh for every connection.
-//! - Known limitation of paho-mqtt 0.14: its message callback unwraps the topic as UTF-8, so a
-//!   compromised broker sending a non-UTF-8 topic aborts the process (Mosquitto itself refuses
-//!   such topics). That is a denial of service, which a broker can cause anyway by dropping
-//!   traffic; it never lets an unverified payload through.
+//! - **A guard in front of paho** (plain TCP brokers, `tcp://` and `mqtt://`): paho reads
+//!   incoming packets of any size (paho C has no incoming limit, MQTT 3.1.1 none to announce),
+//!   and paho-mqtt 0.14's C callback trampoline unwraps the topic's conversions, so a PUBLISH
+//!   topic holding a NUL or bytes that are not UTF-8 aborts the process. Paho therefore
+//!   connects through a loopback relay of the adapter's that checks each packet from the
+//!   broker before paho reads it: one larger than the maximum packet size (judged from its
+//!   fixed header), or a PUBLISH whose topic is not UTF-8 or holds a NUL, closes the
+//!   connection, as rumqttc does; the `Disconnected` event says why and the adapter
+//!   reconnects. TLS and WebSocket URIs (`ssl://`, `mqtts://`, `ws://`, `wss://`) are not
+//!   guarded: there such a topic still aborts the process inside paho-mqtt, and a large
+//!   packet is read whole by paho C and copied once by paho-mqtt (the adapter refuses it,
+//!   `too_large`, before a copy of its own). See `spec/mqtt-adapters.md` §5.
 //!
 //! ## Features
 //! None is on by default; Paho's C library is always built (bundled, with cmake).
@@ -84,6 +92,7 @@ mod client;
 mod core;
 mod driver;
 mod error;
+mod guard;
 mod link;
 mod options;
 

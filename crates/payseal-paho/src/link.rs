@@ -9,10 +9,12 @@ use paho_mqtt::{
     AsyncClient, ConnectOptions, ConnectOptionsBuilder, CreateOptionsBuilder, MessageBuilder,
     Properties, PropertyCode,
 };
+use payseal::Rejection;
 use payseal_mqtt::adapter::ClientState;
 use payseal_mqtt::{CONTENT_TYPE, QoS};
 use tokio::sync::mpsc;
 
+use crate::guard::{self, Guard};
 use crate::options::MqttOptions;
 
 /// Session expiry (MQTT 5) for a client that asked for a persistent session.
@@ -35,6 +37,9 @@ pub(crate) enum Incoming {
         retain: bool,
         qos: QoS,
     },
+    /// A PUBLISH refused in paho's callback, before its payload was copied (only reached
+    /// when the guard is off: TLS and WebSocket brokers).
+    Refused { topic: String, reason: Rejection },
     /// The connection dropped (or the broker disconnected us).
     Lost,
     /// The application disconnected.
@@ -48,6 +53,8 @@ pub(crate) struct Link {
     pub(crate) options: MqttOptions,
     pub(crate) tx: mpsc::UnboundedSender<Incoming>,
     pub(crate) backlog: Arc<AtomicUsize>,
+    /// Between paho and a plain-TCP broker (`None` for TLS and WebSocket URIs).
+    guard: Option<Guard>,
 }
 
 /// Creates the paho client and installs its callbacks.
@@ -59,13 +66,38 @@ pub(crate) struct Link {
 /// dropped, and the driver task verifies and forwards at its own pace into the bounded event
 /// queue, which applies back-pressure to the application. Paho acknowledges a PUBLISH when the
 /// callback returns, i.e. once it is in the adapter's queue.
+///
+/// For a plain-TCP broker paho connects through the [`Guard`], which refuses packets above
+/// `max_packet_size` and PUBLISH topics paho-mqtt would abort the process on, before paho
+/// reads them.
 pub(crate) fn create(
     options: MqttOptions,
     version: Version,
+    max_packet_size: usize,
 ) -> Result<(Link, mpsc::UnboundedReceiver<Incoming>), paho_mqtt::Error> {
     let buffered = i32::try_from(options.max_in_flight.saturating_add(64)).unwrap_or(i32::MAX);
+    let guard = match guard::plain_tcp_broker(&options.server_uri) {
+        Some(broker) => {
+            let guard =
+                Guard::start(broker, max_packet_size, options.connect_timeout).map_err(|e| {
+                    paho_mqtt::Error::GeneralString(format!("cannot start the guard: {e}"))
+                })?;
+            Some(guard)
+        }
+        None => {
+            tracing::warn!(
+                uri = options.server_uri.as_str(),
+                "no guard for this broker URI: paho reads incoming packets of any size, and \
+                 paho-mqtt aborts the process on a PUBLISH topic holding a NUL"
+            );
+            None
+        }
+    };
+    let server_uri = guard
+        .as_ref()
+        .map_or(options.server_uri.as_str(), Guard::uri);
     let create = CreateOptionsBuilder::new()
-        .server_uri(options.server_uri.as_str())
+        .server_uri(server_uri)
         .client_id(options.client_id.as_str())
         .mqtt_version(mqtt_version(version))
         // Publishes made while (re)connecting, including before the first connection, wait
@@ -82,12 +114,7 @@ pub(crate) fn create(
     client.set_message_callback(move |_, message| {
         // `None` is paho's signal that the connection was lost or the broker disconnected.
         let item = match message {
-            Some(m) => Incoming::Publish {
-                topic: m.topic().to_string(),
-                payload: m.payload().to_vec(),
-                retain: m.retained(),
-                qos: from_paho(m.qos()),
-            },
+            Some(m) => incoming(&m, max_packet_size),
             None => Incoming::Lost,
         };
         if msg_tx.send(item).is_ok() {
@@ -106,11 +133,54 @@ pub(crate) fn create(
         options,
         tx,
         backlog,
+        guard,
     };
     Ok((link, rx))
 }
 
+/// One message from paho's callback, refused without copying its payload when it is larger
+/// than `max_packet_size`. Behind the guard neither refusal can happen; they matter for TLS
+/// and WebSocket brokers. `Message::topic` panics on a topic that is not UTF-8: paho-mqtt's
+/// trampoline aborts on such topics before calling back when paho passes the topic's length,
+/// but a message paho delivers from its queue comes without one and would reach the panic
+/// here, caught as `invalid_topic`.
+fn incoming(m: &paho_mqtt::Message, max_packet_size: usize) -> Incoming {
+    let topic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| m.topic().to_string()));
+    let Ok(topic) = topic else {
+        return Incoming::Refused {
+            topic: String::new(),
+            reason: Rejection::InvalidTopic,
+        };
+    };
+    let actual = m.payload().len();
+    if actual > max_packet_size {
+        return Incoming::Refused {
+            topic,
+            reason: Rejection::TooLarge {
+                what: "MQTT payload",
+                limit: max_packet_size,
+                actual,
+            },
+        };
+    }
+    Incoming::Publish {
+        topic,
+        payload: m.payload().to_vec(),
+        retain: m.retained(),
+        qos: from_paho(m.qos()),
+    }
+}
+
 impl Link {
+    /// What to tell the application about a lost connection: why the guard closed it, if it
+    /// did.
+    pub(crate) fn lost_reason(&self) -> String {
+        match self.guard.as_ref().and_then(Guard::take_refused) {
+            Some(reason) => format!("connection closed by the adapter: {reason}"),
+            None => "connection lost".to_string(),
+        }
+    }
+
     /// Connect options for the next attempt, with a freshly sealed will.
     pub(crate) fn connect_options(&self, state: &ClientState) -> ConnectOptions {
         let o = &self.options;

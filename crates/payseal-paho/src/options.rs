@@ -30,7 +30,10 @@ impl MqttOptions {
     }
 
     /// Client `id` connecting to a paho server URI (`tcp://`, `mqtt://`; with the `ssl`
-    /// feature also `ssl://` and `mqtts://`, which need `set_ssl_options`).
+    /// feature also `ssl://` and `mqtts://`, which need `set_ssl_options`). Paho reaches a
+    /// `tcp://` or `mqtt://` broker through the adapter's guard, which checks every packet
+    /// from the broker before paho reads it; TLS and WebSocket URIs are not guarded (see the
+    /// crate documentation).
     pub fn with_server_uri(id: impl Into<String>, uri: impl Into<String>) -> Self {
         MqttOptions {
             client_id: id.into(),

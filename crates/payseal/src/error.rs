@@ -122,6 +122,14 @@ pub enum Rejection {
     /// keys, so that one signature would carry different plaintexts. An alarm.
     #[error("content key does not match its signed commitment")]
     KeyCommitmentMismatch,
+    /// The message arrived on a topic that matches none of the receiver's active subscription
+    /// filters. The MQTT adapters check this before opening the envelope
+    /// (`spec/mqtt-adapters.md` §1): a broker may not hand the application messages it never
+    /// asked for, authentic or not. Not an alarm (MQTT itself delivers such messages after an
+    /// `UNSUBSCRIBE` races messages in flight, and from subscriptions a persistent session kept
+    /// from an earlier run); see [`Rejection::is_alarm`].
+    #[error("not subscribed to this topic")]
+    NotSubscribed,
     /// The sequence number is older than the sender's replay window can judge.
     #[error("below window: sequence number {seq} is older than the window (lowest {lowest})")]
     BelowWindow {
@@ -221,16 +229,24 @@ impl Rejection {
             Rejection::NotForMe => "not_for_me",
             Rejection::DecryptFailed => "decrypt_failed",
             Rejection::KeyCommitmentMismatch => "key_commitment_mismatch",
+            Rejection::NotSubscribed => "not_subscribed",
         }
     }
 
     /// Whether the rejection points at tampering, forgery, replay or misconfiguration.
     /// [`Rejection::NotForMe`] does not (the message is authentic, just addressed to others),
-    /// nor does [`Rejection::StoreUnavailable`] (an outage on the receiving side).
+    /// nor does [`Rejection::StoreUnavailable`] (an outage on the receiving side), nor
+    /// [`Rejection::NotSubscribed`] (refused before any check, and also caused by MQTT's own
+    /// delivery rules).
+    ///
+    /// ```
+    /// assert!(!payseal::Rejection::NotSubscribed.is_alarm());
+    /// assert!(payseal::Rejection::BadSignature.is_alarm());
+    /// ```
     pub fn is_alarm(&self) -> bool {
         !matches!(
             self,
-            Rejection::NotForMe | Rejection::StoreUnavailable { .. }
+            Rejection::NotForMe | Rejection::StoreUnavailable { .. } | Rejection::NotSubscribed
         )
     }
 
@@ -277,6 +293,7 @@ impl Rejection {
         "not_for_me",
         "decrypt_failed",
         "key_commitment_mismatch",
+        "not_subscribed",
     ];
 }
 

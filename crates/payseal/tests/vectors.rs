@@ -147,6 +147,7 @@ fn every_vector_has_its_expected_outcome() {
     // encryption-only reasons are covered by encrypt.json.
     const ENCRYPTION_ONLY: [&str; 6] = [
         "store_unavailable", // a receiver-side outage, not a property of an envelope
+        "not_subscribed",    // the MQTT adapters' subscription check, not about an envelope
         "encryption_required",
         "too_many_recipients",
         "not_for_me",

@@ -7,4 +7,4 @@ mod subscriptions;
 
 pub use size::{effective_limit, envelope_properties_len, publish_v4, publish_v5};
 pub use state::{ClientState, Framing, PrepareError};
-pub use subscriptions::{Subscriptions, must_restore};
+pub use subscriptions::{Subscriptions, must_restore, topic_filter_of};

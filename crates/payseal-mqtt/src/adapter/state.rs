@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use payseal::SealError;
+use payseal::{Rejection, SealError};
 
 use crate::QoS;
 use crate::adapter::{
@@ -127,8 +127,17 @@ impl ClientState {
     }
 
     /// Opens one incoming PUBLISH and classifies it; `None` only if a thread panicked while
-    /// holding the security settings (the network task should stop then).
+    /// holding the security settings (the network task should stop then). A topic that
+    /// matches none of the application's subscriptions is refused first, as
+    /// [`Rejection::NotSubscribed`], without opening the envelope (so it costs no signature
+    /// check and leaves the replay window untouched).
     pub fn classify(&self, topic: &str, payload: &[u8], retain: bool, qos: QoS) -> Option<Event> {
+        if !self.subscriptions.matches(topic) {
+            return Some(Event::Rejected {
+                topic: topic.to_string(),
+                reason: Rejection::NotSubscribed,
+            });
+        }
         let mut security = self.security.lock().ok()?;
         Some(classify(&mut security, topic, payload, retain, qos))
     }

@@ -3,6 +3,8 @@
 
 use std::sync::Mutex;
 
+use payseal::TopicFilter;
+
 use crate::QoS;
 
 /// Filters and their QoS, in the order they were first subscribed.
@@ -28,9 +30,41 @@ impl Subscriptions {
         }
     }
 
+    /// Whether `topic` matches one of the recorded filters (MQTT 3.1.1 §4.7, MQTT 5 §4.7;
+    /// a shared subscription `$share/{group}/{filter}` by its `{filter}`, see
+    /// [`topic_filter_of`]). A filter is recorded when the application subscribes (before
+    /// the SUBSCRIBE is sent) and forgotten when it unsubscribes.
+    pub fn matches(&self, topic: &str) -> bool {
+        self.0.lock().is_ok_and(|list| {
+            list.iter().any(|(filter, _)| {
+                TopicFilter::new(topic_filter_of(filter)).is_ok_and(|f| f.matches(topic))
+            })
+        })
+    }
+
     /// Every recorded subscription.
     pub fn all(&self) -> Vec<(String, QoS)> {
         self.0.lock().map(|list| list.clone()).unwrap_or_default()
+    }
+}
+
+/// The filter a subscription matches topics with: `filter` itself, or for a shared
+/// subscription, `$share/{group}/{filter}` (MQTT 5 §4.8.2; Mosquitto accepts it over MQTT
+/// 3.1.1 too), the part after the group. Topics are always matched by their name: an MQTT 5
+/// subscription identifier in a PUBLISH is set by the broker and proves nothing.
+///
+/// ```
+/// use payseal_mqtt::adapter::topic_filter_of;
+/// assert_eq!(topic_filter_of("$share/dashboards/plant/+/temp"), "plant/+/temp");
+/// assert_eq!(topic_filter_of("plant/#"), "plant/#");
+/// ```
+pub fn topic_filter_of(filter: &str) -> &str {
+    match filter
+        .strip_prefix("$share/")
+        .and_then(|rest| rest.split_once('/'))
+    {
+        Some((_group, inner)) => inner,
+        None => filter,
     }
 }
 
@@ -59,6 +93,34 @@ mod tests {
         );
         subs.remove("plant/#");
         assert_eq!(subs.all(), vec![("office/+".to_string(), QoS::AtLeastOnce)]);
+    }
+
+    #[test]
+    fn messages_on_unsubscribed_topics_do_not_match() {
+        let subs = Subscriptions::default();
+        assert!(!subs.matches("plant/3/temp"), "nothing subscribed yet");
+        subs.add("plant/3/temp", QoS::AtLeastOnce);
+        subs.add("$share/dashboards/office/+/temp", QoS::AtLeastOnce);
+        subs.add("fleet/#", QoS::AtMostOnce);
+        assert!(subs.matches("plant/3/temp"));
+        assert!(!subs.matches("plant/3/cmd"));
+        assert!(!subs.matches("plant/3/temp/x"));
+        // Shared: matched by the filter after the group, never by the `$share` text.
+        assert!(subs.matches("office/7/temp"));
+        assert!(!subs.matches("$share/dashboards/office/7/temp"));
+        assert!(!subs.matches("dashboards/office/7/temp"));
+        // `#` covers its parent level; wildcards never match a `$` topic.
+        assert!(subs.matches("fleet"));
+        assert!(subs.matches("fleet/a/b"));
+        subs.add("#", QoS::AtMostOnce);
+        assert!(subs.matches("anything/else"));
+        assert!(!subs.matches("$SYS/broker/uptime"));
+        subs.remove("#");
+        subs.remove("plant/3/temp");
+        assert!(!subs.matches("plant/3/temp"), "unsubscribed");
+        // A malformed shared filter (no filter after the group) matches nothing.
+        subs.add("$share/lonely", QoS::AtMostOnce);
+        assert!(!subs.matches("lonely"));
     }
 
     #[test]
