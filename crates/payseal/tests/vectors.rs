@@ -145,7 +145,7 @@ fn every_vector_has_its_expected_outcome() {
     assert!(valid >= 3 && invalid >= 15);
     // Every reason a signed envelope can be refused for is exercised by some vector; the
     // encryption-only reasons are covered by encrypt.json.
-    const ENCRYPTION_ONLY: [&str; 6] = [
+    const ENCRYPTION_ONLY: [&str; 7] = [
         "store_unavailable", // a receiver-side outage, not a property of an envelope
         "not_subscribed",    // the MQTT adapters' subscription check, not about an envelope
         "encryption_required",
