@@ -1,12 +1,14 @@
 //! Test harness for payseal's adapters and demos.
 //!
-//! [`mitm::Mitm`] is a malicious broker in the middle, for attack tests; [`relay::Relay`]
+//! [`mitm::Mitm`] is a malicious broker in the middle, for attack tests; [`envelope::resign`]
+//! re-signs an envelope as a key thief would; [`relay::Relay`]
 //! loses packets like a network; [`plain`] publishes without payseal. [`Mosquitto`] starts a real Mosquitto broker on a free loopback port, with its own
 //! configuration in a temporary directory, and stops it when dropped. Tests never share the
 //! system broker, so they never collide.
 
 #![forbid(unsafe_code)]
 
+pub mod envelope;
 pub mod plain;
 pub mod relay;
 

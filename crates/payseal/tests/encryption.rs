@@ -12,6 +12,7 @@ use payseal::{
     Keyring, Kid, Limits, ManualClock, MemoryReplayStore, Opener, Policy, Recipient, RecipientKey,
     Rejection, Sealer, SigningKey, TrustStore, UnverifiedEnvelope,
 };
+use payseal_testkit::envelope::resign;
 
 const NOW: u64 = 1_700_000_000;
 const TOPIC: &str = "plant/3/secret";
@@ -155,46 +156,6 @@ fn group_key_round_trip_and_outsiders() {
     );
 }
 
-/// Rebuilds `envelope` with the same headers (but `kid`, `seq` changed as given) and payload,
-/// signed by `key` for `topic`: what a broker that holds an authorized sender's key, or that
-/// sender itself, could do.
-fn resign(envelope: &[u8], key: &SigningKey, topic: &str, new_payload: Option<Vec<u8>>) -> Vec<u8> {
-    let env = UnverifiedEnvelope::decode(envelope, &Limits::DEFAULT).unwrap();
-    let Value::Map(mut header) = ciborium::from_reader::<Value, _>(env.protected_bytes()).unwrap()
-    else {
-        panic!("header is a map")
-    };
-    for (label, value) in &mut header {
-        if *label == Value::from(4) {
-            *value = Value::Bytes(key.kid().as_bytes().to_vec());
-        }
-    }
-    let mut protected = Vec::new();
-    ciborium::into_writer(&Value::Map(header), &mut protected).unwrap();
-    let payload = new_payload.unwrap_or_else(|| env.unverified_payload().to_vec());
-    let tbs = Value::Array(vec![
-        Value::Text("Signature1".into()),
-        Value::Bytes(protected.clone()),
-        Value::Bytes(payseal::external_aad(topic)),
-        Value::Bytes(payload.clone()),
-    ]);
-    let mut tbs_bytes = Vec::new();
-    ciborium::into_writer(&tbs, &mut tbs_bytes).unwrap();
-    let signature = key.sign(&tbs_bytes).to_bytes().to_vec();
-    let sign1 = Value::Tag(
-        18,
-        Box::new(Value::Array(vec![
-            Value::Bytes(protected),
-            Value::Map(vec![]),
-            Value::Bytes(payload),
-            Value::Bytes(signature),
-        ])),
-    );
-    let mut out = Vec::new();
-    ciborium::into_writer(&sign1, &mut out).unwrap();
-    out
-}
-
 #[test]
 fn captured_ciphertext_cannot_be_resigned_or_moved() {
     let mine = recipient_key(KemKind::X25519, 9);
@@ -255,7 +216,7 @@ fn flipped_ciphertext_tag_or_encapsulated_key_fails() {
             Err(Rejection::BadSignature),
             "byte {at}"
         );
-        let resigned = resign(&envelope, &signer(1), TOPIC, Some(bad));
+        let resigned = resign(&envelope, &signer(1), TOPIC, Some(&bad));
         assert_eq!(
             opener(keyring_with(mine.clone())).open(TOPIC, &resigned),
             Err(Rejection::DecryptFailed),

@@ -17,10 +17,10 @@ use hpke::kdf::HkdfSha256;
 use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable, OpModeS, Serializable};
 use payseal::{
-    Algorithm, Audience, Counter, KemKind, Keyring, Limits, ManualClock, Opener, Policy, Recipient,
+    Algorithm, Audience, Counter, KemKind, Keyring, ManualClock, Opener, Policy, Recipient,
     RecipientKey, RecipientPublicKey, Rejection, Sealer, SigningKey, TrustStore,
-    UnverifiedEnvelope,
 };
+use payseal_testkit::envelope::resign;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -56,28 +56,6 @@ fn opener(mine: RecipientKey) -> Opener<payseal::MemoryReplayStore, ManualClock>
     let mut keyring = Keyring::new();
     keyring.add_recipient_key(mine).unwrap();
     Opener::new(trust, Policy::default(), ManualClock::new(NOW)).with_keyring(keyring)
-}
-
-/// `envelope` with its payload replaced by `layer`, signed again by the sender.
-fn resign(envelope: &[u8], layer: Vec<u8>) -> Vec<u8> {
-    let env = UnverifiedEnvelope::decode(envelope, &Limits::DEFAULT).unwrap();
-    let protected = env.protected_bytes().to_vec();
-    let tbs = Value::Array(vec![
-        Value::Text("Signature1".into()),
-        Value::Bytes(protected.clone()),
-        Value::Bytes(payseal::external_aad(TOPIC)),
-        Value::Bytes(layer.clone()),
-    ]);
-    let signature = signer().sign(&cbor(&tbs)).to_bytes().to_vec();
-    cbor(&Value::Tag(
-        18,
-        Box::new(Value::Array(vec![
-            Value::Bytes(protected),
-            Value::Map(vec![]),
-            Value::Bytes(layer),
-            Value::Bytes(signature),
-        ])),
-    ))
 }
 
 /// The key commitment of spec/encryption.md §4, written from the spec with `hkdf`.
@@ -200,7 +178,7 @@ fn one_signature_cannot_carry_different_plaintexts_per_recipient() {
         Commit::ToNeither,
     ] {
         let layer = equivocating_layer(&first.public_key(), &second.public_key(), 1, commit);
-        let envelope = resign(&honest, layer);
+        let envelope = resign(&honest, &signer(), TOPIC, Some(&layer));
         let outcomes = [&first, &second].map(|key| {
             opener(key.clone())
                 .open(TOPIC, &envelope)

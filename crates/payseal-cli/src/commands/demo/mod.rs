@@ -16,8 +16,8 @@ use payseal::{
     Algorithm, Audience, Counter, KemKind, Keyring, Opener, Policy, Recipient, RecipientKey,
     Sealer, SigningKey, SystemClock, TrustStore,
 };
-use payseal_rumqttc::{SecureClient, Security};
 use payseal_mitm::mitm::Mitm;
+use payseal_rumqttc::{SecureClient, Security};
 use rumqttc::{MqttOptions, QoS};
 use tokio::time::Instant;
 
