@@ -79,6 +79,7 @@ mod client;
 mod core;
 mod driver;
 mod error;
+mod guard;
 mod link;
 mod options;
 
