@@ -176,6 +176,8 @@ def parse_layer(payload, content_type, max_recipients):
 # The receiver: signed layer (check_vectors.Verifier) + encrypted layer (§6)
 # ---------------------------------------------------------------------------------------
 class Receiver(signed.Verifier):
+    decrypts = True                                  # step 11 runs after decryption
+
     def __init__(self, data):
         super().__init__(data)
         rc = data["receiver"]
@@ -193,9 +195,15 @@ class Receiver(signed.Verifier):
 
     def receive(self, env, topic):
         """Returns (outer fields, mode, key name, plaintext) or raises Reject."""
-        f = self.open(env, topic)                    # envelope.md §5 steps 1-11 (+ the hook)
+        f = self.open(env, topic)  # envelope.md §5 steps 1-10 (+ the hook); 11 if not encrypted
         if f["content_type"] is None:
             return f, "none", None, f["payload"]
+        f, mode, name, plaintext = self.decrypt(f, topic)
+        self.replay_window(f)                        # envelope.md §5 step 11, after decryption
+        return f, mode, name, plaintext
+
+    def decrypt(self, f, topic):
+        """encryption.md §6 steps 1-9; returns (f, mode, key name, plaintext)."""
         payload = f["payload"]
         mode, msg, prot, unprot, recipients = parse_layer(
             payload, f["content_type"], self.max_recipients)

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 ok, 1 envelope rejected, 2 usage, 3 bad input (key, config, envelope), 4 I/O, 5 network,
-6 demo expectation failed.
+Exit codes: 0 ok, 1 envelope rejected, 2 usage, 3 bad input (key, config, envelope; also sealing in
+clear on a topic that requires encryption), 4 I/O, 5 network, 6 demo expectation failed, 27 `sub -C N
+-W S` timed out before N verified messages.
 
 Examples:
   payseal demo
@@ -73,7 +74,7 @@ Examples:
     )]
     Pub(PubArgs),
     /// Subscribe and print verified payloads; rejected messages go to stderr with their reason
-    /// (like mosquitto_sub).
+    /// (like mosquitto_sub). Topics and reasons are printed with control characters escaped.
     #[command(
         disable_help_flag = true,
         after_help = "\
@@ -236,7 +237,9 @@ pub struct OpenArgs {
     /// A private encryption key to decrypt with (repeat for several; adds to the trust file's).
     #[arg(short, long)]
     pub key: Vec<PathBuf>,
-    /// Keep replay windows in this directory, so a replay is caught across runs.
+    /// Keep replay windows in this directory, so a replay is caught across runs (without it,
+    /// a warning: the same envelope is accepted again). Created mode 0700; refused if another
+    /// user could write into it.
     #[arg(long)]
     pub state: Option<PathBuf>,
     /// Read the envelope as hex text.
@@ -291,7 +294,7 @@ pub struct Broker {
     /// MQTT version: 311 or 5.
     #[arg(short = 'V', long = "protocol-version", default_value = "311", value_parser = ["311", "5", "mqttv311", "mqttv5"])]
     pub protocol: String,
-    /// Keepalive in seconds.
+    /// Keepalive in seconds (MQTT 5: 5 to 65535; 3.1.1: 0 turns it off).
     #[arg(short = 'k', long, default_value_t = 60)]
     pub keepalive: u16,
 }
@@ -349,13 +352,15 @@ pub struct SubArgs {
     /// Exit after this many verified messages.
     #[arg(short = 'C', long)]
     pub count: Option<u64>,
-    /// Exit after this many seconds (exit code 0).
+    /// Exit after this many seconds: exit code 0, or 27 (as mosquitto_sub) when -C was given
+    /// and fewer verified messages arrived.
     #[arg(short = 'W', long)]
     pub timeout: Option<u64>,
     /// Print the topic and the sender before each payload.
     #[arg(short = 'v', long)]
     pub verbose: bool,
-    /// Keep replay windows in this directory, so replays are caught across restarts.
+    /// Keep replay windows in this directory, so replays are caught across restarts. Created
+    /// mode 0700; refused if another user could write into it.
     #[arg(long)]
     pub state: Option<PathBuf>,
 }

@@ -28,6 +28,29 @@ pub enum Failure {
     /// The demo did not see what it promises (exit 6).
     #[error("demo failed: {0}")]
     Demo(String),
+    /// `seal` or `pub` on a topic that the trust file says must be encrypted
+    /// (`require_encryption`) while no `[[encrypt]]` entry matches it, so the payload would go
+    /// out in clear (exit 3, like other unusable configuration).
+    #[error(
+        "refusing to seal in clear on {topic}: '{file}' requires encryption there (require_encryption) but no [[encrypt]] entry matches the topic; add one, or give --to"
+    )]
+    EncryptionRequired {
+        /// The topic to seal for.
+        topic: String,
+        /// The trust file.
+        file: std::path::PathBuf,
+    },
+    /// `sub -C N -W S`: the time ran out before `N` verified messages arrived (exit 27, the
+    /// code mosquitto_sub exits with on a timeout).
+    #[error("timed out after {secs} s with {received} of {wanted} verified messages")]
+    Timeout {
+        /// The `-W` timeout in seconds.
+        secs: u64,
+        /// Verified messages that arrived.
+        received: u64,
+        /// The `-C` count asked for.
+        wanted: u64,
+    },
 }
 
 impl Failure {
@@ -40,6 +63,8 @@ impl Failure {
             Failure::Io(_) => 4,
             Failure::Network(_) => 5,
             Failure::Demo(_) => 6,
+            Failure::EncryptionRequired { .. } => 3,
+            Failure::Timeout { .. } => 27,
         }
     }
 

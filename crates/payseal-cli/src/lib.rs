@@ -25,12 +25,22 @@
 //! | 4 | I/O: a file or stream that cannot be read or written |
 //! | 5 | network: the broker cannot be reached or the connection failed |
 //! | 6 | `demo`: an attack got through or a reading was lost (it never should) |
+//! | 27 | `sub -C N -W S`: the timeout passed before N verified messages arrived (mosquitto_sub's timeout code) |
+//!
+//! `seal` and `pub` refuse (exit 3) to seal in clear on a topic whose trust file requires
+//! encryption (`require_encryption`) when no `[[encrypt]]` entry matches it.
+//!
+//! Everything printed that the CLI did not write itself (topics, reason strings, messages
+//! quoting them) goes through [`escape::for_terminal`], so a broker cannot put control
+//! characters or escape sequences on the operator's terminal. Payloads that `sub` and `open`
+//! write are the verified sender's bytes, written unchanged (as mosquitto_sub does).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod config;
 mod diag;
+pub mod escape;
 mod failure;
 pub mod inspect;
 pub mod keyfile;

@@ -12,7 +12,9 @@ fn main() -> ExitCode {
     match payseal_cli::commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("payseal: {failure}");
+            // A failure can quote what a broker or an envelope chose (a topic, a reason).
+            let message = payseal_cli::escape::for_terminal(&failure.to_string());
+            eprintln!("payseal: {message}");
             ExitCode::from(failure.exit_code())
         }
     }

@@ -25,7 +25,8 @@ macro_rules! secure_client {
             /// ends the task, which then disconnects.
             ///
             /// # Errors
-            /// If paho refuses the options (a malformed server URI, for example).
+            /// If paho refuses the options (a malformed server URI, for example), or a user
+            /// name holds a NUL byte (paho would panic on it).
             pub fn connect(
                 options: MqttOptions,
                 security: Security,
@@ -60,7 +61,8 @@ macro_rules! secure_client {
             /// every subscription after a reconnect that finds no session.
             ///
             /// # Errors
-            /// [`paho_mqtt::Error`] if the broker or paho refused the subscription.
+            /// [`paho_mqtt::Error`] if the broker or paho refused the subscription, or the filter
+            /// is not a valid MQTT filter (a NUL byte included, on which paho would panic).
             pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), paho_mqtt::Error> {
                 self.core.subscribe(filter, qos).await
             }

@@ -8,6 +8,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::driver::{self, EVENT_QUEUE};
 use crate::error::PublishError;
+use crate::input_checks;
 use crate::link::{self, Link, Version};
 use crate::options::MqttOptions;
 
@@ -25,6 +26,7 @@ impl Core {
         security: Security,
         version: Version,
     ) -> Result<(Self, mpsc::Receiver<Event>), paho_mqtt::Error> {
+        input_checks::options(&options)?;
         let in_flight = Arc::new(Semaphore::new(options.max_in_flight));
         let state = ClientState::new(security, DEFAULT_MAX_PACKET_SIZE);
         let (link, incoming) = link::create(options, version, state.max_packet_size())?;
@@ -76,6 +78,7 @@ impl Core {
     }
 
     pub(crate) async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), paho_mqtt::Error> {
+        input_checks::filter(filter)?;
         self.state.subscriptions().add(filter, qos);
         if !self.link.client.is_connected() {
             // The driver subscribes to every remembered filter when the connection is up.
@@ -89,6 +92,7 @@ impl Core {
     }
 
     pub(crate) async fn unsubscribe(&self, filter: &str) -> Result<(), paho_mqtt::Error> {
+        input_checks::filter(filter)?;
         self.state.subscriptions().remove(filter);
         if !self.link.client.is_connected() {
             return Ok(());

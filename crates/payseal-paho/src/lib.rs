@@ -93,6 +93,7 @@ mod core;
 mod driver;
 mod error;
 mod guard;
+mod input_checks;
 mod link;
 mod options;
 

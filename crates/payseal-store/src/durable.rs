@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::error::StoreError;
+use crate::private_fs;
 
 /// How long [`Lock::acquire`] looks again before it reports the lock as taken.
 const LOCK_GRACE: Duration = Duration::from_millis(200);
@@ -15,15 +16,19 @@ const LOCK_GRACE: Duration = Duration::from_millis(200);
 /// old or the new content, completely, and the new content is on disk when this returns:
 /// write `path.tmp`, fsync it, rename it over `path`, fsync the directory (the rename itself
 /// is only durable once the directory is).
+///
+/// `path.tmp` is created new, mode 0600, never through a symbolic link: a leftover one (from
+/// a crash, or planted) is removed first (removing a link never touches its target), and if
+/// one appears again before the create, the create fails.
 pub(crate) fn replace(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let tmp = tmp_path(path);
+    match fs::remove_file(&tmp) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(StoreError::io("remove", &tmp, e)),
+    }
     {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)
-            .map_err(|e| StoreError::io("create", &tmp, e))?;
+        let mut file = private_fs::create_new(&tmp)?;
         file.write_all(bytes)
             .map_err(|e| StoreError::io("write", &tmp, e))?;
         file.sync_all()
@@ -41,13 +46,9 @@ pub(crate) fn sync_dir(path: &Path) -> Result<(), StoreError> {
         .map_err(|e| StoreError::io("fsync directory", dir, e))
 }
 
-/// Reads `path`, or `None` if it does not exist.
+/// Reads `path`, or `None` if it does not exist (never through a symbolic link).
 pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(StoreError::io("read", path, e)),
-    }
+    private_fs::read_optional(path)
 }
 
 fn tmp_path(path: &Path) -> PathBuf {
@@ -76,13 +77,16 @@ impl Lock {
         let mut name = path.file_name().unwrap_or_default().to_os_string();
         name.push(".lock");
         let lock_path = path.with_file_name(name);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)
-            .map_err(|e| StoreError::io("create", &lock_path, e))?;
+        // Mode 0600, and never through a symbolic link.
+        let file = private_fs::open(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false),
+            &lock_path,
+        )
+        .map_err(|e| StoreError::io("create", &lock_path, e))?;
         // A lock its owner just released can still be held for a moment by a child process
         // the owner's process was starting (between fork and exec, the child shares the
         // descriptor): look again briefly before calling it taken.

@@ -18,6 +18,17 @@ pub enum StoreError {
         /// The operating system's error.
         source: io::Error,
     },
+    /// The state directory is not private: another user could write into it (it is writable
+    /// by group or others, or owned by another user than this process's or root), and so
+    /// replace the state or plant a symbolic link that redirects a write. Refused before
+    /// anything is read or written.
+    #[error("refusing state directory {path}: {why}")]
+    Insecure {
+        /// The directory.
+        path: PathBuf,
+        /// What makes it unsafe, and what to do.
+        why: String,
+    },
     /// Another process (or another store in this process) holds the store's lock: two writers
     /// would hand out the same sequence numbers or accept the same message twice.
     #[error("store {0} is locked by another user")]

@@ -17,6 +17,7 @@ use payseal::{Kid, Rejection, ReplayStore};
 
 use crate::durable::{self, Lock};
 use crate::error::StoreError;
+use crate::private_fs;
 use crate::store_unavailable;
 use crate::window::{Window, encoded_len, round_width};
 use format::{FormatError, LOG_HEADER_LEN, MAX_RECORD_LEN};
@@ -96,14 +97,20 @@ impl FileReplayStore {
     /// a multiple of 64, as the core does; use the opener's `Policy::window()`), locks it,
     /// and restores every window.
     ///
+    /// A directory it creates is mode 0700 and its files 0600; files are never opened through
+    /// a symbolic link, and temporary files are created new.
+    ///
     /// # Errors
+    /// [`StoreError::Insecure`] if another user could write into `dir` (writable by group or
+    /// others, or owned by another user than this one or root);
     /// [`StoreError::Locked`] if another store has it open; [`StoreError::Corrupt`] or
     /// [`StoreError::WidthMismatch`] for state it cannot use (it never starts empty over
     /// state it cannot read); I/O errors.
     pub fn open(dir: impl AsRef<Path>, width: usize) -> Result<Self, StoreError> {
         let dir = dir.as_ref();
         let width = round_width(width).ok_or(StoreError::Config("window width 64 to 65536"))?;
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::io("create", dir, e))?;
+        // Mode 0700 when created; refused if another user could write into it.
+        private_fs::create_dir(dir)?;
         let lock = Lock::acquire(&dir.join("replay"))?;
         let snap_path = dir.join("replay.snap");
         let log_path = dir.join("replay.log");
@@ -348,17 +355,13 @@ fn apply(windows: &mut BTreeMap<Kid, Window>, width: u64, kid: &Kid, seq: u64) {
 }
 
 fn open_append(path: &Path) -> Result<File, StoreError> {
-    OpenOptions::new()
-        .append(true)
-        .open(path)
+    private_fs::open(OpenOptions::new().append(true), path)
         .map_err(|e| StoreError::io("open", path, e))
 }
 
 /// Cuts a torn tail off the log, durably.
 fn cut(path: &Path, len: u64) -> Result<(), StoreError> {
-    OpenOptions::new()
-        .write(true)
-        .open(path)
+    private_fs::open(OpenOptions::new().write(true), path)
         .and_then(|f| f.set_len(len).and_then(|()| f.sync_all()))
         .map_err(|e| StoreError::io("truncate", path, e))
 }

@@ -53,6 +53,7 @@ mod error;
 mod file_replay;
 #[cfg(feature = "redis")]
 mod fleet;
+mod private_fs;
 mod seq;
 mod window;
 

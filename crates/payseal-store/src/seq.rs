@@ -11,6 +11,7 @@ use payseal::{SequenceError, SequenceSource};
 
 use crate::durable::{self, Lock};
 use crate::error::StoreError;
+use crate::private_fs;
 
 /// Where a [`ReservingSequence`] persists its reservation.
 ///
@@ -169,12 +170,21 @@ pub struct SeqFile {
 const MAGIC: &str = "payseal-seq/1";
 
 impl SeqFile {
-    /// Locks the sequence file at `path` (its directory must exist).
+    /// Locks the sequence file at `path` (its directory must exist, and only this user or
+    /// root may write into it). The file and its lock are created mode 0600, never through a
+    /// symbolic link.
     ///
     /// # Errors
+    /// [`StoreError::Insecure`] if another user could write into the directory (writable by
+    /// group or others, or owned by another user than this one or root);
     /// [`StoreError::Locked`] if another store holds it, or an I/O error.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        private_fs::check_dir(dir)?;
         let lock = Lock::acquire(&path)?;
         Ok(SeqFile { path, _lock: lock })
     }

@@ -173,6 +173,11 @@ impl Case {
         self.v.topic = topic;
         self
     }
+    /// Sequence numbers the receiver's replay windows hold before this envelope.
+    fn after(mut self, accepted: &[(&'static str, u64)]) -> Self {
+        self.v.accepted_before = accepted.to_vec();
+        self
+    }
 
     /// Seals with payseal's Sealer, with a generator seeded from the vector id.
     fn seal(&self) -> Vec<u8> {
@@ -322,6 +327,15 @@ pub(crate) fn all() -> Vec<EncVector> {
             .sealed(),
         case("enc-not-for-me-group", "a group key this receiver does not hold", "not_for_me")
             .audience("group", Audience::group(group_key("group-other")))
+            .sealed(),
+        // ---- the replay window comes after decryption (envelope.md §5, encryption.md §6) ----
+        case("enc-not-for-me-replayed", "not for this receiver, seq 7 already accepted: decryption is checked before the replay window", "not_for_me")
+            .audience("hpke", hpke(&[("x25519-other", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .after(&[("ed25519-a", 7)])
+            .sealed(),
+        case("enc-replayed-for-me", "for this receiver, seq 7 already accepted", "replayed")
+            .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .after(&[("ed25519-a", 7)])
             .sealed(),
         // ---- tampering and re-signing ----
         case("enc-moved-topic", "moved by the broker to another topic (not re-signed)", "bad_signature")

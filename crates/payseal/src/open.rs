@@ -83,8 +83,9 @@ impl Verified {
 /// a policy.
 ///
 /// Checks run in the order of spec §5: size and structure, sender lookup, algorithm pin,
-/// topic authorization, signature, freshness, replay window. The replay window is only
-/// updated when everything else has passed, so forged or stale messages cannot disturb it.
+/// topic authorization, signature, freshness, decryption, replay window. The replay window is
+/// only updated when everything else has passed, decryption included, so forged, stale or
+/// undecryptable messages cannot disturb it.
 ///
 /// ```
 /// use payseal::{Algorithm, Counter, ManualClock, Opener, Policy, Rejection, Sealer, SigningKey,
@@ -214,7 +215,7 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
     /// `ed25519_dalek::verify_batch` (one multiscalar multiplication, with 128-bit
     /// coefficients derived from a transcript of the whole batch); if the batch fails, each is
     /// verified on its own to find the bad ones. Other algorithms are verified one by one.
-    /// Then, in order, freshness, the replay window and decryption run exactly as in `open`,
+    /// Then, in order, freshness, decryption and the replay window run exactly as in `open`,
     /// so a replay window is only ever updated for envelopes that passed every earlier check,
     /// and the second copy of an envelope appearing twice in one batch is `Replayed`.
     ///
@@ -320,7 +321,8 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         })
     }
 
-    /// Spec §5 steps 9-11 for an envelope whose signature verified, then decryption.
+    /// Spec §5 steps 9-10 for an envelope whose signature verified, then decryption, then
+    /// step 11 (the replay window), last.
     fn finish(
         &mut self,
         topic: &str,
@@ -336,7 +338,6 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         } = checked;
         self.check_freshness(env.timestamp(), freshness)?;
         let sender = kid;
-        self.replay.check_and_record(&sender, env.seq())?;
         let (seq, timestamp) = (env.seq(), env.timestamp());
         let (payload, encryption) = match env.content_type() {
             None => (env.into_payload(), None),
@@ -356,6 +357,11 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
                 (payload, Some(encryption))
             }
         };
+        // The replay window comes last (spec/envelope.md §5 step 11 after
+        // spec/encryption.md §6): a message that fails any check, decryption included,
+        // leaves no trace, so a receiver without the key (`not_for_me`) does not make the
+        // same envelope `replayed` for a retry with the key.
+        self.replay.check_and_record(&sender, seq)?;
         Ok(Verified {
             sender,
             identity,

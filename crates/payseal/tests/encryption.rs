@@ -98,15 +98,12 @@ fn three_recipients_and_a_bystander() {
             ));
         }
         // A subscriber that is not a recipient: authentic, but not for it. Not an alarm, and
-        // the sequence number is spent all the same.
+        // nothing is recorded for it (the replay window comes after decryption).
         let mut bystander = opener(keyring_with(recipient_key(KemKind::X25519, 6)));
         let outcome = bystander.open(TOPIC, &envelope);
         assert_eq!(outcome, Err(Rejection::NotForMe));
         assert!(!outcome.unwrap_err().is_alarm());
-        assert_eq!(
-            bystander.open(TOPIC, &envelope),
-            Err(Rejection::Replayed { seq: 1 })
-        );
+        assert_eq!(bystander.open(TOPIC, &envelope), Err(Rejection::NotForMe));
     }
 }
 
@@ -372,4 +369,68 @@ fn group_nonce_cannot_repeat_when_the_sequence_number_does() {
             payload
         );
     }
+/// Issue 16 item 14: a first try without the key must not spend the sequence number, or the
+/// retry with the right key is `replayed`. Nothing is recorded for a message that fails any
+/// check, decryption included (spec/envelope.md §5, spec/encryption.md §6).
+#[test]
+fn not_for_me_then_retry_with_the_key_is_not_replayed() {
+    let key = recipient_key(KemKind::X25519, 5);
+    let audience = Audience::recipients(vec![Recipient::new(key.public_key())]).unwrap();
+    let envelope = sealer(signer(1), audience)
+        .seal(TOPIC, b"pin 1234")
+        .unwrap();
+    let mut trust = TrustStore::new();
+    trust
+        .add_sender(signer(1).verifying_key(), ["plant/#"])
+        .unwrap();
+    let mut store = MemoryReplayStore::new(Policy::DEFAULT_WINDOW);
+    let clock = ManualClock::new(NOW);
+
+    let mut without_key =
+        Opener::with_replay_store(trust.clone(), &mut store, Policy::default(), &clock);
+    assert_eq!(without_key.open(TOPIC, &envelope), Err(Rejection::NotForMe));
+    // Undecryptable for a wrong key of the right kid would be decrypt_failed: no trace either.
+    drop(without_key);
+    assert!(store.window(&signer(1).kid()).is_none(), "nothing recorded");
+
+    let mut with_key = Opener::with_replay_store(trust, &mut store, Policy::default(), &clock)
+        .with_keyring(keyring_with(key));
+    assert_eq!(
+        with_key.open(TOPIC, &envelope).unwrap().payload(),
+        b"pin 1234"
+    );
+    assert_eq!(
+        with_key.open(TOPIC, &envelope),
+        Err(Rejection::Replayed { seq: 1 })
+    );
+}
+
+/// A group message that fails decryption (same kid, another secret) leaves no trace either.
+#[test]
+fn decrypt_failed_leaves_no_trace_in_the_replay_window() {
+    let kid = Kid::new(b"plant-group".to_vec()).unwrap();
+    let real = GroupKey::new(kid.clone(), ContentAlg::A128Gcm, &[7; 16]).unwrap();
+    let impostor = GroupKey::new(kid, ContentAlg::A128Gcm, &[8; 16]).unwrap();
+    let envelope = sealer(signer(1), Audience::group(real.clone()))
+        .seal(TOPIC, b"g")
+        .unwrap();
+    let mut trust = TrustStore::new();
+    trust
+        .add_sender(signer(1).verifying_key(), ["plant/#"])
+        .unwrap();
+    let mut store = MemoryReplayStore::new(Policy::DEFAULT_WINDOW);
+    let clock = ManualClock::new(NOW);
+    let mut wrong = Keyring::new();
+    wrong.add_group_key(impostor).unwrap();
+    let mut opener =
+        Opener::with_replay_store(trust.clone(), &mut store, Policy::default(), &clock)
+            .with_keyring(wrong);
+    assert_eq!(opener.open(TOPIC, &envelope), Err(Rejection::DecryptFailed));
+    drop(opener);
+    assert!(store.window(&signer(1).kid()).is_none(), "nothing recorded");
+    let mut right = Keyring::new();
+    right.add_group_key(real).unwrap();
+    let mut opener =
+        Opener::with_replay_store(trust, &mut store, Policy::default(), &clock).with_keyring(right);
+    assert_eq!(opener.open(TOPIC, &envelope).unwrap().payload(), b"g");
 }

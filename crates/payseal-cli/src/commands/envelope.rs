@@ -4,6 +4,7 @@ use crate::Failure;
 use crate::cli::{InspectArgs, OpenArgs, SealArgs};
 use crate::commands::io::{read_envelope, read_input, write_output};
 use crate::commands::setup::{self, SealerSpec};
+use crate::escape::for_terminal;
 use crate::time::utc;
 
 pub(crate) fn seal(args: &SealArgs) -> Result<(), Failure> {
@@ -35,6 +36,11 @@ pub(crate) fn open(args: &OpenArgs) -> Result<(), Failure> {
     let verified = opener
         .open(&args.topic, &envelope)
         .map_err(|r| Failure::rejected(&r))?;
+    if args.state.is_none() {
+        eprintln!(
+            "payseal: warning: no replay state is kept (no --state DIR): this envelope will be accepted again if it is opened again"
+        );
+    }
     if args.verbose {
         let encryption = verified.encryption().map_or_else(
             || "signed".to_owned(),
@@ -42,8 +48,8 @@ pub(crate) fn open(args: &OpenArgs) -> Result<(), Failure> {
         );
         eprintln!(
             "verified: from {} on {}, seq {}, {}, {}",
-            config.name_of(verified.sender()),
-            verified.topic(),
+            for_terminal(&config.name_of(verified.sender())),
+            for_terminal(verified.topic()),
             verified.seq(),
             utc(verified.timestamp()),
             encryption

@@ -44,6 +44,10 @@ pub(crate) fn read_envelope(path: &Path, hex_text: bool) -> Result<Vec<u8>, Fail
 }
 
 /// Writes `bytes` to `path` (`-`: stdout). Binary is not written to a terminal.
+///
+/// A file is written mode 0600 (a decrypted payload, or a signed one that carries its payload
+/// in clear, is for this user only): created so, and an existing file is made so before
+/// anything is written into it.
 pub(crate) fn write_output(path: &Path, bytes: &[u8], binary: bool) -> Result<(), Failure> {
     if is_stdio(path) {
         let stdout = std::io::stdout();
@@ -59,5 +63,24 @@ pub(crate) fn write_output(path: &Path, bytes: &[u8], binary: bool) -> Result<()
             .and_then(|()| out.flush())
             .map_err(|e| Failure::io("write", path, &e));
     }
-    std::fs::write(path, bytes).map_err(|e| Failure::io("write", path, &e))
+    write_private(path, bytes).map_err(|e| Failure::io("write", path, &e))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if file.metadata()?.permissions().mode() & 0o077 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    // Truncated only now: a file that cannot be made private keeps its old content.
+    file.set_len(0)?;
+    file.write_all(bytes)?;
+    file.flush()
 }

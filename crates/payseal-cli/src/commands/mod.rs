@@ -6,6 +6,7 @@ mod envelope;
 mod io;
 mod keys;
 mod mqtt;
+mod options;
 mod setup;
 mod tls;
 

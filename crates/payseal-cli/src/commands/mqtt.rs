@@ -12,6 +12,7 @@ use crate::Failure;
 use crate::cli::{Broker, PubArgs, SubArgs};
 use crate::commands::io::read_input;
 use crate::commands::setup::{self, SealerSpec};
+use crate::escape::for_terminal;
 
 /// How long the first connection may take before the command gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -70,6 +71,7 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
             .timeout
             .map(|secs| Instant::now() + Duration::from_secs(secs));
         let mut delivered = 0u64;
+        let mut timed_out = false;
         let stdout = std::io::stdout();
         loop {
             if args.count.is_some_and(|count| delivered >= count) {
@@ -78,7 +80,10 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
             let next = match deadline {
                 Some(at) => match timeout_at(at, events.recv()).await {
                     Ok(event) => event,
-                    Err(_) => break,
+                    Err(_) => {
+                        timed_out = true;
+                        break;
+                    }
                 },
                 None => events.recv().await,
             };
@@ -93,8 +98,8 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
                         write!(
                             out,
                             "{} [{} #{}] ",
-                            v.topic(),
-                            config.name_of(v.sender()),
+                            for_terminal(v.topic()),
+                            for_terminal(&config.name_of(v.sender())),
                             v.seq()
                         )
                     } else {
@@ -108,17 +113,33 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
                     delivered += 1;
                 }
                 Event::Rejected { topic, reason } => {
-                    eprintln!("rejected on {topic}: {} ({reason})", reason.code());
+                    eprintln!(
+                        "rejected on {}: {} ({})",
+                        for_terminal(&topic),
+                        reason.code(),
+                        for_terminal(&reason.to_string())
+                    );
                 }
                 Event::Duplicate { topic, seq } => {
+                    let topic = for_terminal(&topic);
                     eprintln!("duplicate on {topic}: seq {seq} already delivered");
                 }
-                Event::Disconnected { error } => eprintln!("disconnected: {error}; reconnecting"),
+                Event::Disconnected { error } => {
+                    eprintln!("disconnected: {}; reconnecting", for_terminal(&error));
+                }
                 _ => {}
             }
         }
         client.disconnect().await;
-        Ok(())
+        // As mosquitto_sub: -W ran out before -C verified messages arrived.
+        match args.count {
+            Some(wanted) if timed_out => Err(Failure::Timeout {
+                secs: args.timeout.unwrap_or_default(),
+                received: delivered,
+                wanted,
+            }),
+            _ => Ok(()),
+        }
     })
 }
 
@@ -217,6 +238,7 @@ impl Client {
         broker: &Broker,
         security: Security,
     ) -> Result<(Self, mpsc::Receiver<Event>), Failure> {
+        crate::commands::options::check(broker)?;
         let id = client_id(broker);
         let keepalive = Duration::from_secs(broker.keepalive.into());
         let v5 = broker.protocol.ends_with('5');

@@ -49,13 +49,31 @@ pub(crate) fn sealer(spec: &SealerSpec<'_>) -> Result<CliSealer, Failure> {
             .with_audience(spec.topic, audience)
             .map_err(|e| Failure::Usage(format!("topic: {e}")))?;
     } else if let Some(path) = spec.trust {
-        for (filter, audience) in read_config(path)?.audiences {
+        let config = read_config(path)?;
+        refuse_plaintext(&config, spec.topic, path)?;
+        for (filter, audience) in config.audiences {
             sealer = sealer
                 .with_audience(&filter, audience)
                 .map_err(|e| Failure::BadInput(e.to_string()))?;
         }
     }
     Ok(sealer)
+}
+
+/// Refuses to seal in clear on a topic the trust file requires encryption for
+/// (`require_encryption`) when none of its `[[encrypt]]` entries matches the topic: a typo in
+/// an entry's filter must not send the payload in clear.
+fn refuse_plaintext(config: &TrustConfig, topic: &str, file: &Path) -> Result<(), Failure> {
+    let encrypted = config.audiences.iter().any(|(filter, _)| {
+        payseal::TopicFilter::new(filter).is_ok_and(|filter| filter.matches(topic))
+    });
+    if !encrypted && config.keyring.requires_encryption(topic) {
+        return Err(Failure::EncryptionRequired {
+            topic: topic.to_owned(),
+            file: file.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// An opener from the trust file, extra decryption keys and an optional state directory;

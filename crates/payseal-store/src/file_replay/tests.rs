@@ -261,3 +261,107 @@ proptest! {
         }
     }
 }
+
+// ---- issue 16 item 7: the state directory and its files trust the file system ----
+
+fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[test]
+fn state_dir_is_created_0700_and_its_files_0600() {
+    let dir = TestDir::new("replay-private");
+    let state = dir.path().join("new").join("state");
+    let mut store = FileReplayStore::open(&state, 64)
+        .unwrap()
+        .with_compaction_after(1);
+    store.check_and_record(&kid(1), 1).unwrap();
+    drop(store);
+    assert_eq!(mode_of(&state), 0o700);
+    for file in ["replay.log", "replay.snap", "replay.lock"] {
+        assert_eq!(mode_of(&state.join(file)), 0o600, "{file}");
+    }
+}
+
+#[test]
+fn state_dir_writable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TestDir::new("replay-world-writable");
+    for mode in [0o777, 0o770, 0o1777, 0o702] {
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        let err = FileReplayStore::open(dir.path(), 64).unwrap_err();
+        assert!(
+            format!("{err:?}").starts_with("Insecure"),
+            "{mode:o}: {err}"
+        );
+        assert!(
+            err.to_string().contains("writable by group or others"),
+            "{err}"
+        );
+    }
+    // Nothing was created in it.
+    assert!(!dir.path().join("replay.lock").exists());
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    FileReplayStore::open(dir.path(), 64).unwrap();
+}
+
+#[test]
+fn state_dir_owned_by_another_user_is_refused() {
+    let dir = TestDir::new("replay-other-owner");
+    let state = dir.path().join("theirs");
+    std::fs::create_dir(&state).unwrap();
+    // 65534: "nobody". Needs root (as the tests run here); elsewhere nothing to prove.
+    if std::os::unix::fs::chown(&state, Some(65534), None).is_err() {
+        eprintln!("not root: cannot give the directory to another user; skipped");
+        return;
+    }
+    let err = FileReplayStore::open(&state, 64).unwrap_err();
+    assert!(format!("{err:?}").starts_with("Insecure"), "{err}");
+    assert!(err.to_string().contains("owned by user 65534"), "{err}");
+}
+
+#[test]
+fn planted_tmp_symlink_cannot_redirect_a_write() {
+    let dir = TestDir::new("replay-planted-tmp");
+    let state = dir.path().join("state");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    let mut store = FileReplayStore::open(&state, 64).unwrap();
+    store.check_and_record(&kid(1), 1).unwrap();
+    // An attacker who could write into the directory plants the temporary files as links.
+    for tmp in ["replay.log.tmp", "replay.snap.tmp"] {
+        std::os::unix::fs::symlink(&victim, state.join(tmp)).unwrap();
+    }
+    store.compact().unwrap();
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    for file in ["replay.log", "replay.snap"] {
+        let meta = std::fs::symlink_metadata(state.join(file)).unwrap();
+        assert!(meta.file_type().is_file(), "{file} is a regular file");
+    }
+    drop(store);
+    let mut store = FileReplayStore::open(&state, 64).unwrap();
+    assert_eq!(
+        store.check_and_record(&kid(1), 1),
+        Err(Rejection::Replayed { seq: 1 })
+    );
+}
+
+#[test]
+fn planted_lock_or_log_symlink_is_refused() {
+    let dir = TestDir::new("replay-planted-lock");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    for planted in ["replay.lock", "replay.log"] {
+        let state = dir.path().join(planted);
+        std::fs::create_dir(&state).unwrap();
+        std::os::unix::fs::symlink(&victim, state.join(planted)).unwrap();
+        let err = FileReplayStore::open(&state, 64).unwrap_err();
+        assert!(matches!(err, StoreError::Io { .. }), "{planted}: {err}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious", "{planted}");
+    }
+}

@@ -145,3 +145,33 @@ fn exhaustion_is_reported_not_wrapped() {
         Err(StoreError::Config(_))
     ));
 }
+
+// ---- issue 16 item 7 ----
+
+#[test]
+fn seq_tmp_symlink_cannot_redirect_a_write() {
+    let dir = TestDir::new("seq-planted-tmp");
+    let victim = dir.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    let path = dir.path().join("s.seq");
+    std::os::unix::fs::symlink(&victim, dir.path().join("s.seq.tmp")).unwrap();
+    let mut seq = FileSeqStore::open(&path, 2).unwrap();
+    for _ in 0..5 {
+        payseal::SequenceSource::next_seq(&mut seq).unwrap();
+    }
+    assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn seq_dir_writable_by_others_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = TestDir::new("seq-world-writable");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = FileSeqStore::open(dir.path().join("s.seq"), 8).unwrap_err();
+    assert!(format!("{err:?}").starts_with("Insecure"), "{err}");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    FileSeqStore::open(dir.path().join("s.seq"), 8).unwrap();
+}

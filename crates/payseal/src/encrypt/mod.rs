@@ -1,9 +1,11 @@
 //! Encryption: payloads only their recipients can read (spec/encryption.md).
 //!
 //! Encrypt-then-sign: the encrypted layer is the payload of the signed envelope, so every
-//! check of the outer layer (sender, topic, signature, freshness, replay) runs before any
-//! decryption work, and the encrypted layer's associated data names the topic, the sender and
-//! the sequence number, so the ciphertext cannot be re-signed by someone else or moved.
+//! check of the outer layer (sender, topic, signature, freshness) runs before any decryption
+//! work, and the encrypted layer's associated data names the topic, the sender and the
+//! sequence number, so the ciphertext cannot be re-signed by someone else or moved. The replay
+//! window is checked and recorded after decryption, so a message that cannot be decrypted
+//! leaves no trace.
 
 mod audience;
 mod commit;

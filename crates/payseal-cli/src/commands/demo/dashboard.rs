@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex};
 use payseal_rumqttc::Event;
 use tokio::sync::mpsc;
 
+use crate::escape::for_terminal;
+
 /// What one dashboard saw.
 #[derive(Debug, Default)]
 pub(super) struct Tally {
@@ -57,7 +59,10 @@ pub(super) async fn watch(
                     .chain(&tally.status)
                     .any(|p| p == v.payload());
                 if !genuine || repeated {
-                    println!("[{label:<7}] ACCEPTED A FORGERY on {}: {text:?}", v.topic());
+                    println!(
+                        "[{label:<7}] ACCEPTED A FORGERY on {}: {text:?}",
+                        for_terminal(v.topic())
+                    );
                     tally.forged_accepted.push(text);
                     continue;
                 }
@@ -67,9 +72,10 @@ pub(super) async fn watch(
                     "verified"
                 };
                 println!(
-                    "[{label:<7}] accepted  {} #{} ({how}): {text}",
-                    v.topic(),
-                    v.seq()
+                    "[{label:<7}] accepted  {} #{} ({how}): {}",
+                    for_terminal(v.topic()),
+                    v.seq(),
+                    for_terminal(&text)
                 );
                 if v.topic().ends_with("/temp") {
                     tally.readings.push(v.into_payload());
@@ -84,18 +90,23 @@ pub(super) async fn watch(
                     "can't read"
                 };
                 println!(
-                    "[{label:<7}] {verdict} {topic}: {} ({reason})",
-                    reason.code()
+                    "[{label:<7}] {verdict} {}: {} ({})",
+                    for_terminal(&topic),
+                    reason.code(),
+                    for_terminal(&reason.to_string())
                 );
                 *tally.rejected.entry(reason.code()).or_default() += 1;
             }
             Event::Duplicate { topic, seq } => {
+                let topic = for_terminal(&topic);
                 println!(
                     "[{label:<7}] REJECTED  {topic}: duplicate (seq {seq} was already delivered)"
                 );
                 *tally.rejected.entry("duplicate").or_default() += 1;
             }
-            Event::Disconnected { error } => println!("[{label:<7}] disconnected: {error}"),
+            Event::Disconnected { error } => {
+                println!("[{label:<7}] disconnected: {}", for_terminal(&error));
+            }
             _ => {}
         }
     }
