@@ -369,6 +369,8 @@ fn group_nonce_cannot_repeat_when_the_sequence_number_does() {
             payload
         );
     }
+}
+
 /// Issue 16 item 14: a first try without the key must not spend the sequence number, or the
 /// retry with the right key is `replayed`. Nothing is recorded for a message that fails any
 /// check, decryption included (spec/envelope.md §5, spec/encryption.md §6).
