@@ -602,6 +602,8 @@ fn a_broker_cycling_chain_variants_cannot_flush_the_cache() {
         1,
         "junk variants of one leaf took cache slots"
     );
+    // Nor did they cost a validation each: the leaf and its (empty) path were cached.
+    assert_eq!(opener.trust().validations(), 1);
     let again = sealer.seal("plant/1", b"b").unwrap();
     assert!(opener.open("plant/1", &again).is_ok());
 }
