@@ -250,6 +250,11 @@ pub(crate) fn parse(
             _ => {} // other labels are ignored unless critical (below)
         }
     }
+    let unknown_claim = claims.iter().find(|(k, _)| {
+        !label::UNDERSTOOD_CLAIMS
+            .iter()
+            .any(|&known| is_label(k, known))
+    });
     for c in crit {
         let understood = match c {
             Value::Integer(i) => i64::try_from(*i).is_ok_and(|i| label::UNDERSTOOD.contains(&i)),
@@ -260,18 +265,12 @@ pub(crate) fn parse(
         }
         // A critical CWT Claims parameter makes its claims critical too: one this profile
         // does not act on (`exp`, `nbf`, ...) must not be silently ignored.
-        if is_label(c, label::CWT_CLAIMS) {
-            if let Some((claim, _)) = claims.iter().find(|(k, _)| {
-                !label::UNDERSTOOD_CLAIMS
-                    .iter()
-                    .any(|&known| is_label(k, known))
-            }) {
-                return Err(Malformed::UnknownCriticalHeader(alloc::format!(
-                    "15 (CWT claim {})",
-                    crit_name(claim)
-                ))
-                .into());
-            }
+        if let (true, Some((claim, _))) = (is_label(c, label::CWT_CLAIMS), unknown_claim) {
+            return Err(Malformed::UnknownCriticalHeader(alloc::format!(
+                "15 (CWT claim {})",
+                crit_name(claim)
+            ))
+            .into());
         }
     }
     let alg = alg.ok_or(invalid("alg is missing"))?;
