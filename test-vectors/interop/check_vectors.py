@@ -26,6 +26,7 @@ MAX_PROTECTED, MAX_ENTRIES, MAX_KID = 256, 16, 32
 ACCEPTED_ALGS = {"Ed25519": (-19, -8), "ESP256": (-9, -7), "ES256K": (-47,)}
 SUPPORTED_ALGS = {a for ids in ACCEPTED_ALGS.values() for a in ids}
 UNDERSTOOD_LABELS = {1, 3, 4, 6, 15, 16}   # §3.5 (3: content type, spec/encryption.md)
+UNDERSTOOD_CLAIMS = {6}                    # §3.5: with 15 critical, the only claim understood (iat)
 
 
 class Reject(Exception):
@@ -200,6 +201,9 @@ def check_header(h):
         raise bad                        # IV, countersignature: forbidden
     if 2 in h and any(label not in UNDERSTOOD_LABELS for label in h[2]):
         raise Reject("unknown_critical_header")
+    if 2 in h and 15 in h[2] and isinstance(h.get(15), dict) \
+            and any(not (is_int(c) and c in UNDERSTOOD_CLAIMS) for c in h[15]):
+        raise Reject("unknown_critical_header")   # critical CWT Claims: every claim understood
     if not all(label in h for label in (1, 4, 6, 15, 16)) or 6 not in h[15]:
         raise bad
     return {"alg": h[1], "kid": h[4], "seq": int.from_bytes(h[6], "big"), "iat": h[15][6],

@@ -98,6 +98,39 @@ def decode_envelope(env):
     return fields
 
 
+def parse_deny(lines):
+    """The deny list (payseal-x509 format): ({sha256 thumbprints}, {serials as unsigned ints}).
+
+    `sha256:<64 hex>`, or `serial:<hex>` / `serial=<hex>` (as `openssl x509 -serial` prints
+    it), hex in any case, colons between bytes allowed; `#` comments and blank lines skipped.
+    """
+    thumbprints, serials = set(), set()
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("sha256:"):
+            thumbprints.add(bytes.fromhex(line[len("sha256:"):].strip()))
+        elif line.startswith(("serial:", "serial=")):
+            text = line[len("serial:"):].strip()
+            digits = text.replace(":", "")
+            if not digits or text.startswith(":") or text.endswith(":") or "::" in text \
+                    or any(c not in "0123456789abcdefABCDEF" for c in digits):
+                raise ValueError("bad deny-list line %r" % line)
+            serials.add(int(digits, 16))
+        else:
+            raise ValueError("bad deny-list line %r" % line)
+    return thumbprints, serials
+
+
+def unsigned_serial(cert):
+    """The serial's DER content bytes read as an unsigned number (payseal-x509 compares
+    serials so: a positive serial is its value, whatever sign byte it carries)."""
+    n = cert.serial_number
+    length = ((n if n >= 0 else ~n).bit_length() + 8) // 8
+    return int.from_bytes(n.to_bytes(length, "big", signed=True), "big")
+
+
 def check_time(cert, now):
     if now < cert.not_valid_before_utc:
         raise Reject("certificate_not_yet_valid")
@@ -151,10 +184,10 @@ def validate(chain_der, anchor, deny, now):
         path.append(issuer)
         current = issuer
     check_time(anchor, now)
+    thumbprints, serials = deny
     for cert in path:                     # deny list: thumbprints and serial numbers
         der = cert.public_bytes(serialization.Encoding.DER)
-        serial = cert.serial_number.to_bytes((cert.serial_number.bit_length() + 8) // 8, "big")
-        if "sha256:" + hashlib.sha256(der).hexdigest() in deny or "serial:" + serial.hex() in deny:
+        if hashlib.sha256(der).digest() in thumbprints or unsigned_serial(cert) in serials:
             raise Reject("certificate_revoked")
     try:
         ku = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
@@ -205,7 +238,7 @@ def open_envelope(data, vec):
         raise Reject("unknown_sender")                                     # 5
     anchor = x509.load_der_x509_certificate(bytes.fromhex(data["trust_anchor"]))
     when = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
-    leaf = validate(f["x5chain"], anchor, set(data["deny_list"]), when)
+    leaf = validate(f["x5chain"], anchor, parse_deny(data["deny_list"]), when)
     family, kid, pem = leaf_key(leaf)
     if kid != f["kid"]:
         raise Reject("certificate_invalid")

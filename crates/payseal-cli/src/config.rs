@@ -128,7 +128,13 @@ impl TrustConfig {
                 bytes.len()
             )));
         }
-        let text = String::from_utf8(bytes).map_err(|_| at_file("not UTF-8 text".into()))?;
+        // The file may hold inline private keys: wipe the text when done with it.
+        let bytes = zeroize::Zeroizing::new(bytes);
+        let text = zeroize::Zeroizing::new(
+            std::str::from_utf8(&bytes)
+                .map_err(|_| at_file("not UTF-8 text".into()))?
+                .to_owned(),
+        );
         let base = path.parent().unwrap_or(Path::new("."));
         Self::parse(&text, path, base)
     }
@@ -304,30 +310,37 @@ impl Locator<'_> {
     }
 
     /// The PEM text a key entry refers to: inline, or a file relative to `base`.
-    fn pem(&self, entry: &Spanned<String>, base: &Path) -> Result<String, ConfigFileError> {
+    /// The PEM is returned in memory that is wiped when dropped: it may be a private key.
+    fn pem(
+        &self,
+        entry: &Spanned<String>,
+        base: &Path,
+    ) -> Result<zeroize::Zeroizing<String>, ConfigFileError> {
         let value = entry.get_ref();
         if value.trim_start().starts_with("-----BEGIN") {
-            return Ok(value.clone());
+            return Ok(zeroize::Zeroizing::new(value.clone()));
         }
         let path = base.join(value);
-        let bytes = std::fs::read(&path).map_err(|e| {
+        let bytes = zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| {
             self.error(
                 Some(entry.span()),
                 format!("cannot read key file '{}': {e}", path.display()),
             )
-        })?;
+        })?);
         if bytes.len() > 64 * 1024 {
             return Err(self.error(
                 Some(entry.span()),
                 format!("'{}' is too large for a key file", path.display()),
             ));
         }
-        String::from_utf8(bytes).map_err(|_| {
-            self.error(
-                Some(entry.span()),
-                format!("'{}' is not a PEM key file", path.display()),
-            )
-        })
+        std::str::from_utf8(&bytes)
+            .map(|text| zeroize::Zeroizing::new(text.to_owned()))
+            .map_err(|_| {
+                self.error(
+                    Some(entry.span()),
+                    format!("'{}' is not a PEM key file", path.display()),
+                )
+            })
     }
 
     fn key(&self, entry: &Spanned<String>, base: &Path) -> Result<AnyKey, ConfigFileError> {

@@ -148,7 +148,12 @@ fn describe_encryption(layer: &[u8], out: &mut String) {
             for r in recipients {
                 let Value::Array(rp) = r else { continue };
                 let id = rp.first().and_then(protected_alg);
-                let kid = rp.get(1).and_then(|u| map_bytes(u, 4));
+                // payseal puts a recipient's kid in its protected header (spec/encryption.md);
+                // an unprotected one is shown too, for envelopes made elsewhere.
+                let kid = rp
+                    .first()
+                    .and_then(|p| protected_bytes(p, 4))
+                    .or_else(|| rp.get(1).and_then(|u| map_bytes(u, 4)).map(<[u8]>::to_vec));
                 let _ = writeln!(
                     out,
                     "  recipient   kid {}, {}",
@@ -175,6 +180,15 @@ fn protected_alg(protected: &Value) -> Option<i64> {
         (Value::Integer(k), Value::Integer(v)) if i128::from(*k) == 1 => i64::try_from(*v).ok(),
         _ => None,
     })
+}
+
+/// A byte string value under integer `label` in a protected header bstr.
+fn protected_bytes(protected: &Value, label: i64) -> Option<Vec<u8>> {
+    let Value::Bytes(b) = protected else {
+        return None;
+    };
+    let map = ciborium::de::from_reader::<Value, _>(b.as_slice()).ok()?;
+    map_bytes(&map, label).map(<[u8]>::to_vec)
 }
 
 /// A byte string value under integer `label` in a map.

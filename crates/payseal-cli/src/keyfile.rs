@@ -6,8 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use payseal::{
-    Algorithm, KemKind, Kid, RecipientKey, RecipientPublicKey, SigningKey, VerifyingKey,
+    Algorithm, KemKind, KeyError, Kid, RecipientKey, RecipientPublicKey, SigningKey, VerifyingKey,
 };
+use zeroize::Zeroizing;
 
 use crate::Failure;
 
@@ -39,8 +40,12 @@ impl AnyKey {
                 .map_err(|e| format!("not a usable private key ({e})"));
         }
         if pem.contains("-----BEGIN PUBLIC KEY-----") {
-            if let Ok(key) = VerifyingKey::from_public_key_pem(pem) {
-                return Ok(AnyKey::Verifying(key));
+            match VerifyingKey::from_public_key_pem(pem) {
+                Ok(key) => return Ok(AnyKey::Verifying(key)),
+                // An Ed25519 key, but a small-order one: say so, rather than that it is no
+                // encryption key either.
+                Err(e @ KeyError::WeakKey) => return Err(format!("refused: {e}")),
+                Err(_) => {}
             }
             return RecipientPublicKey::from_public_key_pem(pem)
                 .map(AnyKey::RecipientPublic)
@@ -193,8 +198,9 @@ fn write_new(path: &Path, text: &str, options: &OpenOptions) -> Result<(), Failu
         .map_err(|e| Failure::io("write", path, &e))
 }
 
-fn read_text(path: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(path).map_err(|e| Failure::io("read", path, &e))?;
+/// A key file's text, in memory that is wiped when dropped (it may hold a private key).
+fn read_text(path: &Path) -> Result<Zeroizing<String>, Failure> {
+    let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| Failure::io("read", path, &e))?);
     // Refuse huge files before parsing: a key file is a few hundred bytes.
     if bytes.len() > 64 * 1024 {
         return Err(Failure::BadInput(format!(
@@ -203,9 +209,13 @@ fn read_text(path: &Path) -> Result<String, Failure> {
             bytes.len()
         )));
     }
-    String::from_utf8(bytes).map_err(|_| {
-        Failure::BadInput(format!("'{}': not a PEM key file (binary)", path.display()))
-    })
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => Ok(Zeroizing::new(text.to_owned())),
+        Err(_) => Err(Failure::BadInput(format!(
+            "'{}': not a PEM key file (binary)",
+            path.display()
+        ))),
+    }
 }
 
 fn wrong_kind(path: &Path, found: &AnyKey, wanted: &str) -> Failure {
@@ -232,5 +242,42 @@ pub fn kem_label(kem: KemKind) -> &'static str {
         KemKind::X25519 => "X25519",
         KemKind::P256 => "P-256 (HPKE)",
         _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Issue 16 item 17: private-key PEM read by the CLI sat in plain `String`s, left in freed
+    /// memory. Key file text is now held in `Zeroizing` buffers (checked by type here: the
+    /// wiping itself is zeroize's).
+    #[test]
+    fn private_key_pem_is_held_in_zeroizing_memory() {
+        let dir = std::env::temp_dir().join(format!("payseal-keyfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("sensor.key");
+        let key = SigningKey::generate(Algorithm::Ed25519).unwrap();
+        let pem: Zeroizing<String> = key.to_pkcs8_pem().unwrap();
+        std::fs::write(&path, pem.as_bytes()).unwrap();
+        let text: Zeroizing<String> = read_text(&path).unwrap();
+        assert_eq!(text.as_str(), pem.as_str());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Issue 16 item 17: a small-order Ed25519 key was reported as "not a supported X25519 or
+    /// P-256 SPKI public key"; it is a weak key, and the message says so.
+    #[test]
+    fn a_small_order_ed25519_key_is_reported_as_weak() {
+        // SPKI of the Ed25519 identity point (y = 1).
+        let pem = "-----BEGIN PUBLIC KEY-----\n\
+                   MCowBQYDK2VwAyEAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\
+                   -----END PUBLIC KEY-----\n";
+        let error = AnyKey::from_pem(pem).unwrap_err();
+        assert!(error.contains("weak key"), "{error}");
+        assert!(error.contains("small-order Ed25519"), "{error}");
+        assert!(!error.contains("X25519"), "{error}");
     }
 }

@@ -117,3 +117,53 @@ fn issued_certificates_carry_identity_and_topic_rights_that_payseal_x509_accepts
     dir.run(&["ca", "init", "--out", "dev-ca"], b"")
         .fails(4, "refusing to overwrite");
 }
+
+/// The serial number (unsigned, without DER's sign byte) of a PEM certificate file.
+fn serial(dir: &Scratch, file: &str) -> Vec<u8> {
+    use x509_cert::der::Decode;
+    let cert = x509_cert::Certificate::from_der(&der(dir, file)).unwrap();
+    let bytes = cert.tbs_certificate().serial_number().as_bytes();
+    let zeros = bytes.iter().take_while(|b| **b == 0).count();
+    bytes[zeros..].to_vec()
+}
+
+/// Issue 16 item 16: rcgen derives the serial from the subject key unless told otherwise, so
+/// every certificate for one key had the same serial (and `serial:` in a deny list revoked them
+/// all). Serials are now random, positive and 128 bits.
+#[test]
+fn ca_issue_gives_each_certificate_of_one_key_its_own_random_serial() {
+    let dir = Scratch::new("ca-serial");
+    dir.run(&["ca", "init", "--out", "dev-ca"], b"").ok();
+    dir.keygen("ed25519", "sensor");
+    let mut serials = Vec::new();
+    for out in ["first.pem", "second.pem", "third.pem"] {
+        dir.run(
+            &[
+                "ca",
+                "issue",
+                "--ca",
+                "dev-ca",
+                "--key",
+                "sensor.pub",
+                "--cn",
+                "sensor",
+                "--topic",
+                "plant/#",
+                "--out",
+                out,
+            ],
+            b"",
+        )
+        .ok();
+        let serial = serial(&dir, out);
+        // 128 random bits: 16 bytes unless the top byte happens to be zero (1 in 256).
+        assert!((14..=16).contains(&serial.len()), "{serial:02x?}");
+        serials.push(serial);
+    }
+    serials.push(serial(&dir, "dev-ca.pem"));
+    for (i, a) in serials.iter().enumerate() {
+        for b in &serials[i + 1..] {
+            assert_ne!(a, b, "two certificates share a serial");
+        }
+    }
+}

@@ -341,3 +341,39 @@ fn help_has_examples_and_completions_generate() {
     let bash = String::from_utf8(dir.run(&["completions", "bash"], b"").ok()).unwrap();
     assert!(bash.contains("payseal"));
 }
+
+/// Issue 16 item 17: `inspect` showed every recipient of a COSE_Encrypt as "kid (none)": the
+/// kid sits in the recipient's protected header, where it was not looked for.
+#[test]
+fn inspect_shows_the_real_recipient_kids() {
+    let dir = Scratch::new("inspect-kids");
+    dir.keygen("ed25519", "sensor");
+    let alice = dir.keygen("x25519", "alice");
+    let bob = dir.keygen("x25519", "bob");
+    let envelope = dir
+        .run(
+            &[
+                "seal",
+                "--key",
+                "sensor.key",
+                "-t",
+                "plant/3/temp",
+                "--to",
+                "alice.pub",
+                "--to",
+                "bob.pub",
+            ],
+            b"21.5 C",
+        )
+        .ok();
+    let shown = String::from_utf8(dir.run(&["inspect"], &envelope).ok()).unwrap();
+    assert!(!shown.contains("(none)"), "{shown}");
+    assert!(
+        shown.contains(&format!("  recipient   kid {alice}, ")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("  recipient   kid {bob}, ")),
+        "{shown}"
+    );
+}

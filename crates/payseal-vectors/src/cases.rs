@@ -263,6 +263,12 @@ pub(crate) fn all() -> Vec<Vector> {
             "valid",
         )
         .edited(|e| e.insert(1, (uint(2), craft::array(&[uint(15)])))),
+        case(
+            "valid-cwt-claims-not-critical",
+            "CWT Claims hold exp (4), long past, beside iat; CWT Claims are not critical, so claims other than iat are ignored",
+            "valid",
+        )
+        .edited(|e| e[3].1 = map(&[(uint(4), uint(T0 - 3600)), (uint(6), uint(T0))])),
         // ---- topic, sender, algorithm ----
         case(
             "invalid-wrong-topic",
@@ -454,6 +460,24 @@ pub(crate) fn all() -> Vec<Vector> {
         .edited(|e| {
             e.insert(1, (uint(2), craft::array(&[int(-70000)])));
             e.push((int(-70000), tstr("must understand")));
+        }),
+        case(
+            "invalid-critical-cwt-exp",
+            "crit [15] with CWT Claims holding exp (4, an hour ahead) beside iat: a critical CWT Claims parameter makes its claims critical, and this profile understands only iat",
+            "unknown_critical_header",
+        )
+        .edited(|e| {
+            e[3].1 = map(&[(uint(4), uint(NOW + 3600)), (uint(6), uint(T0))]);
+            e.insert(1, (uint(2), craft::array(&[uint(15)])));
+        }),
+        case(
+            "invalid-critical-cwt-nbf",
+            "crit [15] with CWT Claims holding nbf (5, an hour ahead) beside iat: not understood, so refused rather than ignored",
+            "unknown_critical_header",
+        )
+        .edited(|e| {
+            e[3].1 = map(&[(uint(5), uint(NOW + 3600)), (uint(6), uint(T0))]);
+            e.insert(1, (uint(2), craft::array(&[uint(15)])));
         }),
         case(
             "invalid-untagged",

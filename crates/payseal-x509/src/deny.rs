@@ -3,19 +3,30 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
 
 use crate::Error;
 
-/// Certificates a receiver refuses whatever their validity: `sha256:<64 hex>` (SHA-256 of the
-/// DER certificate) or `serial:<hex>` (the serial number's DER content bytes, as `openssl x509
-/// -serial` prints them, any CA), one per line; blank lines and lines starting with `#` are
-/// ignored. A serial matches a certificate from any of the configured CAs, so prefer
-/// thumbprints when several CAs are trusted.
+/// Certificates a receiver refuses whatever their validity, one per line; blank lines and
+/// lines starting with `#` are ignored:
+///
+/// - `sha256:<64 hex>`: the SHA-256 of the DER certificate (its thumbprint);
+/// - `serial:<hex>` (or `serial=<hex>`, as `openssl x509 -noout -serial` prints it): the
+///   serial number, compared as an unsigned integer. Colons between bytes (as `openssl x509
+///   -text` prints them), letter case and leading zero bytes do not matter, so the DER sign
+///   byte a certificate carries before a serial whose high bit is set (`00 8f 03`) matches
+///   `serial:8F03`, `serial:8f:03` and `serial:008f03` alike.
+///
+/// A serial matches a certificate from any of the configured CAs, so prefer thumbprints when
+/// several CAs are trusted.
 ///
 /// ```
-/// let deny = payseal_x509::DenyList::parse("# lost devices\nserial:1f03\n")?;
+/// let deny = payseal_x509::DenyList::parse("# lost devices\nserial:1f03\nserial=8F:03\n")?;
 /// assert!(deny.denies_serial(&[0x1f, 0x03]));
+/// // The DER content bytes of a positive serial with the high bit set: 00 8f 03.
+/// assert!(deny.denies_serial(&[0x00, 0x8f, 0x03]));
+/// assert!(!deny.denies_serial(&[0x8f]));
 /// # Ok::<(), payseal_x509::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,10 +52,12 @@ impl DenyList {
                 let bytes = decode_hex(hex.trim()).ok_or_else(bad)?;
                 list.thumbprints
                     .insert(bytes.try_into().map_err(|_| bad())?);
-            } else if let Some(hex) = line.strip_prefix("serial:") {
-                let hex = hex.trim().replace(':', "");
-                let bytes = decode_hex(&hex).filter(|b| !b.is_empty()).ok_or_else(bad)?;
-                list.serials.insert(bytes);
+            } else if let Some(hex) = line
+                .strip_prefix("serial:")
+                .or_else(|| line.strip_prefix("serial="))
+            {
+                let serial = parse_serial(hex.trim()).ok_or_else(bad)?;
+                list.serials.insert(serial);
             } else {
                 return Err(bad());
             }
@@ -57,9 +70,11 @@ impl DenyList {
         self.thumbprints.contains(thumbprint)
     }
 
-    /// Whether a certificate with this serial number (DER content bytes) is denied.
+    /// Whether a certificate with this serial number is denied: `serial` is the DER content
+    /// bytes of the certificate's serialNumber INTEGER (a leading `00` sign byte included or
+    /// not), read as an unsigned big-endian number.
     pub fn denies_serial(&self, serial: &[u8]) -> bool {
-        self.serials.contains(serial)
+        self.serials.contains(unsigned(serial))
     }
 
     /// How many entries the list has.
@@ -73,8 +88,31 @@ impl DenyList {
     }
 }
 
+/// A big-endian number without its leading zero bytes (zero is the empty slice): the one form
+/// both sides of a serial comparison are reduced to.
+fn unsigned(bytes: &[u8]) -> &[u8] {
+    let zeros = bytes.iter().take_while(|b| **b == 0).count();
+    bytes.get(zeros..).unwrap_or_default()
+}
+
+/// A deny-list serial: hex digits, optionally with colons between bytes, any case, an odd
+/// number of digits allowed (`f03` is `0f03`); at least one digit.
+fn parse_serial(text: &str) -> Option<Vec<u8>> {
+    let digits: String = text.chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || text.starts_with(':') || text.ends_with(':') || text.contains("::") {
+        return None;
+    }
+    let padded = if digits.len().is_multiple_of(2) {
+        digits
+    } else {
+        format!("0{digits}")
+    };
+    decode_hex(&padded).map(|bytes| unsigned(&bytes).to_vec())
+}
+
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
+    // from_str_radix alone would also take a `+` sign.
+    if !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     (0..hex.len())
@@ -90,44 +128,73 @@ fn decode_hex(hex: &str) -> Option<Vec<u8>> {
 #[derive(Debug)]
 pub(crate) struct DenyFile {
     pub(crate) path: PathBuf,
-    pub(crate) modified: Option<SystemTime>,
-    pub(crate) len: u64,
+    /// SHA-256 of the content last read (whether it parsed or not): a change of content is
+    /// what counts, not of modification time or size, which an edit can keep.
+    content: [u8; 32],
     /// The receiver clock second of the last look at the file (at most one look per second).
     pub(crate) checked_at: Option<u64>,
+    /// The last reload failure reported, so that a lasting one is logged once, not per second.
+    failing: Option<String>,
 }
 
 impl DenyFile {
-    /// Reads the file's list, and notes its modification time and size.
+    /// Reads the file's list, and notes a hash of its content.
     pub(crate) fn load(path: PathBuf) -> Result<(Self, DenyList), Error> {
-        let mut file = DenyFile {
+        let text = std::fs::read_to_string(&path).map_err(Error::Io)?;
+        let list = DenyList::parse(&text)?;
+        let file = DenyFile {
             path,
-            modified: None,
-            len: 0,
+            content: Sha256::digest(text.as_bytes()).into(),
             checked_at: None,
+            failing: None,
         };
-        let list = file.read()?;
         Ok((file, list))
     }
 
-    fn read(&mut self) -> Result<DenyList, Error> {
-        let meta = std::fs::metadata(&self.path).map_err(Error::Io)?;
-        let text = std::fs::read_to_string(&self.path).map_err(Error::Io)?;
-        self.modified = meta.modified().ok();
-        self.len = meta.len();
-        DenyList::parse(&text)
-    }
-
-    /// The new list if the file changed since it was last read (by modification time or size),
-    /// looking at most once per second of `now`.
+    /// The new list if the file's content changed since it was last read (compared by
+    /// SHA-256), looking at most once per second of `now`. A failed read or parse is logged
+    /// (`tracing` warning, once until it changes) and returned; the caller keeps the list in
+    /// force.
     pub(crate) fn changed(&mut self, now: u64) -> Result<Option<DenyList>, Error> {
         if self.checked_at == Some(now) {
             return Ok(None);
         }
         self.checked_at = Some(now);
-        let meta = std::fs::metadata(&self.path).map_err(Error::Io)?;
-        if meta.modified().ok() == self.modified && meta.len() == self.len {
+        let outcome = self.reread();
+        match &outcome {
+            Err(error) => {
+                let message = error.to_string();
+                if self.failing.as_ref() != Some(&message) {
+                    tracing::warn!(
+                        path = %self.path.display(),
+                        %error,
+                        "deny list not reloaded; the list read before stays in force"
+                    );
+                    self.failing = Some(message);
+                }
+            }
+            Ok(changed) => {
+                self.failing = None;
+                if let Some(list) = changed {
+                    tracing::info!(
+                        path = %self.path.display(),
+                        entries = list.len(),
+                        "deny list reloaded"
+                    );
+                }
+            }
+        }
+        outcome
+    }
+
+    fn reread(&mut self) -> Result<Option<DenyList>, Error> {
+        let text = std::fs::read_to_string(&self.path).map_err(Error::Io)?;
+        let content: [u8; 32] = Sha256::digest(text.as_bytes()).into();
+        if content == self.content {
             return Ok(None);
         }
-        self.read().map(Some)
+        // Remember bad content too: it is reported once, and read again only when it changes.
+        self.content = content;
+        DenyList::parse(&text).map(Some)
     }
 }

@@ -33,10 +33,21 @@
 //! publish nowhere (`topic_not_authorized`).
 //!
 //! ## Caching
-//! A validated chain is cached under the SHA-256 of its certificates, until the earliest
-//! notAfter (or before the latest notBefore) of its certificates, and the whole cache is
-//! dropped when the deny list or CRLs change. A cached message costs a hash of the chain bytes
-//! and a map lookup on top of the static-key path: see the `cached_chain` bench.
+//! Only chains that validated are cached: under the SHA-256 thumbprint of their leaf, with the
+//! thumbprints of the intermediates of the path that validated, until the earliest notAfter
+//! (or before the latest notBefore) of those certificates. A later chain with the same leaf
+//! is a cache hit when it carries every intermediate of that path (extra certificates are
+//! ignored, as path building ignores them), so a broker cannot multiply cache entries by
+//! appending junk certificates to a genuine chain, nor push a valid entry out by sending a
+//! broken variant of it. The whole cache is dropped when the deny list or CRLs change.
+//!
+//! The cache holds at most [`X509Resolver::with_cache_capacity`] leaves (default 4096); when
+//! full, the least recently used one is evicted, never the whole cache. A broker that cycles
+//! through more *genuine* certificates than that (it needs that many distinct valid leaves)
+//! forces at most one validation per message it sends, and the senders it pushes out are those
+//! that have been quiet longest. [`X509Resolver::validations`] counts validations, for
+//! monitoring. A cached message costs a hash of the chain's certificates and a map lookup on
+//! top of the static-key path: see the `cached_chain` bench.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -114,13 +125,17 @@ struct Sender {
     key: VerifyingKey,
     topics: Vec<TopicFilter>,
     identity: String,
-    /// The latest notBefore and earliest notAfter in the chain, seconds since the epoch.
+    /// The latest notBefore and earliest notAfter in the path, seconds since the epoch.
     not_before: u64,
     not_after: u64,
+    /// SHA-256 thumbprints of the intermediates of the path that validated.
+    path: Vec<[u8; 32]>,
+    /// When it was last used (the resolver's use counter), its key in the eviction order.
+    last_used: u64,
 }
 
-/// Most validated chains kept; the cache is emptied when it would grow beyond.
-const MAX_CACHED: usize = 4096;
+/// Default number of validated leaves kept (see [`X509Resolver::with_cache_capacity`]).
+pub const DEFAULT_CACHE_CAPACITY: usize = 4096;
 
 /// Resolves envelope senders from X.509 certificate chains: see the [crate] documentation.
 #[derive(Debug)]
@@ -133,7 +148,14 @@ pub struct X509Resolver {
     crls: Vec<CertRevocationList<'static>>,
     /// Registered chains for `x5t`, by the SHA-256 thumbprint of their leaf.
     registered: HashMap<[u8; 32], Vec<Vec<u8>>>,
+    /// Validated senders by the SHA-256 thumbprint of their leaf.
     cache: HashMap<[u8; 32], Sender>,
+    /// The cache's leaves by last use, least recent first.
+    recency: BTreeMap<u64, [u8; 32]>,
+    /// Counts cache uses; each use gets the next value.
+    uses: u64,
+    capacity: usize,
+    validations: u64,
 }
 
 impl X509Resolver {
@@ -162,14 +184,35 @@ impl X509Resolver {
             crls: Vec::new(),
             registered: HashMap::new(),
             cache: HashMap::new(),
+            recency: BTreeMap::new(),
+            uses: 0,
+            capacity: DEFAULT_CACHE_CAPACITY,
+            validations: 0,
         })
+    }
+
+    /// Keeps at most `capacity` validated leaves (at least 1; default
+    /// [`DEFAULT_CACHE_CAPACITY`]), evicting the least recently used one when full.
+    ///
+    /// ```
+    /// # let ca_der: Vec<u8> = Vec::new();
+    /// # if ca_der.is_empty() { return; }
+    /// let resolver = payseal_x509::X509Resolver::new([ca_der.as_slice()]).unwrap()
+    ///     .with_cache_capacity(100_000);
+    /// ```
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        while self.cache.len() > self.capacity {
+            self.evict_least_recent();
+        }
+        self
     }
 
     /// Accepts leaves whose extended key usage, if present, lists `oid` (DER content bytes of
     /// the OID) instead of id-kp-clientAuth.
     pub fn require_eku(mut self, oid: &'static [u8]) -> Self {
         self.eku = KeyUsage::required_if_present(oid);
-        self.cache.clear();
+        self.clear_cache();
         self
     }
 
@@ -191,7 +234,7 @@ impl X509Resolver {
             .entry(common_name.to_owned())
             .or_default()
             .extend(filters);
-        self.cache.clear();
+        self.clear_cache();
         Ok(self)
     }
 
@@ -199,7 +242,7 @@ impl X509Resolver {
     pub fn with_deny_list(mut self, deny: DenyList) -> Self {
         self.deny = deny;
         self.deny_file = None;
-        self.cache.clear();
+        self.clear_cache();
         self
     }
 
@@ -213,7 +256,7 @@ impl X509Resolver {
         let (file, list) = deny::DenyFile::load(path.into())?;
         self.deny = list;
         self.deny_file = Some(file);
-        self.cache.clear();
+        self.clear_cache();
         Ok(self)
     }
 
@@ -227,7 +270,7 @@ impl X509Resolver {
             OwnedCertRevocationList::from_der(CertificateRevocationListDer::from(der).as_ref())
                 .map_err(|_| Error::Crl)?;
         self.crls.push(CertRevocationList::Owned(crl));
-        self.cache.clear();
+        self.clear_cache();
         Ok(self)
     }
 
@@ -245,9 +288,51 @@ impl X509Resolver {
         &self.deny
     }
 
-    /// How many validated chains are cached.
+    /// How many validated chains (leaves) are cached.
     pub fn cached(&self) -> usize {
         self.cache.len()
+    }
+
+    /// How many chain validations this resolver has run (cache misses, whether the chain then
+    /// validated or not): what senders, or a broker cycling through chains, have cost it.
+    pub fn validations(&self) -> u64 {
+        self.validations
+    }
+
+    fn clear_cache(&mut self) {
+        self.cache.clear();
+        self.recency.clear();
+    }
+
+    fn evict_least_recent(&mut self) {
+        if let Some((_, leaf)) = self.recency.pop_first() {
+            self.cache.remove(&leaf);
+        }
+    }
+
+    /// Marks a cached leaf as just used.
+    fn touch(&mut self, leaf: &[u8; 32]) {
+        self.uses += 1;
+        if let Some(sender) = self.cache.get_mut(leaf) {
+            self.recency.remove(&sender.last_used);
+            sender.last_used = self.uses;
+            self.recency.insert(self.uses, *leaf);
+        }
+    }
+
+    /// Caches a validated sender under its leaf, replacing an entry for the same leaf, else
+    /// evicting the least recently used leaf when full.
+    fn insert(&mut self, leaf: [u8; 32], mut sender: Sender) {
+        if let Some(old) = self.cache.remove(&leaf) {
+            self.recency.remove(&old.last_used);
+        }
+        while self.cache.len() >= self.capacity {
+            self.evict_least_recent();
+        }
+        self.uses += 1;
+        sender.last_used = self.uses;
+        self.recency.insert(self.uses, leaf);
+        self.cache.insert(leaf, sender);
     }
 
     fn reload_deny_file(&mut self, now: u64) {
@@ -257,7 +342,7 @@ impl X509Resolver {
         // A failed re-read keeps the list in force (documented on with_deny_file).
         if let Ok(Some(list)) = file.changed(now) {
             self.deny = list;
-            self.cache.clear();
+            self.clear_cache();
         }
     }
 
@@ -291,6 +376,7 @@ impl X509Resolver {
         // (The anchor is not: remove it from the configuration instead.)
         let mut in_path = vec![leaf_der.clone()];
         in_path.extend(path.intermediate_certificates().map(|c| c.der()));
+        let intermediates = in_path.iter().skip(1).map(|c| sha256(c.as_ref())).collect();
         let mut not_before = 0u64;
         let mut not_after = u64::MAX;
         let mut parsed_leaf = None;
@@ -345,6 +431,8 @@ impl X509Resolver {
             identity: subject.to_string(),
             not_before,
             not_after,
+            path: intermediates,
+            last_used: 0,
         })
     }
 }
@@ -376,17 +464,20 @@ impl SenderResolver for X509Resolver {
             }
             (None, None) => return Err(Rejection::UnknownSender),
         };
-        let key = chain_key(chain);
-        let fresh = self
-            .cache
-            .get(&key)
-            .is_some_and(|s| s.not_before <= now && now <= s.not_after);
-        if !fresh {
+        let (leaf, rest) = chain.split_first().ok_or(Rejection::CertificateInvalid)?;
+        let key = sha256(leaf);
+        let carried: Vec<[u8; 32]> = rest.iter().map(|c| sha256(c)).collect();
+        let hit = self.cache.get(&key).is_some_and(|s| {
+            s.not_before <= now && now <= s.not_after && s.path.iter().all(|i| carried.contains(i))
+        });
+        if hit {
+            self.touch(&key);
+        } else {
+            // Only a chain that validates is cached; a failure leaves any entry for the same
+            // leaf (validated with another chain) in place.
+            self.validations += 1;
             let sender = self.validate(chain, now)?;
-            if self.cache.len() >= MAX_CACHED {
-                self.cache.clear();
-            }
-            self.cache.insert(key, sender);
+            self.insert(key, sender);
         }
         let sender = self.cache.get(&key).ok_or(Rejection::CertificateInvalid)?;
         if sender.kid.as_bytes() != claim.kid {
@@ -406,16 +497,6 @@ fn thumbprint_matches(x5t: &CertHash, cert: &[u8]) -> bool {
 /// SHA-256 of a DER certificate (its `x5t` and deny-list thumbprint).
 pub fn sha256(der: &[u8]) -> [u8; 32] {
     Sha256::digest(der).into()
-}
-
-/// The cache key of a chain: SHA-256 over each certificate's length and bytes.
-fn chain_key(chain: &[Vec<u8>]) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    for cert in chain {
-        hash.update((cert.len() as u64).to_be_bytes());
-        hash.update(cert);
-    }
-    hash.finalize().into()
 }
 
 fn map_webpki(error: webpki::Error) -> Rejection {

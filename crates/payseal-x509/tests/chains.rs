@@ -45,6 +45,8 @@ enum Twist {
     NotYetValid,
     NoDigitalSignature,
     ServerAuthOnly,
+    /// Serial 0x8f03: its high bit is set, so the DER INTEGER is `00 8f 03`.
+    HighBitSerial,
 }
 
 /// A device key pair: rcgen's (for its certificate) and the same key as payseal's.
@@ -84,6 +86,9 @@ fn device_cert(ca: &Ca, key: &Device, cn: &str, topics: &[&str], twist: Twist) -
         Twist::Expired => params.not_after = date_time_ymd(2023, 6, 1),
         Twist::NotYetValid => params.not_before = date_time_ymd(2024, 1, 1),
         Twist::NoDigitalSignature => params.key_usages = vec![KeyUsagePurpose::KeyAgreement],
+        Twist::HighBitSerial => {
+            params.serial_number = Some(rcgen::SerialNumber::from_slice(&[0x8f, 0x03]));
+        }
         Twist::ServerAuthOnly => {
             params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
         }
@@ -458,4 +463,147 @@ fn an_unknown_clock_fails_closed_and_valid_chains_are_validated_once() {
     assert!(opener.open("plant/1", &first).is_ok());
     assert!(opener.open("plant/1", &second).is_ok());
     assert_eq!(opener.trust().cached(), 1);
+}
+
+/// Issue 16 item 2: `openssl x509 -serial` prints `8F03` for the DER serial `00 8f 03`; the
+/// deny list must revoke it in every spelling an operator may paste.
+#[test]
+fn deny_by_serial_matches_serials_with_the_high_bit_set() {
+    let ca = Ca::new("payseal dev CA");
+    let device = Device::new(Algorithm::Ed25519);
+    let cert = device_cert(&ca, &device, "sensor-3", &["plant/#"], Twist::HighBitSerial);
+    let parsed = <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&cert).unwrap();
+    assert_eq!(
+        parsed.tbs_certificate().serial_number().as_bytes(),
+        [0x00, 0x8f, 0x03],
+        "the DER serial carries its sign byte"
+    );
+    for line in [
+        "serial:8F03",
+        "serial=8F03",
+        "serial:8f:03",
+        "serial:8F:03",
+        "serial:008f03",
+        "serial:00:8F:03",
+    ] {
+        let resolver = X509Resolver::new([ca.der().as_slice()])
+            .unwrap()
+            .with_deny_list(DenyList::parse(line).unwrap());
+        assert_eq!(
+            roundtrip(resolver, device.key(), vec![cert.clone()], "plant/1").unwrap_err(),
+            Rejection::CertificateRevoked,
+            "{line}"
+        );
+    }
+    // Another serial still passes.
+    let resolver = X509Resolver::new([ca.der().as_slice()])
+        .unwrap()
+        .with_deny_list(DenyList::parse("serial:8F04\nserial:8F\n").unwrap());
+    assert!(roundtrip(resolver, device.key(), vec![cert], "plant/1").is_ok());
+    for bad in [
+        "serial:",
+        "serial:+f",
+        "serial:8g",
+        "serial::8f",
+        "serial:8f:",
+    ] {
+        assert!(DenyList::parse(bad).is_err(), "{bad}");
+    }
+}
+
+/// Issue 16 item 13: an edit that keeps the size and the modification time (same-length
+/// serial, mtime restored) must still be picked up: the content is compared, not metadata.
+#[test]
+fn deny_file_edits_are_detected_by_content_not_mtime_and_size() {
+    let ca = Ca::new("payseal dev CA");
+    let device = Device::new(Algorithm::Ed25519);
+    let cert = device_cert(&ca, &device, "sensor-3", &["plant/#"], Twist::None);
+    let path =
+        std::env::temp_dir().join(format!("payseal-deny-same-size-{}.txt", std::process::id()));
+    std::fs::write(&path, "serial:1f04\n").unwrap();
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let resolver = X509Resolver::new([ca.der().as_slice()])
+        .unwrap()
+        .with_deny_file(&path)
+        .unwrap();
+    let clock = ManualClock::new(NOW);
+    let mut sealer =
+        Sealer::new(device.key(), Counter::starting_at(1), &clock).with_x5chain(vec![cert]);
+    let mut opener = opener(resolver, &clock);
+    assert!(
+        opener
+            .open("plant/1", &sealer.seal("plant/1", b"a").unwrap())
+            .is_ok()
+    );
+    // Same size, same mtime, now revoking this certificate's serial 1f03.
+    std::fs::write(&path, "serial:1f03\n").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), mtime);
+    clock.advance(1);
+    let revoked = opener.open("plant/1", &sealer.seal("plant/1", b"b").unwrap());
+    // A broken file keeps the list in force (and is logged, not fatal).
+    std::fs::write(&path, "not a deny list\n").unwrap();
+    clock.advance(1);
+    let still_revoked = opener.open("plant/1", &sealer.seal("plant/1", b"c").unwrap());
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(revoked, Err(Rejection::CertificateRevoked));
+    assert_eq!(still_revoked, Err(Rejection::CertificateRevoked));
+}
+
+/// Issue 16 item 17: the cache was keyed on the whole chain and emptied when 4096 entries
+/// were reached. A broker holding one genuine certificate could append a different junk
+/// "certificate" to it each time (path building never looks at an unused intermediate, so
+/// every variant validates and was cached), and so flush every sender's cached chain every
+/// 4096 messages. Variants of one leaf now share its entry: they take no slot, and once the
+/// leaf is cached they cost no validation either.
+#[test]
+fn a_broker_cycling_chain_variants_cannot_flush_the_cache() {
+    let ca = Ca::new("payseal dev CA");
+    let device = Device::new(Algorithm::Ed25519);
+    let cert = device_cert(&ca, &device, "sensor-3", &["plant/#"], Twist::None);
+    let clock = ManualClock::new(NOW);
+    let resolver = X509Resolver::new([ca.der().as_slice()]).unwrap();
+    let mut opener = opener(resolver, &clock);
+    let mut sealer =
+        Sealer::new(device.key(), Counter::starting_at(1), &clock).with_x5chain(vec![cert.clone()]);
+    let genuine = sealer.seal("plant/1", b"a").unwrap();
+    let started = std::time::Instant::now();
+    assert!(opener.open("plant/1", &genuine).is_ok());
+    let first = started.elapsed();
+    assert_eq!(opener.trust().cached(), 1);
+
+    // The broker: the genuine leaf plus junk, 4095 distinct variants (signed by anyone: the
+    // chain is looked at before the signature).
+    let started = std::time::Instant::now();
+    let variants = 4095u32;
+    for i in 0..variants {
+        let thief = SigningKey::generate(Algorithm::Ed25519).unwrap();
+        let mut forged = Sealer::new(thief, Counter::starting_at(1), &clock)
+            .with_kid(device.key().kid())
+            .with_x5chain(vec![cert.clone(), i.to_be_bytes().to_vec()]);
+        let envelope = forged.seal("plant/1", b"x").unwrap();
+        assert_eq!(
+            opener.open("plant/1", &envelope),
+            Err(Rejection::BadSignature)
+        );
+    }
+    let cycling = started.elapsed();
+    eprintln!(
+        "first (validating) open {first:?}; {variants} junk variants {cycling:?} ({:?} each)",
+        cycling / variants
+    );
+    assert_eq!(
+        opener.trust().cached(),
+        1,
+        "junk variants of one leaf took cache slots"
+    );
+    // Nor did they cost a validation each: the leaf and its (empty) path were cached.
+    assert_eq!(opener.trust().validations(), 1);
+    let again = sealer.seal("plant/1", b"b").unwrap();
+    assert!(opener.open("plant/1", &again).is_ok());
 }

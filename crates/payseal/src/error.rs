@@ -374,6 +374,13 @@ pub enum KeyError {
     /// The key bytes are invalid for the curve (wrong length, not on the curve, zero scalar).
     #[error("invalid key material")]
     Invalid,
+    /// A weak key: an Ed25519 public key of small order (one of the points whose order divides
+    /// 8). Strict verification refuses every signature under it, and it is no one's key: spec
+    /// §7 makes refusing it a MUST.
+    #[error(
+        "weak key: a small-order Ed25519 public key, which can verify nothing and is no one's key"
+    )]
+    WeakKey,
     /// A COSE_Key lacks a parameter or has a wrong type.
     #[error("invalid COSE_Key: {0}")]
     CoseKey(&'static str),

@@ -43,6 +43,9 @@ pub(crate) mod label {
         X5CHAIN,
         X5T,
     ];
+    /// CWT claims a verifier of this profile understands: with CWT Claims (15) listed in
+    /// `crit`, any other claim (`exp`, `nbf`, ...) makes the envelope invalid (spec §3.5).
+    pub(crate) const UNDERSTOOD_CLAIMS: [i64; 1] = [CLAIM_IAT];
 }
 
 /// The security-relevant fields of a protected header, after validation.
@@ -186,6 +189,7 @@ pub(crate) fn parse(
     let mut kid = None;
     let mut seq = None;
     let mut iat = None;
+    let mut claims: &[(Value, Value)] = &[];
     let mut typ_ok = false;
     let mut content_type = None;
     let mut x5chain = None;
@@ -217,7 +221,10 @@ pub(crate) fn parse(
             (label::KID, _) => return Err(invalid("kid must be a non-empty byte string")),
             (label::PARTIAL_IV, Value::Bytes(piv)) => seq = Some(decode_seq(piv)?),
             (label::PARTIAL_IV, _) => return Err(invalid("Partial IV must be a byte string")),
-            (label::CWT_CLAIMS, Value::Map(claims)) => iat = Some(parse_iat(claims)?),
+            (label::CWT_CLAIMS, Value::Map(map)) => {
+                iat = Some(parse_iat(map)?);
+                claims = map;
+            }
             (label::CWT_CLAIMS, _) => return Err(invalid("CWT Claims must be a map")),
             (label::TYP, Value::Text(t)) if t == PROFILE => typ_ok = true,
             (label::TYP, _) => return Err(invalid("typ is not \"payseal/1\"")),
@@ -243,6 +250,11 @@ pub(crate) fn parse(
             _ => {} // other labels are ignored unless critical (below)
         }
     }
+    let unknown_claim = claims.iter().find(|(k, _)| {
+        !label::UNDERSTOOD_CLAIMS
+            .iter()
+            .any(|&known| is_label(k, known))
+    });
     for c in crit {
         let understood = match c {
             Value::Integer(i) => i64::try_from(*i).is_ok_and(|i| label::UNDERSTOOD.contains(&i)),
@@ -250,6 +262,15 @@ pub(crate) fn parse(
         };
         if !understood {
             return Err(Malformed::UnknownCriticalHeader(crit_name(c)).into());
+        }
+        // A critical CWT Claims parameter makes its claims critical too: one this profile
+        // does not act on (`exp`, `nbf`, ...) must not be silently ignored.
+        if let (true, Some((claim, _))) = (is_label(c, label::CWT_CLAIMS), unknown_claim) {
+            return Err(Malformed::UnknownCriticalHeader(alloc::format!(
+                "15 (CWT claim {})",
+                crit_name(claim)
+            ))
+            .into());
         }
     }
     let alg = alg.ok_or(invalid("alg is missing"))?;
@@ -374,6 +395,11 @@ fn parse_iat(claims: &[(Value, Value)]) -> Result<u64, Malformed> {
     }
 }
 
+/// Whether a label value is the integer `label`.
+fn is_label(value: &Value, label: i64) -> bool {
+    matches!(value, Value::Integer(i) if i128::from(*i) == i128::from(label))
+}
+
 fn crit_name(label: &Value) -> alloc::string::String {
     match label {
         Value::Integer(i) => i128::from(*i).to_string(),
@@ -397,5 +423,48 @@ mod tests {
         assert!(decode_seq(&[]).is_err());
         assert!(decode_seq(&[0, 1]).is_err());
         assert!(decode_seq(&[1; 9]).is_err());
+    }
+
+    /// The standard header entries with CWT Claims `claims` and, if `critical`, crit [15].
+    fn header(claims: Vec<(Value, Value)>, critical: bool) -> Vec<(Value, Value)> {
+        let mut map = alloc::vec![
+            (Value::from(1), Value::from(-19)),
+            (Value::from(4), Value::Bytes(alloc::vec![1; 8])),
+            (Value::from(6), Value::Bytes(alloc::vec![7])),
+            (Value::from(15), Value::Map(claims)),
+            (Value::from(16), Value::from(PROFILE)),
+        ];
+        if critical {
+            map.insert(
+                1,
+                (Value::from(2), Value::Array(alloc::vec![Value::from(15)])),
+            );
+        }
+        map
+    }
+
+    /// Issue 16 item 17: `exp` and `nbf` were ignored even with CWT Claims marked critical.
+    #[test]
+    fn critical_cwt_claims_other_than_iat_are_refused() {
+        let iat = (Value::from(6), Value::from(1_700_000_000u64));
+        let limits = Limits::DEFAULT;
+        for claim in [
+            (Value::from(4), Value::from(1_600_000_000u64)), // exp, long past
+            (Value::from(5), Value::from(1_800_000_000u64)), // nbf, far ahead
+            (Value::from("custom"), Value::from(1)),
+        ] {
+            let critical = header(alloc::vec![claim.clone(), iat.clone()], true);
+            assert!(
+                matches!(
+                    parse(&critical, 64, &limits),
+                    Err(Rejection::Malformed(Malformed::UnknownCriticalHeader(_)))
+                ),
+                "{claim:?}"
+            );
+            // Not critical: ignored, as any claim a sealer of this profile does not write.
+            let plain = header(alloc::vec![claim, iat.clone()], false);
+            assert!(parse(&plain, 64, &limits).is_ok());
+        }
+        assert!(parse(&header(alloc::vec![iat], true), 64, &limits).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use payseal::{Algorithm, TopicFilter};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, SanType, SubjectPublicKeyInfo,
+    Issuer, KeyPair, KeyUsagePurpose, SanType, SerialNumber, SubjectPublicKeyInfo,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -26,6 +26,20 @@ fn ca_files(prefix: &Path) -> (PathBuf, PathBuf) {
 
 fn bad(what: &str) -> impl Fn(rcgen::Error) -> Failure + '_ {
     move |e| Failure::BadInput(format!("{what}: {e}"))
+}
+
+/// A random positive 128-bit serial number from the operating system's RNG. rcgen would
+/// otherwise derive the serial from the subject key, so every certificate issued for one key
+/// would share a serial (and a deny-list `serial:` entry for one would revoke all of them).
+/// RFC 5280 §4.1.2.2: positive, at most 20 octets (here 16, 17 with DER's sign byte).
+fn random_serial() -> Result<SerialNumber, Failure> {
+    let mut bytes = [0u8; 16];
+    // Zero is not a positive serial (a chance of 2^-128, but cheap to rule out).
+    while bytes.iter().all(|b| *b == 0) {
+        getrandom::fill(&mut bytes)
+            .map_err(|e| Failure::Io(format!("the OS random number generator failed: {e}")))?;
+    }
+    Ok(SerialNumber::from_slice(&bytes))
 }
 
 /// Validity from now (less an hour, for clocks a little behind) for `days`.
@@ -51,8 +65,9 @@ pub(crate) fn init(prefix: &Path, name: &str, days: u32) -> Result<(), Failure> 
     // Issues device certificates only: no intermediate CAs below it.
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.serial_number = Some(random_serial()?);
     validity(&mut params, days);
-    let key_pem = key.serialize_pem();
+    let key_pem = zeroize::Zeroizing::new(key.serialize_pem());
     let ca = CertifiedIssuer::self_signed(params, key).map_err(bad("CA certificate"))?;
     keyfile::write_private(&key_path, &key_pem)?;
     keyfile::write_public(&cert_path, &ca.pem())?;
@@ -109,7 +124,8 @@ pub(crate) fn issue(request: &Request<'_>) -> Result<(), Failure> {
     let (key_path, cert_path) = ca_files(request.ca);
     let read =
         |path: &Path| std::fs::read_to_string(path).map_err(|e| Failure::io("read", path, &e));
-    let ca_key = KeyPair::from_pem(&read(&key_path)?).map_err(bad("CA key"))?;
+    let ca_key_pem = zeroize::Zeroizing::new(read(&key_path)?);
+    let ca_key = KeyPair::from_pem(&ca_key_pem).map_err(bad("CA key"))?;
     let issuer =
         Issuer::from_ca_cert_pem(&read(&cert_path)?, ca_key).map_err(bad("CA certificate"))?;
 
@@ -125,6 +141,7 @@ pub(crate) fn issue(request: &Request<'_>) -> Result<(), Failure> {
     }
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    params.serial_number = Some(random_serial()?);
     validity(&mut params, request.days);
     let cert = params
         .signed_by(&subject, &issuer)

@@ -115,3 +115,20 @@ fn line_col_counts_characters() {
     assert_eq!(line_col("ab\ncdé\nf", 7), (2, 4));
     assert_eq!(line_col("ab", 100), (1, 3));
 }
+
+/// Issue 16 item 17: a small-order Ed25519 key in a trust file was refused as "not a usable
+/// public key (not a supported X25519 or P-256 SPKI public key)"; it is a weak key.
+#[test]
+fn a_small_order_ed25519_sender_key_is_refused_as_weak() {
+    // SPKI of the Ed25519 identity point (y = 1).
+    let weak = "-----BEGIN PUBLIC KEY-----\n\
+                MCowBQYDK2VwAyEAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\
+                -----END PUBLIC KEY-----\n";
+    let text = format!(
+        "[[sender]]\npublic_key = {}\ntopics = [\"plant/#\"]\n",
+        inline(weak)
+    );
+    let error = parse(&text).err().unwrap().to_string();
+    assert!(error.contains("weak key"), "{error}");
+    assert!(!error.contains("X25519"), "{error}");
+}

@@ -173,6 +173,64 @@ fn small_order_ed25519_keys_are_refused() {
     der.extend_from_slice(&identity);
     assert_eq!(
         VerifyingKey::from_public_key_der(&der),
-        Err(crate::KeyError::Invalid)
+        Err(crate::KeyError::WeakKey)
     );
+}
+
+/// Issue 16 item 17: a small-order Ed25519 key was refused as "invalid key material" here,
+/// and the CLI then reported "not a supported X25519 or P-256 SPKI public key". Every path
+/// (DER, PEM, COSE_Key; the canonical small-order points and a non-canonical encoding) says
+/// it is a weak key.
+#[test]
+fn a_small_order_ed25519_key_is_refused_as_a_weak_key() {
+    let spki = |point: &[u8; 32]| {
+        let mut der = alloc::vec![
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00
+        ];
+        der.extend_from_slice(point);
+        der
+    };
+    let mut points: alloc::vec::Vec<[u8; 32]> = alloc::vec::Vec::new();
+    // The identity (y = 1), the point of order 2 (y = -1 = p - 1), and y = 0 (order 4).
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    points.push(identity);
+    let mut minus_one = [0xffu8; 32];
+    minus_one[0] = 0xec;
+    minus_one[31] = 0x7f;
+    points.push(minus_one);
+    points.push([0u8; 32]);
+    // The identity again, non-canonically: y = p + 1.
+    let mut p_plus_one = [0xffu8; 32];
+    p_plus_one[0] = 0xee;
+    p_plus_one[31] = 0x7f;
+    points.push(p_plus_one);
+    for point in &points {
+        let der = spki(point);
+        assert_eq!(
+            VerifyingKey::from_public_key_der(&der),
+            Err(crate::KeyError::WeakKey),
+            "{point:02x?}"
+        );
+        let pem =
+            p256::pkcs8::der::pem::encode_string("PUBLIC KEY", p256::pkcs8::LineEnding::LF, &der)
+                .unwrap();
+        assert_eq!(
+            VerifyingKey::from_public_key_pem(&pem),
+            Err(crate::KeyError::WeakKey)
+        );
+        let cose = cose_key_bytes(point);
+        assert_eq!(
+            VerifyingKey::from_cose_key(&cose),
+            Err(crate::KeyError::WeakKey)
+        );
+    }
+    assert!(alloc::string::ToString::to_string(&crate::KeyError::WeakKey).starts_with("weak key"));
+}
+
+/// A public Ed25519 COSE_Key `{1: 1, -1: 6, -2: x}`.
+fn cose_key_bytes(x: &[u8; 32]) -> alloc::vec::Vec<u8> {
+    let mut out = alloc::vec![0xa3, 0x01, 0x01, 0x20, 0x06, 0x21, 0x58, 0x20];
+    out.extend_from_slice(x);
+    out
 }

@@ -59,7 +59,8 @@ impl VerifyingKey {
     /// Parses an SPKI public key (`-----BEGIN PUBLIC KEY-----`) of any supported algorithm.
     ///
     /// # Errors
-    /// [`KeyError::Unsupported`] when the PEM is not an Ed25519, P-256 or secp256k1 key.
+    /// [`KeyError::Unsupported`] when the PEM is not an Ed25519, P-256 or secp256k1 key;
+    /// [`KeyError::WeakKey`] for a small-order Ed25519 key.
     pub fn from_public_key_pem(pem: &str) -> Result<Self, KeyError> {
         if let Ok(key) = ed25519_dalek::VerifyingKey::from_public_key_pem(pem) {
             return Self::ed25519(key);
@@ -75,7 +76,8 @@ impl VerifyingKey {
     /// Parses a DER SubjectPublicKeyInfo of any supported algorithm.
     ///
     /// # Errors
-    /// [`KeyError::Unsupported`] when the DER is not an Ed25519, P-256 or secp256k1 key.
+    /// [`KeyError::Unsupported`] when the DER is not an Ed25519, P-256 or secp256k1 key;
+    /// [`KeyError::WeakKey`] for a small-order Ed25519 key.
     pub fn from_public_key_der(der: &[u8]) -> Result<Self, KeyError> {
         if let Ok(key) = ed25519_dalek::VerifyingKey::from_public_key_der(der) {
             return Self::ed25519(key);
@@ -88,11 +90,12 @@ impl VerifyingKey {
             .map_err(|_| KeyError::Unsupported("SPKI public"))
     }
 
-    /// Wraps an Ed25519 key, refusing small-order ("weak") keys: strict verification rejects
-    /// every signature under them, so a trust store holding one could never accept anything.
+    /// Wraps an Ed25519 key, refusing small-order ("weak") keys with [`KeyError::WeakKey`]:
+    /// strict verification rejects every signature under them, so a trust store holding one
+    /// could never accept anything (spec §7).
     pub(crate) fn ed25519(key: ed25519_dalek::VerifyingKey) -> Result<Self, KeyError> {
         if key.is_weak() {
-            return Err(KeyError::Invalid);
+            return Err(KeyError::WeakKey);
         }
         Ok(VerifyingKey::Ed25519(key))
     }
