@@ -12,10 +12,14 @@
 
 pub mod adapter;
 mod event;
+mod outcome;
 mod qos;
 mod security;
 
 pub use event::{Event, Message};
+pub use outcome::{
+    Refusal, Unconfirmed, Undelivered, escape_bytes, escape_text, is_refusal, reason_code_name,
+};
 pub use qos::QoS;
 pub use security::{EnvelopeOpener, EnvelopeSealer, SealedWill, Security, Will};
 
