@@ -28,6 +28,14 @@ pub enum Failure {
     /// The demo did not see what it promises (exit 6).
     #[error("demo failed: {0}")]
     Demo(String),
+    /// The broker refused a published message or a subscription, with an MQTT 5 reason code
+    /// of 0x80 or more (MQTT 3.1.1: a SUBACK failure) (exit 8).
+    #[error("{0}")]
+    Refused(String),
+    /// The broker did not confirm every QoS 1 or 2 message in time: they may or may not have
+    /// arrived (exit 9).
+    #[error("{0}")]
+    Unconfirmed(String),
 }
 
 impl Failure {
@@ -40,6 +48,8 @@ impl Failure {
             Failure::Io(_) => 4,
             Failure::Network(_) => 5,
             Failure::Demo(_) => 6,
+            Failure::Refused(_) => 8,
+            Failure::Unconfirmed(_) => 9,
         }
     }
 

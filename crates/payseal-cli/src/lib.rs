@@ -19,6 +19,8 @@
 //! | 4 | I/O: a file or stream that cannot be read or written |
 //! | 5 | network: the broker cannot be reached or the connection failed |
 //! | 6 | `demo`: an attack got through or a reading was lost (it never should) |
+//! | 8 | refused by the broker: `pub` — a message got a PUBACK/PUBREC reason code of 0x80 or more (MQTT 5); `sub` — a subscription got a SUBACK failure code (the code, its name and the broker's escaped reason string are on stderr) |
+//! | 9 | `pub`: not every QoS 1/2 message was confirmed within 10 s (the unconfirmed ones are listed; they may or may not have arrived, and were resent with the same envelope after any reconnect) |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
