@@ -208,7 +208,7 @@ fn unconfirmed_message_is_resent_with_the_same_envelope_after_reconnect() {
                 }
                 4 if seen.load(Ordering::SeqCst) == 1 => {
                     let id = ack_id(&frame).unwrap().wrapping_add(1000);
-                    return vec![Frame(vec![0x40, 2, (id >> 8) as u8, id as u8])];
+                    return vec![Frame([&[0x40, 2][..], &id.to_be_bytes()].concat())];
                 }
                 _ => {}
             }

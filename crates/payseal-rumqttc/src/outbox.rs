@@ -27,6 +27,7 @@ pub(crate) struct Pending {
 }
 
 /// Which acknowledgement arrived.
+#[expect(clippy::enum_variant_names, reason = "the MQTT packet names")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AckKind {
     /// PUBACK (QoS 1: final).
@@ -90,10 +91,10 @@ impl Outbox {
 
     /// Takes back [`register`](Self::register) for a publish that was never queued.
     pub(crate) fn cancel(&self, index: u64) {
-        if let Ok(mut inner) = self.inner.lock() {
-            if inner.records.remove(&index).is_some() {
-                inner.unwritten.retain(|i| *i != index);
-            }
+        if let Ok(mut inner) = self.inner.lock()
+            && inner.records.remove(&index).is_some()
+        {
+            inner.unwritten.retain(|i| *i != index);
         }
         self.changed.notify_waiters();
     }
@@ -156,13 +157,13 @@ impl Outbox {
             inner.released.insert(pkid, index);
             return;
         }
-        if let Some(record) = inner.records.remove(&index) {
-            if is_refusal(code) {
-                tracing::warn!(index, code, topic = %record.topic, "the broker refused a publish");
-                inner
-                    .refused
-                    .push(Refusal::new(index, &record.topic, code, reason));
-            }
+        if let Some(record) = inner.records.remove(&index)
+            && is_refusal(code)
+        {
+            tracing::warn!(index, code, topic = %record.topic, "the broker refused a publish");
+            inner
+                .refused
+                .push(Refusal::new(index, &record.topic, code, reason));
         }
         drop(inner);
         self.changed.notify_waiters();

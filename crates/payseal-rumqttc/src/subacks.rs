@@ -47,10 +47,10 @@ impl SubAcks {
 
     /// rumqttc wrote a SUBSCRIBE with `pkid`.
     pub(crate) fn written(&self, pkid: u16) {
-        if let Ok(mut inner) = self.inner.lock() {
-            if let Some(filters) = inner.unwritten.pop_front() {
-                inner.by_pkid.insert(pkid, filters);
-            }
+        if let Ok(mut inner) = self.inner.lock()
+            && let Some(filters) = inner.unwritten.pop_front()
+        {
+            inner.by_pkid.insert(pkid, filters);
         }
     }
 

@@ -183,10 +183,10 @@ pub fn v5_publish_raw_topic(topic: &[u8], payload: &[u8]) -> Frame {
 /// A SUBACK frame with its last reason code (the only one, for a single filter) replaced by
 /// `code`; other frames unchanged.
 pub fn refuse_suback(mut frame: Frame, code: u8) -> Frame {
-    if frame.packet_type() == 9 {
-        if let Some(last) = frame.0.last_mut() {
-            *last = code;
-        }
+    if frame.packet_type() == 9
+        && let Some(last) = frame.0.last_mut()
+    {
+        *last = code;
     }
     frame
 }
