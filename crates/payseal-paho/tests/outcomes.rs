@@ -85,3 +85,35 @@ async fn refused_subscription_is_an_error() {
         "{error:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_subscription_before_the_connection_is_a_typed_event() {
+    let broker = Mosquitto::start().expect("mosquitto must start");
+    for (v5, code) in [(true, 0x87u8), (false, 0x80u8)] {
+        let proxy = through(&broker, Box::new(move |f| vec![refuse_suback(f, code)])).await;
+        let security = Security::new();
+        let options = MqttOptions::new(format!("paho-early-{v5}"), "127.0.0.1", proxy.port());
+        // Subscribed before the connection is up: the adapter subscribes at connect.
+        let mut events = if v5 {
+            let (c, e) = SecureClientV5::connect(options, security).unwrap();
+            c.subscribe("plant/#", QoS::AtLeastOnce).await.unwrap();
+            e
+        } else {
+            let (c, e) = payseal_paho::SecureClient::connect(options, security).unwrap();
+            c.subscribe("plant/#", QoS::AtLeastOnce).await.unwrap();
+            e
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, events.recv()).await {
+                Ok(Some(Event::SubscribeRefused { filter, code: got })) => {
+                    assert_eq!((filter.as_str(), got), ("plant/#", code));
+                    break;
+                }
+                Ok(Some(_)) => {}
+                other => panic!("v5={v5}: no SubscribeRefused: {other:?}"),
+            }
+        }
+    }
+}
