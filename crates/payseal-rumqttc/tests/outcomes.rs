@@ -14,7 +14,8 @@ use payseal::{Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemCloc
 use payseal_rumqttc::{Event, QoS, SecureClientV5, Security};
 use payseal_testkit::Mosquitto;
 use payseal_testkit::mitm::{AckTamper, Mitm, Out};
-use payseal_testkit::mqtt::{Frame, ack_id, refuse_suback, v5_ack};
+use payseal_testkit::mqtt::{Frame, Publish, ack_id, refuse_suback, v5_ack};
+use payseal_testkit::relay::Relay;
 use rumqttc::v5::MqttOptions;
 use tokio::sync::mpsc::Receiver;
 
@@ -131,6 +132,60 @@ async fn refused_subscription_is_a_typed_event() {
         Event::SubscribeRefused { filter, code } => {
             assert_eq!((filter.as_str(), code), ("plant/#", 0x87));
         }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unconfirmed_publish_is_resent_with_the_same_envelope_after_a_dropped_connection() {
+    let broker = Mosquitto::start().expect("mosquitto must be installed");
+    let relay = Relay::start(broker.port()).await.unwrap();
+    let key = SigningKey::generate(Algorithm::Ed25519).unwrap();
+    let mut trust = TrustStore::new();
+    trust.add_sender(key.verifying_key(), ["plant/#"]).unwrap();
+    let (receiver, mut received) = payseal_rumqttc::SecureClient::connect(
+        payseal_rumqttc::MqttOptions::new("outcomes-rx", "127.0.0.1", broker.port()),
+        Security::new().opener(Opener::new(trust, Policy::default(), SystemClock)),
+    );
+    connected(&mut received).await;
+    receiver
+        .subscribe("plant/#", QoS::AtLeastOnce)
+        .await
+        .unwrap();
+    let security = Security::new().sealer(Sealer::new(key, Counter::starting_at(1), SystemClock));
+    let (client, mut events) = payseal_rumqttc::SecureClient::connect(
+        payseal_rumqttc::MqttOptions::new("outcomes-tx", "127.0.0.1", relay.port()),
+        security,
+    );
+    connected(&mut events).await;
+    tokio::spawn(async move { while events.recv().await.is_some() {} });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The broker gets the message, its PUBACK is lost, then the connection drops.
+    relay.swallow_down(true);
+    client
+        .publish("plant/1/temp", QoS::AtLeastOnce, false, b"21.5")
+        .await
+        .unwrap();
+    assert!(relay.wait_swallowed_puback(Duration::from_secs(5)).await);
+    relay.swallow_down(false);
+    relay.cut();
+    client.flush(Duration::from_secs(10)).await.unwrap();
+    // Sent twice, with the same envelope.
+    let payloads: Vec<Vec<u8>> = relay
+        .sent()
+        .iter()
+        .filter_map(Publish::parse)
+        .map(|p| p.payload)
+        .collect();
+    assert_eq!(payloads.len(), 2, "{payloads:?}");
+    assert_eq!(payloads[0], payloads[1]);
+    // The receiver: one message, then the resend as a duplicate of the same seq.
+    match next(&mut received, 10).await {
+        Event::Message(m) => assert_eq!(m.verified.payload(), b"21.5"),
+        other => panic!("{other:?}"),
+    }
+    match next(&mut received, 10).await {
+        Event::Duplicate { seq, .. } => assert_eq!(seq, 1),
         other => panic!("{other:?}"),
     }
 }
