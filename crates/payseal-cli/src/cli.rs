@@ -6,8 +6,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 1 envelope rejected, 2 usage, 3 bad input (key, config, envelope; also sealing in
-clear on a topic that requires encryption), 4 I/O, 5 network, 6 demo expectation failed, 27 `sub -C N
--W S` timed out before N verified messages.
+clear on a topic that requires encryption), 4 I/O, 5 network, 6 demo expectation failed, 8 refused by
+the broker (pub: PUBACK/PUBREC reason code >= 0x80; sub: SUBACK failure), 9 pub: not every QoS 1/2
+message confirmed in time, 27 `sub -C N -W S` timed out before N verified messages.
 
 Examples:
   payseal demo
@@ -70,7 +71,12 @@ Examples:
 Examples:
   payseal pub -t plant/3/temp -m 21.5 --key sensor.key
   payseal pub -h broker.example -p 8883 --cafile ca.pem -t plant/3/temp -f reading.json --key sensor.key --to dashboard.pub
-  sensor-readings | payseal pub -t plant/3/temp -l --key sensor.key -q 1"
+  sensor-readings | payseal pub -t plant/3/temp -l --key sensor.key -q 1
+
+Exit codes: 0 every message sent (QoS 0) or confirmed by the broker (QoS 1/2); 8 the broker refused
+a message (MQTT 5 reason code >= 0x80, printed with its reason string); 9 not every message was
+confirmed within 10 s (they may or may not have arrived; after a reconnect unconfirmed messages are
+resent with the same envelope, so receivers see duplicates, never second messages); 5 no connection."
     )]
     Pub(PubArgs),
     /// Subscribe and print verified payloads; rejected messages go to stderr with their reason
@@ -80,7 +86,9 @@ Examples:
         after_help = "\
 Examples:
   payseal sub -t 'plant/#' --trust trust.toml -v
-  payseal sub -t plant/3/temp --trust trust.toml --key dashboard.key -C 10 -W 60"
+  payseal sub -t plant/3/temp --trust trust.toml --key dashboard.key -C 10 -W 60
+
+Exit code 8 when the broker refuses a subscription (SUBACK failure code, printed)."
     )]
     Sub(SubArgs),
     /// A sensor, two dashboards and a malicious broker in the middle, on an embedded broker:

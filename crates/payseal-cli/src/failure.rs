@@ -51,6 +51,14 @@ pub enum Failure {
         /// The `-C` count asked for.
         wanted: u64,
     },
+    /// The broker refused a published message or a subscription, with an MQTT 5 reason code
+    /// of 0x80 or more (MQTT 3.1.1: a SUBACK failure) (exit 8).
+    #[error("{0}")]
+    Refused(String),
+    /// The broker did not confirm every QoS 1 or 2 message in time: they may or may not have
+    /// arrived (exit 9).
+    #[error("{0}")]
+    Unconfirmed(String),
 }
 
 impl Failure {
@@ -65,6 +73,8 @@ impl Failure {
             Failure::Demo(_) => 6,
             Failure::EncryptionRequired { .. } => 3,
             Failure::Timeout { .. } => 27,
+            Failure::Refused(_) => 8,
+            Failure::Unconfirmed(_) => 9,
         }
     }
 

@@ -25,13 +25,15 @@
 //! | 4 | I/O: a file or stream that cannot be read or written |
 //! | 5 | network: the broker cannot be reached or the connection failed |
 //! | 6 | `demo`: an attack got through or a reading was lost (it never should) |
+//! | 8 | refused by the broker: `pub` — a message got a PUBACK/PUBREC reason code of 0x80 or more (MQTT 5); `sub` — a subscription got a SUBACK failure code (the code, its name and the broker's escaped reason string are on stderr) |
+//! | 9 | `pub`: not every QoS 1/2 message was confirmed within 10 s (the unconfirmed ones are listed; they may or may not have arrived, and were resent with the same envelope after any reconnect) |
 //! | 27 | `sub -C N -W S`: the timeout passed before N verified messages arrived (mosquitto_sub's timeout code) |
 //!
 //! `seal` and `pub` refuse (exit 3) to seal in clear on a topic whose trust file requires
 //! encryption (`require_encryption`) when no `[[encrypt]]` entry matches it.
 //!
 //! Everything printed that the CLI did not write itself (topics, reason strings, messages
-//! quoting them) goes through [`escape::for_terminal`], so a broker cannot put control
+//! quoting them) goes through `payseal_mqtt::escape_text` (re-exported by payseal-rumqttc), so a broker cannot put control
 //! characters or escape sequences on the operator's terminal. Payloads that `sub` and `open`
 //! write are the verified sender's bytes, written unchanged (as mosquitto_sub does).
 
@@ -40,7 +42,6 @@
 
 pub mod config;
 mod diag;
-pub mod escape;
 mod failure;
 pub mod inspect;
 pub mod keyfile;

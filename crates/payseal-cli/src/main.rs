@@ -13,7 +13,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             // A failure can quote what a broker or an envelope chose (a topic, a reason).
-            let message = payseal_cli::escape::for_terminal(&failure.to_string());
+            let message = payseal_rumqttc::escape_text(&failure.to_string());
             eprintln!("payseal: {message}");
             ExitCode::from(failure.exit_code())
         }

@@ -11,7 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use crate::mqtt::{Publish, puback_id, take_frame};
+use crate::mqtt::{Frame, Publish, puback_id, take_frame};
 
 /// What the proxy does with one PUBLISH on its way to the client.
 #[derive(Clone, Debug)]
@@ -38,6 +38,10 @@ enum Injection {
 /// The test's tampering logic, called for every PUBLISH from the broker.
 pub type Tamper = Box<dyn FnMut(Publish) -> Vec<Out> + Send>;
 
+/// The test's tampering with every other packet from the broker (CONNACK, PUBACK, PUBREC,
+/// PUBCOMP, SUBACK, ...): the frames to pass on instead (none drops it, two duplicate it).
+pub type AckTamper = Box<dyn FnMut(Frame) -> Vec<Frame> + Send>;
+
 /// The proxy. Stops when dropped (its tasks end when the connections close).
 pub struct Mitm {
     port: u16,
@@ -55,6 +59,7 @@ impl std::fmt::Debug for Mitm {
 
 struct State {
     tamper: Mutex<Tamper>,
+    acks: Mutex<Option<AckTamper>>,
     own_ids: Mutex<HashSet<u16>>,
     next_id: AtomicU16,
 }
@@ -66,11 +71,33 @@ impl Mitm {
     /// # Errors
     /// If no port can be bound.
     pub async fn start(broker_port: u16, tamper: Tamper) -> io::Result<Self> {
+        Self::start_inner(broker_port, tamper, None).await
+    }
+
+    /// As [`start`](Self::start), and passes every other broker-to-client packet (acks,
+    /// CONNACK, SUBACK, ...) through `acks`, which may rewrite, drop or duplicate it.
+    ///
+    /// # Errors
+    /// If no port can be bound.
+    pub async fn start_with_acks(
+        broker_port: u16,
+        tamper: Tamper,
+        acks: AckTamper,
+    ) -> io::Result<Self> {
+        Self::start_inner(broker_port, tamper, Some(acks)).await
+    }
+
+    async fn start_inner(
+        broker_port: u16,
+        tamper: Tamper,
+        acks: Option<AckTamper>,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let port = listener.local_addr()?.port();
         let (inject, mut injections) = mpsc::unbounded_channel::<Injection>();
         let state = Arc::new(State {
             tamper: Mutex::new(tamper),
+            acks: Mutex::new(acks),
             own_ids: Mutex::new(HashSet::new()),
             next_id: AtomicU16::new(40_000),
         });
@@ -127,6 +154,12 @@ impl Mitm {
             payload_len,
         });
     }
+
+    /// Sends raw bytes to the connected client now (any packet, well-formed or not: an MQTT 5
+    /// PUBLISH, a topic that is not UTF-8, ...).
+    pub fn inject_frame(&self, frame: Frame) {
+        self.inject_raw(frame.0);
+    }
 }
 
 impl Drop for Mitm {
@@ -178,11 +211,20 @@ async fn relay(
                 }
                 buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
                 while let Some(frame) = take_frame(&mut buf) {
-                    // Everything but PUBLISH passes through untouched.
+                    // Everything but PUBLISH passes through the ack tamper, if any.
                     let Some(publish) = Publish::parse(&frame) else {
-                        if client_tx.write_all(&frame.0).await.is_err() {
-                            upstream.abort();
-                            return;
+                        let frames = match state.acks.lock() {
+                            Ok(mut acks) => match acks.as_mut() {
+                                Some(tamper) => tamper(frame),
+                                None => vec![frame],
+                            },
+                            Err(_) => return,
+                        };
+                        for frame in frames {
+                            if client_tx.write_all(&frame.0).await.is_err() {
+                                upstream.abort();
+                                return;
+                            }
                         }
                         continue;
                     };

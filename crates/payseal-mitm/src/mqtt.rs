@@ -128,6 +128,83 @@ pub fn puback_id(frame: &Frame) -> Option<u16> {
     Some(u16::from_be_bytes([*frame.0.get(2)?, *frame.0.get(3)?]))
 }
 
+/// The packet identifier of a PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK or UNSUBACK frame.
+pub fn ack_id(frame: &Frame) -> Option<u16> {
+    if !matches!(frame.packet_type(), 4..=7 | 9 | 11) {
+        return None;
+    }
+    let mut at = 1;
+    while frame.0.get(at)? & 0x80 != 0 {
+        at += 1;
+    }
+    at += 1;
+    Some(u16::from_be_bytes([
+        *frame.0.get(at)?,
+        *frame.0.get(at + 1)?,
+    ]))
+}
+
+/// An MQTT 5 PUBACK (4), PUBREC (5) or PUBCOMP (7) for `pkid` with reason `code` and, if
+/// given, a reason string property (any bytes a hostile broker likes, control characters
+/// included).
+pub fn v5_ack(packet_type: u8, pkid: u16, code: u8, reason: Option<&str>) -> Frame {
+    let mut props = Vec::new();
+    if let Some(reason) = reason {
+        props.push(0x1F);
+        let len = u16::try_from(reason.len()).unwrap_or(u16::MAX);
+        props.extend_from_slice(&len.to_be_bytes());
+        props.extend_from_slice(reason.as_bytes());
+    }
+    let mut body = pkid.to_be_bytes().to_vec();
+    body.push(code);
+    push_varint(&mut body, props.len());
+    body.extend_from_slice(&props);
+    let mut out = vec![packet_type << 4];
+    push_varint(&mut out, body.len());
+    out.extend_from_slice(&body);
+    Frame(out)
+}
+
+/// An MQTT 5 PUBLISH (QoS 0, no properties) whose topic is `topic`, as raw bytes: may be
+/// invalid UTF-8, as a hostile broker can send it.
+pub fn v5_publish_raw_topic(topic: &[u8], payload: &[u8]) -> Frame {
+    let mut body = Vec::new();
+    let len = u16::try_from(topic.len()).unwrap_or(u16::MAX);
+    body.extend_from_slice(&len.to_be_bytes());
+    body.extend_from_slice(topic);
+    body.push(0); // property length
+    body.extend_from_slice(payload);
+    let mut out = vec![0x30];
+    push_varint(&mut out, body.len());
+    out.extend_from_slice(&body);
+    Frame(out)
+}
+
+/// A SUBACK frame with its last reason code (the only one, for a single filter) replaced by
+/// `code`; other frames unchanged.
+pub fn refuse_suback(mut frame: Frame, code: u8) -> Frame {
+    if frame.packet_type() == 9
+        && let Some(last) = frame.0.last_mut()
+    {
+        *last = code;
+    }
+    frame
+}
+
+fn push_varint(out: &mut Vec<u8>, mut len: usize) {
+    loop {
+        let mut byte = u8::try_from(len % 128).unwrap_or(0);
+        len /= 128;
+        if len > 0 {
+            byte |= 0x80;
+        }
+        out.push(byte);
+        if len == 0 {
+            break;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +226,16 @@ mod tests {
         assert_eq!(puback_id(&take_frame(&mut stream).unwrap()), Some(7));
         assert_eq!(take_frame(&mut stream), None);
         assert_eq!(stream, vec![0x30]);
+    }
+
+    #[test]
+    fn v5_acks_carry_the_code_and_reason() {
+        let f = v5_ack(4, 0x0102, 0x87, Some("no"));
+        assert_eq!(f.0, vec![0x40, 9, 1, 2, 0x87, 5, 0x1F, 0, 2, b'n', b'o']);
+        assert_eq!(ack_id(&f), Some(0x0102));
+        assert_eq!(
+            refuse_suback(Frame(vec![0x90, 3, 0, 1, 0]), 0x80).0[4],
+            0x80
+        );
     }
 }

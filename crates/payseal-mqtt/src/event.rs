@@ -11,7 +11,8 @@ pub enum Event {
     /// A message that was refused, and why. Most reasons point at tampering, forgery, replay
     /// or misconfiguration; [`Rejection::is_alarm`] tells.
     Rejected {
-        /// The topic it arrived on.
+        /// The topic it arrived on; a topic that is not valid UTF-8 (refused as
+        /// `invalid_topic`, never repaired) is shown with [`escape_bytes`](crate::escape_bytes).
         topic: String,
         /// Why it was refused.
         reason: Rejection,
@@ -26,6 +27,15 @@ pub enum Event {
         topic: String,
         /// The sender's sequence number that was already accepted.
         seq: u64,
+    },
+    /// The broker refused a subscription (SUBACK with a reason code of 0x80 or more; MQTT
+    /// 3.1.1 has only 0x80). Nothing will arrive for `filter`; the adapter forgets it, so it is
+    /// not restored after a reconnect either.
+    SubscribeRefused {
+        /// The topic filter that was refused.
+        filter: String,
+        /// The broker's reason code (see [`reason_code_name`](crate::reason_code_name)).
+        code: u8,
     },
     /// Connected (or reconnected) to the broker.
     Connected {

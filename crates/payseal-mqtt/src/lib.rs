@@ -13,11 +13,15 @@
 #![deny(missing_docs)]
 
 pub mod adapter;
+mod escape;
 mod event;
+mod outcome;
 mod qos;
 mod security;
 
+pub use escape::{escape_bytes, escape_text};
 pub use event::{Event, Message};
+pub use outcome::{Refusal, Unconfirmed, Undelivered, is_refusal, reason_code_name};
 pub use qos::QoS;
 pub use security::{EnvelopeOpener, EnvelopeSealer, SealedWill, Security, Will};
 

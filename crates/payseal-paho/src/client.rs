@@ -44,7 +44,9 @@ macro_rules! secure_client {
             /// Dropping the returned future after paho took the message does not recall it.
             ///
             /// # Errors
-            /// [`PublishError`].
+            /// [`PublishError`]; [`PublishError::Refused`] (at once, with the reason code and
+            /// the escaped reason string) when the broker refuses the message with an MQTT 5
+            /// PUBACK or PUBREC reason code of 0x80 or more.
             pub async fn publish(
                 &self,
                 topic: &str,
@@ -61,8 +63,10 @@ macro_rules! secure_client {
             /// every subscription after a reconnect that finds no session.
             ///
             /// # Errors
-            /// [`paho_mqtt::Error`] if the broker or paho refused the subscription, or the filter
-            /// is not a valid MQTT filter (a NUL byte included, on which paho would panic).
+            /// [`paho_mqtt::Error`] if the broker or paho refused the subscription (a SUBACK
+            /// failure code under MQTT 5 is [`paho_mqtt::Error::ReasonCode`]), or the filter is
+            /// not a valid MQTT filter (a NUL byte included, on which paho would panic); a
+            /// refused filter is forgotten, not restored after a reconnect.
             pub async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), paho_mqtt::Error> {
                 self.core.subscribe(filter, qos).await
             }

@@ -1,9 +1,10 @@
 //! What both clients (MQTT 3.1.1 and 5) do, over one paho client and one driver task.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use payseal_mqtt::adapter::{ClientState, Framing};
-use payseal_mqtt::{CONTENT_TYPE, DEFAULT_MAX_PACKET_SIZE, Event, QoS, Security};
+use payseal_mqtt::{CONTENT_TYPE, DEFAULT_MAX_PACKET_SIZE, Event, QoS, Refusal, Security};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::driver::{self, EVENT_QUEUE};
@@ -18,6 +19,8 @@ pub(crate) struct Core {
     link: Arc<Link>,
     state: Arc<ClientState>,
     in_flight: Arc<Semaphore>,
+    /// Publishes so far (the index of a [`Refusal`]).
+    published: Arc<AtomicU64>,
 }
 
 impl Core {
@@ -42,6 +45,7 @@ impl Core {
             link,
             state,
             in_flight,
+            published: Arc::new(AtomicU64::new(0)),
         };
         Ok((core, rx))
     }
@@ -63,6 +67,7 @@ impl Core {
         payload: &[u8],
     ) -> Result<(), PublishError> {
         let envelope = self.state.prepare(topic, qos, payload, self.framing())?;
+        let index = self.published.fetch_add(1, Ordering::Relaxed) + 1;
         // One slot per publish awaiting confirmation, so paho's buffer never overflows.
         let _slot = self
             .in_flight
@@ -73,8 +78,20 @@ impl Core {
         // `try_publish` fails at once if paho refuses; the token completes when the broker
         // confirmed (QoS 1/2) or the packet was written (QoS 0), or fails if it cannot be.
         let token = self.link.client.try_publish(message)?;
-        token.await?;
-        Ok(())
+        match token.await {
+            Ok(_) => Ok(()),
+            // paho completes the token with the broker's reason code when it is 0x80 or more.
+            Err(paho_mqtt::Error::ReasonCode(code, properties)) => {
+                let reason = properties.get_string(paho_mqtt::PropertyCode::ReasonString);
+                Err(PublishError::Refused(Refusal::new(
+                    index,
+                    topic,
+                    code as u8,
+                    reason.as_deref(),
+                )))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub(crate) async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), paho_mqtt::Error> {
@@ -84,11 +101,16 @@ impl Core {
             // The driver subscribes to every remembered filter when the connection is up.
             return Ok(());
         }
-        self.link
+        let answer = self
+            .link
             .client
             .subscribe(filter, i32::from(qos as u8))
-            .await
-            .map(drop)
+            .await;
+        if let Err(paho_mqtt::Error::ReasonCode(..)) = &answer {
+            // Refused (SUBACK failure): not restored after a reconnect either.
+            self.state.subscriptions().remove(filter);
+        }
+        answer.map(drop)
     }
 
     pub(crate) async fn unsubscribe(&self, filter: &str) -> Result<(), paho_mqtt::Error> {

@@ -42,7 +42,7 @@ pub(crate) async fn drive(
                 // The first connection and a lost session both need the remembered filters
                 // (subscribe() only records them while disconnected).
                 if !connected_before || must_restore(connected_before, connack.session_present) {
-                    restore_subscriptions(&link, &state);
+                    restore_subscriptions(&link, &state, &events);
                 }
                 connected_before = true;
                 let connected = Event::Connected {
@@ -156,8 +156,10 @@ async fn deliver(
     }
 }
 
-/// Subscribes to every remembered filter (one SUBSCRIBE), without waiting for the SUBACK.
-fn restore_subscriptions(link: &Link, state: &ClientState) {
+/// Subscribes to every remembered filter (one SUBSCRIBE), without waiting for the SUBACK: a
+/// task waits for it and reports every refused filter as [`Event::SubscribeRefused`] (and
+/// forgets it).
+fn restore_subscriptions(link: &Link, state: &Arc<ClientState>, events: &mpsc::Sender<Event>) {
     let all = state.subscriptions().all();
     if all.is_empty() {
         return;
@@ -165,6 +167,51 @@ fn restore_subscriptions(link: &Link, state: &ClientState) {
     tracing::debug!(count = all.len(), "subscribing to the remembered filters");
     let filters: Vec<String> = all.iter().map(|(f, _)| f.clone()).collect();
     let qos: Vec<i32> = all.iter().map(|(_, q)| i32::from(*q as u8)).collect();
-    // The token completes on SUBACK; failures show up as missing messages and in the log.
-    drop(link.client.subscribe_many(&filters, &qos));
+    let token = link.client.subscribe_many(&filters, &qos);
+    let (state, events) = (Arc::clone(state), events.clone());
+    tokio::spawn(async move {
+        for (filter, code) in refused(&filters, token.await) {
+            tracing::warn!(filter, code, "the broker refused a subscription");
+            state.subscriptions().remove(&filter);
+            if events
+                .send(Event::SubscribeRefused { filter, code })
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+}
+
+/// The refused filters of a SUBACK, with their reason codes. Paho completes the token with
+/// the granted QoS (or MQTT 5 reason code) per filter, 0x80 and above refusing; a single
+/// refused filter fails the token instead (MQTT 5: with its reason code; MQTT 3.1.1: a
+/// failure, reported as 0x80). A connection lost before the SUBACK refuses nothing.
+fn refused(
+    filters: &[String],
+    answer: Result<paho_mqtt::ServerResponse, paho_mqtt::Error>,
+) -> Vec<(String, u8)> {
+    let codes: Vec<i32> = match answer {
+        Ok(response) => response
+            .subscribe_many_response()
+            .or_else(|| response.subscribe_response().map(|q| vec![q]))
+            .unwrap_or_default(),
+        Err(paho_mqtt::Error::ReasonCode(code, _)) if filters.len() == 1 => {
+            vec![i32::from(code as u8)]
+        }
+        Err(paho_mqtt::Error::Failure) if filters.len() == 1 => vec![0x80],
+        Err(e) => {
+            tracing::debug!("no SUBACK for the restored subscriptions: {e}");
+            Vec::new()
+        }
+    };
+    filters
+        .iter()
+        .zip(codes)
+        .filter_map(|(filter, code)| {
+            let code = u8::try_from(code).ok()?;
+            payseal_mqtt::is_refusal(code).then(|| (filter.clone(), code))
+        })
+        .collect()
 }

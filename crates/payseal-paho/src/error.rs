@@ -27,7 +27,17 @@ pub enum PublishError {
     /// application, or a connection with a clean session dropped before the broker
     /// acknowledged it (QoS 1 or 2: it may or may not have arrived; publish it again).
     #[error("not confirmed by the broker: {0}")]
-    Client(#[from] paho_mqtt::Error),
+    Client(paho_mqtt::Error),
+    /// The broker refused the message (MQTT 5 PUBACK or PUBREC with a reason code of 0x80
+    /// or more, e.g. 0x87 not authorized): it was not delivered. The reason string is escaped.
+    #[error("{0}")]
+    Refused(payseal_mqtt::Refusal),
+}
+
+impl From<paho_mqtt::Error> for PublishError {
+    fn from(error: paho_mqtt::Error) -> Self {
+        PublishError::Client(error)
+    }
 }
 
 impl From<PrepareError> for PublishError {

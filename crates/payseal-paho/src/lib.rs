@@ -104,5 +104,5 @@ pub use options::{DEFAULT_MAX_IN_FLIGHT, MqttOptions};
 /// (`payseal-mqtt`), so code written against one adapter reads the same over another.
 pub use payseal_mqtt::{
     CONTENT_TYPE, DEFAULT_MAX_PACKET_SIZE, EnvelopeOpener, EnvelopeSealer, Event, Message, QoS,
-    Security, Will,
+    Refusal, Security, Will,
 };

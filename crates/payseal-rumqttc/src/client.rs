@@ -1,18 +1,18 @@
 //! The async client for MQTT 3.1.1: publish sealed, receive verified.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
-use payseal_mqtt::adapter::{ClientState, Framing, Subscriptions};
-use payseal_mqtt::{Event, QoS, Security};
-use rumqttc::{AsyncClient, ConnectionError, EventLoop, LastWill, MqttOptions, Packet};
+use payseal_mqtt::adapter::{ClientState, Framing};
+use payseal_mqtt::{Event, QoS, Security, Undelivered};
+use rumqttc::{AsyncClient, ConnectionError, EventLoop, LastWill, MqttOptions, Outgoing, Packet};
 use tokio::sync::mpsc;
 
-use crate::acks::Acks;
-use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE};
+use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
 use crate::error::PublishError;
+use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v4, to_v4};
+use crate::subacks::SubAcks;
 
 /// rumqttc's default maximum packet size is 10 KiB; payseal's default envelope limit is
 /// 256 KiB, so the adapter raises it to match (Mosquitto's own default limit is 256 MiB).
@@ -26,7 +26,8 @@ pub use payseal_mqtt::DEFAULT_MAX_PACKET_SIZE;
 pub struct SecureClient {
     client: AsyncClient,
     shared: Arc<ClientState>,
-    acks: Arc<Acks>,
+    outbox: Arc<Outbox>,
+    subacks: Arc<SubAcks>,
 }
 
 impl SecureClient {
@@ -51,26 +52,32 @@ impl SecureClient {
         let link = V4Link {
             eventloop,
             client: client.clone(),
+            held: Vec::new(),
         };
-        let acks = Arc::new(Acks::default());
-        tokio::spawn(driver::drive(
-            link,
-            Arc::clone(&shared),
-            Arc::clone(&acks),
-            tx,
-        ));
+        let outbox = Arc::new(Outbox::default());
+        let subacks = Arc::new(SubAcks::default());
+        let handles = Shared {
+            state: Arc::clone(&shared),
+            outbox: Arc::clone(&outbox),
+            subacks: Arc::clone(&subacks),
+        };
+        tokio::spawn(driver::drive(link, handles, tx));
         (
             SecureClient {
                 client,
                 shared,
-                acks,
+                outbox,
+                subacks,
             },
             rx,
         )
     }
 
     /// Seals `payload` for `topic` and publishes it. Sealing happens here, in the caller's
-    /// task, not on the event loop.
+    /// task, not on the event loop. It returns once the message is queued; what the broker
+    /// made of a QoS 1 or 2 message (confirmed, refused, unconfirmed) is
+    /// [`flush`](Self::flush)'s answer. An unconfirmed message is sent again, with the same
+    /// envelope, after a reconnect that lost the session.
     ///
     /// # Errors
     /// [`PublishError`]; nothing is sent then.
@@ -83,27 +90,34 @@ impl SecureClient {
     ) -> Result<(), PublishError> {
         let qos = qos.into_qos();
         let envelope = self.shared.prepare(topic, qos, payload, Framing::V311)?;
-        self.acks.expect(qos);
+        let _order = self.outbox.order.lock().await;
+        let index = self.outbox.register(topic, qos, retain, &envelope);
         if let Err(e) = self
             .client
             .publish(topic, to_v4(qos), retain, envelope)
             .await
         {
-            self.acks.cancel(qos);
+            self.outbox.cancel(index);
             return Err(e.into());
         }
         Ok(())
     }
 
-    /// Waits until the broker has acknowledged every QoS 1 and 2 message published so far
-    /// (PUBACK, or PUBCOMP for QoS 2), or until `timeout`; true if it has. Call it before
-    /// [`disconnect`](Self::disconnect) when the process is about to exit: a QoS 2 message is
-    /// only passed on by the broker once its handshake is complete.
-    pub async fn flush(&self, timeout: std::time::Duration) -> bool {
-        self.acks.flush(timeout).await
+    /// Waits until the broker has confirmed or refused every QoS 1 and 2 message published so
+    /// far (PUBACK, or PUBCOMP for QoS 2), or until `timeout`. A refusal settles a message at
+    /// once. Call it before [`disconnect`](Self::disconnect) when the process is about to
+    /// exit: a QoS 2 message is only passed on by the broker once its handshake is complete.
+    ///
+    /// # Errors
+    /// [`Undelivered`]: the messages refused since the last `flush` (MQTT 5 reason code of
+    /// 0x80 or more; MQTT 3.1.1 cannot refuse), and those still unconfirmed at `timeout`.
+    pub async fn flush(&self, timeout: std::time::Duration) -> Result<(), Undelivered> {
+        self.outbox.flush(timeout).await
     }
 
     /// Subscribes to `filter`. Everything that arrives is verified before it is delivered.
+    /// A subscription the broker refuses (SUBACK failure) comes out as
+    /// [`Event::SubscribeRefused`] and is forgotten.
     ///
     /// The adapter remembers the subscription and restores it by itself when a reconnect
     /// finds no session at the broker (clean session, or a broker that lost its state).
@@ -117,7 +131,13 @@ impl SecureClient {
     ) -> Result<(), rumqttc::ClientError> {
         let qos = qos.into_qos();
         self.shared.subscriptions().add(filter, qos);
-        self.client.subscribe(filter, to_v4(qos)).await
+        let _order = self.subacks.order.lock().await;
+        self.subacks.queued(vec![filter.to_string()]);
+        let sent = self.client.subscribe(filter, to_v4(qos)).await;
+        if sent.is_err() {
+            self.subacks.cancel_last();
+        }
+        sent
     }
 
     /// Unsubscribes from `filter`.
@@ -169,6 +189,8 @@ fn seal_will(options: &mut MqttOptions, state: &ClientState) {
 struct V4Link {
     eventloop: EventLoop,
     client: AsyncClient,
+    /// Requests held across a reconnect (see `Link::hold_unwritten`).
+    held: Vec<rumqttc::Request>,
 }
 
 impl Link for V4Link {
@@ -176,26 +198,31 @@ impl Link for V4Link {
     type Error = ConnectionError;
 
     async fn poll(&mut self) -> Result<Polled<Self::Publish>, Self::Error> {
-        Ok(match self.eventloop.poll().await? {
-            rumqttc::Event::Incoming(Packet::ConnAck(ack)) => Polled::ConnAck {
-                session_present: ack.session_present,
-                broker_max_packet_size: 0,
-            },
-            rumqttc::Event::Incoming(Packet::Publish(publish)) => Polled::Publish(publish),
-            rumqttc::Event::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => {
-                Polled::Acknowledged
+        Ok(convert(self.eventloop.poll().await?))
+    }
+
+    fn take_stale(&mut self) -> Vec<Polled<Self::Publish>> {
+        let mut kept = std::collections::VecDeque::new();
+        let mut stale = Vec::new();
+        for event in self.eventloop.state.events.drain(..) {
+            let polled = convert(event.clone());
+            if driver::is_bookkeeping(&polled) {
+                stale.push(polled);
+            } else {
+                kept.push_back(event);
             }
-            _ => Polled::Other,
-        })
+        }
+        self.eventloop.state.events = kept;
+        stale
     }
 
     fn try_ack(&self, publish: &Self::Publish) -> bool {
         self.client.try_ack(publish).is_ok()
     }
 
-    fn inspect(publish: &Self::Publish) -> (Cow<'_, str>, &[u8], bool, QoS) {
+    fn inspect(publish: &Self::Publish) -> (&[u8], &[u8], bool, QoS) {
         (
-            Cow::Borrowed(&publish.topic),
+            publish.topic.as_bytes(),
             &publish.payload,
             publish.retain,
             from_v4(publish.qos),
@@ -212,11 +239,10 @@ impl Link for V4Link {
 
     /// Goes into the event loop's own pending queue, which the driver task owns: awaiting the
     /// request channel from the task that drains it could deadlock.
-    fn restore_subscriptions(&mut self, subscriptions: &Subscriptions) {
-        let filters: Vec<rumqttc::SubscribeFilter> = subscriptions
-            .all()
-            .into_iter()
-            .map(|(filter, qos)| rumqttc::SubscribeFilter::new(filter, to_v4(qos)))
+    fn restore_subscriptions(&mut self, filters: &[(String, QoS)]) {
+        let filters: Vec<rumqttc::SubscribeFilter> = filters
+            .iter()
+            .map(|(filter, qos)| rumqttc::SubscribeFilter::new(filter.clone(), to_v4(*qos)))
             .collect();
         if filters.is_empty() {
             return;
@@ -230,5 +256,67 @@ impl Link for V4Link {
             .push_front(rumqttc::Request::Subscribe(rumqttc::Subscribe::new_many(
                 filters,
             )));
+    }
+
+    fn hold_unwritten(&mut self) {
+        let (ours, held): (Vec<_>, Vec<_>) = self.eventloop.pending.drain(..).partition(|r| {
+            matches!(r, rumqttc::Request::Publish(p) if p.pkid != 0)
+                || matches!(r, rumqttc::Request::PubRel(_))
+        });
+        self.eventloop.pending.extend(ours);
+        self.held.extend(held);
+    }
+
+    fn requeue_held(&mut self) {
+        self.eventloop.pending.extend(self.held.drain(..));
+    }
+
+    fn resend(&mut self, messages: Vec<Pending>) {
+        for message in messages {
+            let mut publish =
+                rumqttc::Publish::new(message.topic, to_v4(message.qos), message.envelope);
+            publish.retain = message.retain;
+            self.eventloop
+                .pending
+                .push_back(rumqttc::Request::Publish(publish));
+        }
+    }
+}
+
+/// An MQTT 3.1.1 acknowledgement (no reason codes).
+fn acked<P>(kind: AckKind, pkid: u16) -> Polled<P> {
+    Polled::Acknowledged {
+        kind,
+        pkid,
+        code: 0,
+        reason: None,
+    }
+}
+
+/// One event of rumqttc's event loop as the driver sees it.
+fn convert(event: rumqttc::Event) -> Polled<rumqttc::Publish> {
+    match event {
+        rumqttc::Event::Incoming(Packet::ConnAck(ack)) => Polled::ConnAck {
+            session_present: ack.session_present,
+            broker_max_packet_size: 0,
+        },
+        rumqttc::Event::Incoming(Packet::Publish(publish)) => Polled::Publish(publish),
+        rumqttc::Event::Incoming(Packet::PubAck(ack)) => acked(AckKind::PubAck, ack.pkid),
+        rumqttc::Event::Incoming(Packet::PubRec(ack)) => acked(AckKind::PubRec, ack.pkid),
+        rumqttc::Event::Incoming(Packet::PubComp(ack)) => acked(AckKind::PubComp, ack.pkid),
+        rumqttc::Event::Incoming(Packet::SubAck(ack)) => Polled::SubAck {
+            pkid: ack.pkid,
+            codes: ack
+                .return_codes
+                .iter()
+                .map(|code| match code {
+                    rumqttc::SubscribeReasonCode::Success(qos) => *qos as u8,
+                    rumqttc::SubscribeReasonCode::Failure => 0x80,
+                })
+                .collect(),
+        },
+        rumqttc::Event::Outgoing(Outgoing::Publish(pkid)) => Polled::Written(pkid),
+        rumqttc::Event::Outgoing(Outgoing::Subscribe(pkid)) => Polled::SubscribeWritten(pkid),
+        _ => Polled::Other,
     }
 }

@@ -2,17 +2,17 @@
 //! classifies every PUBLISH, hands events to the application, acks, and reconnects. What
 //! differs between rumqttc's MQTT 3.1.1 and MQTT 5 APIs sits behind [`Link`].
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use payseal_mqtt::adapter::{ClientState, Subscriptions, must_restore};
+use payseal_mqtt::adapter::{ClientState, must_restore};
 use payseal_mqtt::{Event, QoS};
 use tokio::sync::mpsc;
 
-use crate::acks::Acks;
+use crate::outbox::{AckKind, Outbox, Pending};
+use crate::subacks::SubAcks;
 
 /// Events waiting for the application before the event loop pauses (backpressure, not loss).
 pub(crate) const EVENT_QUEUE: usize = 4096;
@@ -30,8 +30,20 @@ pub(crate) enum Polled<P> {
     },
     /// An incoming PUBLISH.
     Publish(P),
-    /// The broker acknowledged one of our QoS 1 (PUBACK) or QoS 2 (PUBCOMP) publishes.
-    Acknowledged,
+    /// rumqttc wrote one of our PUBLISHes with this packet id (0 for QoS 0).
+    Written(u16),
+    /// PUBACK, PUBREC or PUBCOMP for one of our publishes: packet id, reason code (0 with
+    /// MQTT 3.1.1) and the broker's reason string.
+    Acknowledged {
+        kind: AckKind,
+        pkid: u16,
+        code: u8,
+        reason: Option<String>,
+    },
+    /// rumqttc wrote one of our SUBSCRIBEs with this packet id.
+    SubscribeWritten(u16),
+    /// SUBACK: packet id and one reason code per filter.
+    SubAck { pkid: u16, codes: Vec<u8> },
     /// Anything else (acks, pings, outgoing notifications).
     Other,
 }
@@ -47,23 +59,44 @@ pub(crate) trait Link: Send + 'static {
     fn poll(&mut self) -> impl Future<Output = Result<Polled<Self::Publish>, Self::Error>> + Send;
     /// Queues the ack of `publish` without waiting; false if the request queue is full.
     fn try_ack(&self, publish: &Self::Publish) -> bool;
-    /// Topic, payload, retain flag and QoS of `publish`.
-    fn inspect(publish: &Self::Publish) -> (Cow<'_, str>, &[u8], bool, QoS);
+    /// Topic (the bytes on the wire), payload, retain flag and QoS of `publish`.
+    fn inspect(publish: &Self::Publish) -> (&[u8], &[u8], bool, QoS);
     /// Whether the error means the client was dropped (no reconnect).
     fn is_final(error: &Self::Error) -> bool;
     /// Seals the configured will again into the connect options.
     fn reseal_will(&mut self, state: &ClientState);
-    /// Queues one SUBSCRIBE for every remembered filter ahead of all other requests.
-    fn restore_subscriptions(&mut self, subscriptions: &Subscriptions);
+    /// Queues one SUBSCRIBE for `filters` ahead of all other requests.
+    fn restore_subscriptions(&mut self, filters: &[(String, QoS)]);
+    /// Takes the writes and acks rumqttc buffered but had not returned when the connection
+    /// failed (the MQTT 3.1.1 client returns the next CONNACK ahead of them), leaving every
+    /// other buffered event in place.
+    fn take_stale(&mut self) -> Vec<Polled<Self::Publish>>;
+    /// After a connection error: rumqttc moved the requests still in its channel (publishes
+    /// never written among them) into its pending queue, which it clears at a CONNACK without
+    /// session, losing them. Takes them out (everything but its own retransmissions) to be
+    /// queued again by [`requeue_held`](Self::requeue_held).
+    fn hold_unwritten(&mut self);
+    /// Queues the held requests again, in their order, behind everything pending.
+    fn requeue_held(&mut self);
+    /// Queues `messages` (unconfirmed when the session was lost) ahead of the application's
+    /// requests, each with its original envelope.
+    fn resend(&mut self, messages: Vec<Pending>);
+}
+
+/// What the driver shares with the client handle.
+pub(crate) struct Shared {
+    pub(crate) state: Arc<ClientState>,
+    pub(crate) outbox: Arc<Outbox>,
+    pub(crate) subacks: Arc<SubAcks>,
 }
 
 /// Drives `link` until the application drops the event stream or disconnects.
-pub(crate) async fn drive<L: Link>(
-    mut link: L,
-    shared: Arc<ClientState>,
-    outgoing: Arc<Acks>,
-    events: mpsc::Sender<Event>,
-) {
+pub(crate) async fn drive<L: Link>(mut link: L, handles: Shared, events: mpsc::Sender<Event>) {
+    let Shared {
+        state: shared,
+        outbox,
+        subacks,
+    } = handles;
     // Acks go through the request queue the event loop drains while it is polled; awaiting a
     // full queue from this task would deadlock, so acks wait in order here instead.
     let mut acks: VecDeque<L::Publish> = VecDeque::new();
@@ -82,15 +115,31 @@ pub(crate) async fn drive<L: Link>(
             }) => {
                 shared.set_broker_max_packet_size(broker_max_packet_size);
                 if must_restore(connected_before, session_present) {
-                    link.restore_subscriptions(shared.subscriptions());
+                    let filters = shared.subscriptions().all();
+                    if !filters.is_empty() {
+                        subacks.queued_first(filters.iter().map(|(f, _)| f.clone()).collect());
+                        link.restore_subscriptions(&filters);
+                    }
                 }
+                if !session_present {
+                    // The broker and rumqttc forgot every transmission: send what is
+                    // unconfirmed again, with the same envelopes (receivers see duplicates at
+                    // most, never second messages).
+                    let again = outbox.take_for_resend();
+                    if !again.is_empty() {
+                        tracing::debug!(count = again.len(), "resending unconfirmed publishes");
+                        link.resend(again);
+                    }
+                }
+                // Then what the application had queued and was never written, in its order.
+                link.requeue_held();
                 connected_before = true;
                 Event::Connected { session_present }
             }
             Ok(Polled::Publish(publish)) => {
                 let event = {
                     let (topic, payload, retain, qos) = L::inspect(&publish);
-                    let Some(event) = shared.classify(&topic, payload, retain, qos) else {
+                    let Some(event) = shared.classify_bytes(topic, payload, retain, qos) else {
                         return;
                     };
                     event
@@ -109,8 +158,15 @@ pub(crate) async fn drive<L: Link>(
                 }
                 continue;
             }
-            Ok(Polled::Acknowledged) => {
-                outgoing.acknowledged();
+            Ok(
+                polled @ (Polled::Written(_)
+                | Polled::Acknowledged { .. }
+                | Polled::SubscribeWritten(_)
+                | Polled::SubAck { .. }),
+            ) => {
+                if !settle(polled, &shared, &outbox, &subacks, &events).await {
+                    return;
+                }
                 continue;
             }
             Ok(Polled::Other) => continue,
@@ -118,6 +174,15 @@ pub(crate) async fn drive<L: Link>(
                 if shared.is_closing() {
                     return;
                 }
+                // Acks and writes rumqttc read before the failure but had not returned yet
+                // belong to the lost connection: settle them before the next CONNACK.
+                for polled in link.take_stale() {
+                    if !settle(polled, &shared, &outbox, &subacks, &events).await {
+                        return;
+                    }
+                }
+                subacks.connection_lost();
+                link.hold_unwritten();
                 let disconnected = Event::Disconnected {
                     error: error.to_string(),
                 };
@@ -134,4 +199,53 @@ pub(crate) async fn drive<L: Link>(
             return;
         }
     }
+}
+
+/// Books a write or an acknowledgement: the outbox for publishes, the SUBACK tracker for
+/// subscriptions (a refused filter is forgotten and reported). False if the application
+/// dropped the event stream.
+async fn settle<P>(
+    polled: Polled<P>,
+    shared: &ClientState,
+    outbox: &Outbox,
+    subacks: &SubAcks,
+    events: &mpsc::Sender<Event>,
+) -> bool {
+    match polled {
+        Polled::Written(pkid) => outbox.written(pkid),
+        Polled::Acknowledged {
+            kind,
+            pkid,
+            code,
+            reason,
+        } => outbox.acknowledged(kind, pkid, code, reason.as_deref()),
+        Polled::SubscribeWritten(pkid) => subacks.written(pkid),
+        Polled::SubAck { pkid, codes } => {
+            for (filter, code) in subacks.acknowledged(pkid, &codes) {
+                tracing::warn!(filter, code, "the broker refused a subscription");
+                shared.subscriptions().remove(&filter);
+                if events
+                    .send(Event::SubscribeRefused { filter, code })
+                    .await
+                    .is_err()
+                {
+                    return false;
+                }
+            }
+        }
+        Polled::ConnAck { .. } | Polled::Publish(_) | Polled::Other => {}
+    }
+    true
+}
+
+/// Whether a polled item is bookkeeping [`settle`] handles (kept out of the event loop's
+/// buffer by [`Link::take_stale`]).
+pub(crate) fn is_bookkeeping<P>(polled: &Polled<P>) -> bool {
+    matches!(
+        polled,
+        Polled::Written(_)
+            | Polled::Acknowledged { .. }
+            | Polled::SubscribeWritten(_)
+            | Polled::SubAck { .. }
+    )
 }

@@ -53,6 +53,18 @@
 //!   silently killing the connection; the packet size is computed exactly.
 //! - **Reconnects**: subscriptions are restored by the adapter when a reconnect finds no
 //!   session at the broker.
+//! - **Publish outcomes**: [`SecureClient::flush`] tells what became of every QoS 1 and 2
+//!   message: confirmed, refused by the broker (MQTT 5 PUBACK/PUBREC reason code of 0x80 or
+//!   more: [`Refusal`], at once, with the code and the escaped reason string) or unconfirmed
+//!   ([`Undelivered`]). Acks for packet ids nothing waits for (a broker's duplicate or
+//!   invented PUBACK) confirm nothing; rumqttc drops the connection on them, and after every
+//!   reconnect without session the adapter sends each unconfirmed message again with its
+//!   original envelope, so receivers see a [`Event::Duplicate`] at most, never a second
+//!   message.
+//! - **Refused subscriptions** (SUBACK failure codes) come out as
+//!   [`Event::SubscribeRefused`].
+//! - **Topics** that are not valid UTF-8 (possible on MQTT 5 receive) are rejected as
+//!   `invalid_topic`, never repaired.
 //! - **Acks** are manual: every message is acknowledged after it has been classified and
 //!   handed to the event stream, refused ones included.
 //!
@@ -66,12 +78,14 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod acks;
 mod blocking;
 mod client;
 mod driver;
 mod error;
+mod outbox;
 mod qos;
+mod reasons;
+mod subacks;
 mod v5;
 
 pub use blocking::BlockingClient;
@@ -79,7 +93,10 @@ pub use client::{DEFAULT_MAX_PACKET_SIZE, SecureClient};
 pub use error::PublishError;
 /// The security settings, events and QoS are shared with every payseal adapter
 /// (`payseal-mqtt`), so code written against one adapter reads the same over another.
-pub use payseal_mqtt::{EnvelopeOpener, EnvelopeSealer, Event, Message, QoS, Security, Will};
+pub use payseal_mqtt::{
+    EnvelopeOpener, EnvelopeSealer, Event, Message, QoS, Refusal, Security, Unconfirmed,
+    Undelivered, Will, escape_text, reason_code_name,
+};
 pub use qos::IntoQoS;
 pub use rumqttc::MqttOptions;
 pub use v5::{CONTENT_TYPE, SecureClientV5};

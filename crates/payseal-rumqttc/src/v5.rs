@@ -2,23 +2,25 @@
 //! over rumqttc's `v5` module. Sealed publishes carry a content type and a payload format
 //! indicator, so other MQTT 5 tools can recognize envelopes.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
-use payseal_mqtt::adapter::{ClientState, Framing, Subscriptions};
-use payseal_mqtt::{Event, QoS, Security};
+use payseal_mqtt::adapter::{ClientState, Framing};
+use payseal_mqtt::{Event, QoS, Security, Undelivered};
+use rumqttc::Outgoing;
 use rumqttc::v5::mqttbytes::v5::{
-    Filter, LastWill, LastWillProperties, Packet, PublishProperties, Subscribe,
+    Filter, LastWill, LastWillProperties, Packet, Publish, PublishProperties, Subscribe,
 };
 use rumqttc::v5::{AsyncClient, ConnectionError, EventLoop, MqttOptions, Request};
 use tokio::sync::mpsc;
 
-use crate::acks::Acks;
 use crate::client::DEFAULT_MAX_PACKET_SIZE;
-use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE};
+use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
 use crate::error::PublishError;
+use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v5 as qos4, to_v5 as qos5};
+use crate::reasons;
+use crate::subacks::SubAcks;
 
 /// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type).
 pub const CONTENT_TYPE: &str = payseal_mqtt::CONTENT_TYPE;
@@ -29,7 +31,8 @@ pub const CONTENT_TYPE: &str = payseal_mqtt::CONTENT_TYPE;
 pub struct SecureClientV5 {
     client: AsyncClient,
     shared: Arc<ClientState>,
-    acks: Arc<Acks>,
+    outbox: Arc<Outbox>,
+    subacks: Arc<SubAcks>,
 }
 
 fn properties() -> PublishProperties {
@@ -55,19 +58,22 @@ impl SecureClientV5 {
         let link = V5Link {
             eventloop,
             client: client.clone(),
+            held: Vec::new(),
         };
-        let acks = Arc::new(Acks::default());
-        tokio::spawn(driver::drive(
-            link,
-            Arc::clone(&shared),
-            Arc::clone(&acks),
-            tx,
-        ));
+        let outbox = Arc::new(Outbox::default());
+        let subacks = Arc::new(SubAcks::default());
+        let handles = Shared {
+            state: Arc::clone(&shared),
+            outbox: Arc::clone(&outbox),
+            subacks: Arc::clone(&subacks),
+        };
+        tokio::spawn(driver::drive(link, handles, tx));
         (
             SecureClientV5 {
                 client,
                 shared,
-                acks,
+                outbox,
+                subacks,
             },
             rx,
         )
@@ -93,24 +99,32 @@ impl SecureClientV5 {
             content_type: CONTENT_TYPE,
         };
         let envelope = self.shared.prepare(topic, qos, payload, framing)?;
-        self.acks.expect(qos);
+        let _order = self.outbox.order.lock().await;
+        let index = self.outbox.register(topic, qos, retain, &envelope);
         let sent = self
             .client
             .publish_with_properties(topic, qos5(qos), retain, envelope, properties())
             .await;
         sent.map_err(|e| {
-            self.acks.cancel(qos);
+            self.outbox.cancel(index);
             PublishError::ClientV5(e.to_string())
         })
     }
 
-    /// Waits until the broker has acknowledged every QoS 1 and 2 message published so far, or
-    /// until `timeout`; true if it has (see [`SecureClient::flush`](crate::SecureClient::flush)).
-    pub async fn flush(&self, timeout: std::time::Duration) -> bool {
-        self.acks.flush(timeout).await
+    /// Waits until the broker has confirmed or refused every QoS 1 and 2 message published so
+    /// far, or until `timeout` (see [`SecureClient::flush`](crate::SecureClient::flush)). A
+    /// PUBACK or PUBREC with a reason code of 0x80 or more settles its message at once as
+    /// refused.
+    ///
+    /// # Errors
+    /// [`Undelivered`]: refused messages (code and escaped reason string) and unconfirmed ones.
+    pub async fn flush(&self, timeout: std::time::Duration) -> Result<(), Undelivered> {
+        self.outbox.flush(timeout).await
     }
 
     /// Subscribes to `filter`; everything that arrives is verified before it is delivered.
+    /// A refused subscription comes out as [`Event::SubscribeRefused`] (with the SUBACK
+    /// reason code) and is forgotten.
     /// Restored by the adapter after a reconnect without session, as
     /// [`SecureClient::subscribe`](crate::SecureClient::subscribe).
     ///
@@ -123,7 +137,13 @@ impl SecureClientV5 {
     ) -> Result<(), rumqttc::v5::ClientError> {
         let qos = qos.into_qos();
         self.shared.subscriptions().add(filter, qos);
-        self.client.subscribe(filter, qos5(qos)).await
+        let _order = self.subacks.order.lock().await;
+        self.subacks.queued(vec![filter.to_string()]);
+        let sent = self.client.subscribe(filter, qos5(qos)).await;
+        if sent.is_err() {
+            self.subacks.cancel_last();
+        }
+        sent
     }
 
     /// Disconnects cleanly (no will) and stops the event loop.
@@ -173,6 +193,8 @@ fn seal_will(options: &mut MqttOptions, state: &ClientState) {
 struct V5Link {
     eventloop: EventLoop,
     client: AsyncClient,
+    /// Requests held across a reconnect (see `Link::hold_unwritten`).
+    held: Vec<Request>,
 }
 
 impl Link for V5Link {
@@ -180,31 +202,33 @@ impl Link for V5Link {
     type Error = ConnectionError;
 
     async fn poll(&mut self) -> Result<Polled<Self::Publish>, Self::Error> {
-        Ok(match self.eventloop.poll().await? {
-            rumqttc::v5::Event::Incoming(Packet::ConnAck(ack)) => Polled::ConnAck {
-                session_present: ack.session_present,
-                broker_max_packet_size: ack
-                    .properties
-                    .as_ref()
-                    .and_then(|p| p.max_packet_size)
-                    .and_then(|bytes| usize::try_from(bytes).ok())
-                    .unwrap_or(0),
-            },
-            rumqttc::v5::Event::Incoming(Packet::Publish(publish)) => Polled::Publish(publish),
-            rumqttc::v5::Event::Incoming(Packet::PubAck(_) | Packet::PubComp(_)) => {
-                Polled::Acknowledged
+        Ok(convert(self.eventloop.poll().await?))
+    }
+
+    fn take_stale(&mut self) -> Vec<Polled<Self::Publish>> {
+        let mut kept = std::collections::VecDeque::new();
+        let mut stale = Vec::new();
+        for event in self.eventloop.state.events.drain(..) {
+            let polled = convert(event.clone());
+            if driver::is_bookkeeping(&polled) {
+                stale.push(polled);
+            } else {
+                kept.push_back(event);
             }
-            _ => Polled::Other,
-        })
+        }
+        self.eventloop.state.events = kept;
+        stale
     }
 
     fn try_ack(&self, publish: &Self::Publish) -> bool {
         self.client.try_ack(publish).is_ok()
     }
 
-    fn inspect(publish: &Self::Publish) -> (Cow<'_, str>, &[u8], bool, QoS) {
+    /// The topic bytes as received: rumqttc's MQTT 5 client does not check them, and the
+    /// shared classification refuses anything but valid UTF-8 (never repairs it).
+    fn inspect(publish: &Self::Publish) -> (&[u8], &[u8], bool, QoS) {
         (
-            String::from_utf8_lossy(&publish.topic),
+            &publish.topic,
             &publish.payload,
             publish.retain,
             qos4(publish.qos),
@@ -220,11 +244,10 @@ impl Link for V5Link {
     }
 
     /// See the MQTT 3.1.1 link: the SUBSCRIBE goes into the event loop's own pending queue.
-    fn restore_subscriptions(&mut self, subscriptions: &Subscriptions) {
-        let filters: Vec<Filter> = subscriptions
-            .all()
-            .into_iter()
-            .map(|(filter, qos)| Filter::new(filter, qos5(qos)))
+    fn restore_subscriptions(&mut self, filters: &[(String, QoS)]) {
+        let filters: Vec<Filter> = filters
+            .iter()
+            .map(|(filter, qos)| Filter::new(filter.clone(), qos5(*qos)))
             .collect();
         if filters.is_empty() {
             return;
@@ -236,5 +259,71 @@ impl Link for V5Link {
         self.eventloop
             .pending
             .push_front(Request::Subscribe(Subscribe::new_many(filters, None)));
+    }
+
+    fn hold_unwritten(&mut self) {
+        let (ours, held): (Vec<_>, Vec<_>) = self.eventloop.pending.drain(..).partition(|r| {
+            matches!(r, Request::Publish(p) if p.pkid != 0) || matches!(r, Request::PubRel(_))
+        });
+        self.eventloop.pending.extend(ours);
+        self.held.extend(held);
+    }
+
+    fn requeue_held(&mut self) {
+        self.eventloop.pending.extend(self.held.drain(..));
+    }
+
+    fn resend(&mut self, messages: Vec<Pending>) {
+        for message in messages {
+            let mut publish = Publish::new(
+                message.topic,
+                qos5(message.qos),
+                message.envelope,
+                Some(properties()),
+            );
+            publish.retain = message.retain;
+            self.eventloop.pending.push_back(Request::Publish(publish));
+        }
+    }
+}
+
+/// One event of rumqttc's event loop as the driver sees it.
+fn convert(event: rumqttc::v5::Event) -> Polled<Publish> {
+    match event {
+        rumqttc::v5::Event::Incoming(Packet::ConnAck(ack)) => Polled::ConnAck {
+            session_present: ack.session_present,
+            broker_max_packet_size: ack
+                .properties
+                .as_ref()
+                .and_then(|p| p.max_packet_size)
+                .and_then(|bytes| usize::try_from(bytes).ok())
+                .unwrap_or(0),
+        },
+        rumqttc::v5::Event::Incoming(Packet::Publish(publish)) => Polled::Publish(publish),
+        rumqttc::v5::Event::Incoming(Packet::PubAck(ack)) => Polled::Acknowledged {
+            kind: AckKind::PubAck,
+            pkid: ack.pkid,
+            code: reasons::puback(&ack.reason),
+            reason: ack.properties.and_then(|p| p.reason_string),
+        },
+        rumqttc::v5::Event::Incoming(Packet::PubRec(ack)) => Polled::Acknowledged {
+            kind: AckKind::PubRec,
+            pkid: ack.pkid,
+            code: reasons::pubrec(&ack.reason),
+            reason: ack.properties.and_then(|p| p.reason_string),
+        },
+        rumqttc::v5::Event::Incoming(Packet::PubComp(ack)) => Polled::Acknowledged {
+            kind: AckKind::PubComp,
+            pkid: ack.pkid,
+            code: reasons::pubcomp(&ack.reason),
+            reason: ack.properties.and_then(|p| p.reason_string),
+        },
+        rumqttc::v5::Event::Incoming(Packet::SubAck(ack)) => Polled::SubAck {
+            pkid: ack.pkid,
+            codes: ack.return_codes.iter().map(reasons::suback).collect(),
+        },
+        rumqttc::v5::Event::Outgoing(Outgoing::Publish(pkid)) => Polled::Written(pkid),
+        rumqttc::v5::Event::Outgoing(Outgoing::Subscribe(pkid)) => Polled::SubscribeWritten(pkid),
+        _ => Polled::Other,
     }
 }

@@ -1,6 +1,11 @@
 //! `flush` waits for the broker's acknowledgements of QoS 1 and 2 publishes, and says so when
 //! they do not come.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::Duration;
 
@@ -41,12 +46,12 @@ async fn flush_returns_once_every_qos1_and_qos2_publish_is_acknowledged() {
             .await
             .unwrap();
     }
-    assert!(
-        client.flush(Duration::from_secs(20)).await,
-        "acks did not all arrive"
-    );
+    client
+        .flush(Duration::from_secs(20))
+        .await
+        .expect("acks did not all arrive");
     // Nothing outstanding: returns at once.
-    assert!(client.flush(Duration::from_millis(1)).await);
+    client.flush(Duration::from_millis(1)).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -60,5 +65,8 @@ async fn flush_times_out_when_the_broker_is_gone() {
         .publish("plant/1/temp", QoS::AtLeastOnce, false, b"lost?")
         .await
         .unwrap();
-    assert!(!client.flush(Duration::from_millis(800)).await);
+    let undelivered = client.flush(Duration::from_millis(800)).await.unwrap_err();
+    assert_eq!(undelivered.unconfirmed.len(), 1);
+    assert_eq!(undelivered.unconfirmed[0].index, 1);
+    assert!(undelivered.refused.is_empty());
 }

@@ -4,8 +4,8 @@ use crate::Failure;
 use crate::cli::{InspectArgs, OpenArgs, SealArgs};
 use crate::commands::io::{read_envelope, read_input, write_output};
 use crate::commands::setup::{self, SealerSpec};
-use crate::escape::for_terminal;
 use crate::time::utc;
+use payseal_rumqttc::escape_text;
 
 pub(crate) fn seal(args: &SealArgs) -> Result<(), Failure> {
     let mut sealer = setup::sealer(&SealerSpec {
@@ -48,8 +48,8 @@ pub(crate) fn open(args: &OpenArgs) -> Result<(), Failure> {
         );
         eprintln!(
             "verified: from {} on {}, seq {}, {}, {}",
-            for_terminal(&config.name_of(verified.sender())),
-            for_terminal(verified.topic()),
+            escape_text(&config.name_of(verified.sender())),
+            escape_text(verified.topic()),
             verified.seq(),
             utc(verified.timestamp()),
             encryption

@@ -3,7 +3,9 @@
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
-use payseal_rumqttc::{Event, SecureClient, SecureClientV5, Security};
+use payseal_rumqttc::{
+    Event, SecureClient, SecureClientV5, Security, Undelivered, escape_text, reason_code_name,
+};
 use rumqttc::QoS;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, timeout_at};
@@ -12,7 +14,6 @@ use crate::Failure;
 use crate::cli::{Broker, PubArgs, SubArgs};
 use crate::commands::io::read_input;
 use crate::commands::setup::{self, SealerSpec};
-use crate::escape::for_terminal;
 
 /// How long the first connection may take before the command gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -40,18 +41,16 @@ pub(crate) fn publish(args: &PubArgs) -> Result<(), Failure> {
                 .map_err(|e| Failure::BadInput(format!("cannot publish: {e}")))?;
         }
         // mosquitto_pub waits for the QoS handshakes too: a QoS 2 message is only passed on
-        // once it completes.
-        if !client.flush(FLUSH_TIMEOUT).await {
-            return Err(Failure::Network(format!(
-                "the broker did not acknowledge every message within {} s",
-                FLUSH_TIMEOUT.as_secs()
-            )));
-        }
+        // once it completes. A refusal settles its message at once.
+        let outcome = client.flush(FLUSH_TIMEOUT).await;
         client.disconnect().await;
-        // The event loop ends once the disconnect is written, after everything before it.
-        let deadline = Instant::now() + FLUSH_TIMEOUT;
-        while let Ok(Some(_)) = timeout_at(deadline, events.recv()).await {}
-        Ok(())
+        // The event loop ends once the disconnect is written, after everything before it
+        // (without waiting again for a broker that did not answer).
+        if outcome.is_ok() {
+            let deadline = Instant::now() + FLUSH_TIMEOUT;
+            while let Ok(Some(_)) = timeout_at(deadline, events.recv()).await {}
+        }
+        outcome.map_err(|undelivered| publish_failure(&undelivered, messages.len()))
     })
 }
 
@@ -98,8 +97,8 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
                         write!(
                             out,
                             "{} [{} #{}] ",
-                            for_terminal(v.topic()),
-                            for_terminal(&config.name_of(v.sender())),
+                            escape_text(v.topic()),
+                            escape_text(&config.name_of(v.sender())),
                             v.seq()
                         )
                     } else {
@@ -115,17 +114,25 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
                 Event::Rejected { topic, reason } => {
                     eprintln!(
                         "rejected on {}: {} ({})",
-                        for_terminal(&topic),
+                        escape_text(&topic),
                         reason.code(),
-                        for_terminal(&reason.to_string())
+                        escape_text(&reason.to_string())
                     );
                 }
                 Event::Duplicate { topic, seq } => {
-                    let topic = for_terminal(&topic);
+                    let topic = escape_text(&topic);
                     eprintln!("duplicate on {topic}: seq {seq} already delivered");
                 }
                 Event::Disconnected { error } => {
-                    eprintln!("disconnected: {}; reconnecting", for_terminal(&error));
+                    eprintln!("disconnected: {}; reconnecting", escape_text(&error));
+                }
+                Event::SubscribeRefused { filter, code } => {
+                    client.disconnect().await;
+                    return Err(Failure::Refused(format!(
+                        "the broker refused the subscription to {}: 0x{code:02x} {}",
+                        escape_text(&filter),
+                        reason_code_name(code)
+                    )));
                 }
                 _ => {}
             }
@@ -141,6 +148,25 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
             _ => Ok(()),
         }
     })
+}
+
+/// What `pub` reports when the broker refused or did not confirm messages (exit 8 if any was
+/// refused, else 9), on one line: the count, then each refused message with its code and the
+/// broker's escaped reason string, then the unconfirmed ones.
+fn publish_failure(undelivered: &Undelivered, total: usize) -> Failure {
+    let settled = undelivered.refused.len() + undelivered.unconfirmed.len();
+    let text = format!(
+        "{} of {total} message(s) not delivered: {undelivered}",
+        settled.min(total)
+    );
+    if undelivered.refused.is_empty() {
+        Failure::Unconfirmed(format!(
+            "{text} (waited {} s; publishing again makes new messages)",
+            FLUSH_TIMEOUT.as_secs()
+        ))
+    } else {
+        Failure::Refused(text)
+    }
 }
 
 /// The messages `pub` sends, from -m, -f, -s or -l.
@@ -283,7 +309,7 @@ impl Client {
         }
     }
 
-    async fn flush(&self, timeout: Duration) -> bool {
+    async fn flush(&self, timeout: Duration) -> Result<(), Undelivered> {
         match self {
             Client::V4(c) => c.flush(timeout).await,
             Client::V5(c) => c.flush(timeout).await,

@@ -142,6 +142,27 @@ impl ClientState {
         Some(classify(&mut security, topic, payload, retain, qos))
     }
 
+    /// As [`classify`](Self::classify), for a topic as the bytes on the wire (MQTT 5 clients
+    /// that hand them over unchecked). A topic that is not valid UTF-8 is refused as
+    /// [`Rejection::InvalidTopic`](payseal::Rejection::InvalidTopic) (spec/envelope.md step
+    /// 2), never repaired into a different topic: a lossy conversion would let a broker
+    /// deliver a message sealed for `plant/\u{fffd}` on the bytes `plant/\xff`.
+    pub fn classify_bytes(
+        &self,
+        topic: &[u8],
+        payload: &[u8],
+        retain: bool,
+        qos: QoS,
+    ) -> Option<Event> {
+        match std::str::from_utf8(topic) {
+            Ok(topic) => self.classify(topic, payload, retain, qos),
+            Err(_) => Some(Event::Rejected {
+                topic: crate::escape_bytes(topic),
+                reason: payseal::Rejection::InvalidTopic,
+            }),
+        }
+    }
+
     /// Seals the configured will for the next connection; `None` without a will.
     ///
     /// # Errors

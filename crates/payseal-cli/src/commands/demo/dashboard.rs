@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use payseal_rumqttc::Event;
 use tokio::sync::mpsc;
 
-use crate::escape::for_terminal;
+use payseal_rumqttc::escape_text;
 
 /// What one dashboard saw.
 #[derive(Debug, Default)]
@@ -61,7 +61,7 @@ pub(super) async fn watch(
                 if !genuine || repeated {
                     println!(
                         "[{label:<7}] ACCEPTED A FORGERY on {}: {text:?}",
-                        for_terminal(v.topic())
+                        escape_text(v.topic())
                     );
                     tally.forged_accepted.push(text);
                     continue;
@@ -73,9 +73,9 @@ pub(super) async fn watch(
                 };
                 println!(
                     "[{label:<7}] accepted  {} #{} ({how}): {}",
-                    for_terminal(v.topic()),
+                    escape_text(v.topic()),
                     v.seq(),
-                    for_terminal(&text)
+                    escape_text(&text)
                 );
                 if v.topic().ends_with("/temp") {
                     tally.readings.push(v.into_payload());
@@ -91,21 +91,21 @@ pub(super) async fn watch(
                 };
                 println!(
                     "[{label:<7}] {verdict} {}: {} ({})",
-                    for_terminal(&topic),
+                    escape_text(&topic),
                     reason.code(),
-                    for_terminal(&reason.to_string())
+                    escape_text(&reason.to_string())
                 );
                 *tally.rejected.entry(reason.code()).or_default() += 1;
             }
             Event::Duplicate { topic, seq } => {
-                let topic = for_terminal(&topic);
+                let topic = escape_text(&topic);
                 println!(
                     "[{label:<7}] REJECTED  {topic}: duplicate (seq {seq} was already delivered)"
                 );
                 *tally.rejected.entry("duplicate").or_default() += 1;
             }
             Event::Disconnected { error } => {
-                println!("[{label:<7}] disconnected: {}", for_terminal(&error));
+                println!("[{label:<7}] disconnected: {}", escape_text(&error));
             }
             _ => {}
         }

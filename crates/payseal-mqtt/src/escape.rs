@@ -3,8 +3,9 @@
 //!
 //! A broker decides which topic a message is delivered on, and topics may hold any character
 //! but NUL: a newline forges a line of output, an ANSI escape sequence rewrites the screen or
-//! the window title. Everything the CLI prints that it did not write itself goes through
-//! [`for_terminal`] (or [`bytes_for_terminal`]) first.
+//! the window title. Everything the adapters report and the `payseal` command prints that
+//! neither wrote itself (topics, reason strings, messages quoting them) goes through
+//! [`escape_text`] (or [`escape_bytes`]) first: the one home of these rules.
 
 use std::fmt::Write;
 
@@ -17,15 +18,15 @@ use std::fmt::Write;
 /// contains `\n` as two characters looks like an escaped newline, which is harmless.
 ///
 /// ```
-/// use payseal_cli::escape::for_terminal;
-/// assert_eq!(for_terminal("plant/3/temp"), "plant/3/temp");
+/// use payseal_mqtt::escape_text;
+/// assert_eq!(escape_text("plant/3/temp"), "plant/3/temp");
 /// assert_eq!(
-///     for_terminal("x\n\u{1b}[2K21.5 \u{202e}"),
+///     escape_text("x\n\u{1b}[2K21.5 \u{202e}"),
 ///     "x\\n\\x1b[2K21.5 \\u{202e}"
 /// );
-/// assert_eq!(for_terminal(&for_terminal("a\rb")), "a\\rb");
+/// assert_eq!(escape_text(&escape_text("a\rb")), "a\\rb");
 /// ```
-pub fn for_terminal(text: &str) -> String {
+pub fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         push_char(&mut out, c);
@@ -33,14 +34,14 @@ pub fn for_terminal(text: &str) -> String {
     out
 }
 
-/// Like [`for_terminal`], for bytes that need not be UTF-8: each byte of an invalid sequence
+/// Like [`escape_text`], for bytes that need not be UTF-8: each byte of an invalid sequence
 /// is shown as `\xNN`.
 ///
 /// ```
-/// use payseal_cli::escape::bytes_for_terminal;
-/// assert_eq!(bytes_for_terminal(b"plant/\xff\x1b"), "plant/\\xff\\x1b");
+/// use payseal_mqtt::escape_bytes;
+/// assert_eq!(escape_bytes(b"plant/\xff\x1b"), "plant/\\xff\\x1b");
 /// ```
-pub fn bytes_for_terminal(bytes: &[u8]) -> String {
+pub fn escape_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         for c in chunk.valid().chars() {
@@ -92,7 +93,7 @@ mod tests {
     fn every_control_character_is_escaped() {
         for c in (0u32..0x20).chain([0x7f]).chain(0x80..0xa0) {
             let c = char::from_u32(c).unwrap();
-            let shown = for_terminal(&format!("a{c}b"));
+            let shown = escape_text(&format!("a{c}b"));
             assert!(
                 shown.chars().all(|s| !s.is_control()),
                 "{c:?} shown as {shown:?}"
@@ -105,6 +106,11 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_bytes_are_shown_as_hex() {
+        assert_eq!(escape_bytes(b"a\xff\n"), "a\\xff\\n");
+    }
+
+    #[test]
     fn printable_text_is_unchanged() {
         for text in [
             "plant/3/temp",
@@ -113,7 +119,7 @@ mod tests {
             "a\\nb",
             "emoji 🌡",
         ] {
-            assert_eq!(for_terminal(text), text);
+            assert_eq!(escape_text(text), text);
         }
     }
 }

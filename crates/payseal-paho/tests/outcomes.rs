@@ -1,0 +1,119 @@
+//! A broker that refuses a message (MQTT 5 PUBACK or PUBREC reason code of 0x80 or more)
+//! makes `publish` fail at once with a typed error naming the code, with the broker's reason
+//! string escaped (issue 16, item 18); a refused subscription is an error too (item 22).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::{Duration, Instant};
+
+use payseal::{Algorithm, Counter, Sealer, SigningKey, SystemClock};
+use payseal_paho::{Event, MqttOptions, PublishError, QoS, SecureClientV5, Security};
+use payseal_testkit::Mosquitto;
+use payseal_testkit::mitm::{AckTamper, Mitm, Out};
+use payseal_testkit::mqtt::{Frame, ack_id, refuse_suback, v5_ack};
+use tokio::sync::mpsc::Receiver;
+
+async fn through(broker: &Mosquitto, acks: AckTamper) -> Mitm {
+    Mitm::start_with_acks(broker.port(), Box::new(|p| vec![Out::Forward(p)]), acks)
+        .await
+        .unwrap()
+}
+
+async fn connected(events: &mut Receiver<Event>) {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
+            Ok(Some(Event::Connected { .. })) => return,
+            Ok(Some(_)) => {}
+            other => panic!("no CONNACK: {other:?}"),
+        }
+    }
+}
+
+fn client(port: u16, id: &str) -> (SecureClientV5, Receiver<Event>) {
+    let key = SigningKey::generate(Algorithm::Ed25519).unwrap();
+    let security = Security::new().sealer(Sealer::new(key, Counter::starting_at(1), SystemClock));
+    SecureClientV5::connect(MqttOptions::new(id, "127.0.0.1", port), security).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_puback_is_a_typed_publish_error_at_once() {
+    let broker = Mosquitto::start().expect("mosquitto must start");
+    for (qos, packet_type) in [(QoS::AtLeastOnce, 4u8), (QoS::ExactlyOnce, 5u8)] {
+        let proxy = through(
+            &broker,
+            Box::new(move |f: Frame| {
+                if f.packet_type() == packet_type {
+                    vec![v5_ack(
+                        packet_type,
+                        ack_id(&f).unwrap(),
+                        0x87,
+                        Some("acl\u{1b}[2J"),
+                    )]
+                } else {
+                    vec![f]
+                }
+            }),
+        )
+        .await;
+        let (client, mut events) = client(proxy.port(), &format!("paho-refused-{packet_type}"));
+        connected(&mut events).await;
+        let started = Instant::now();
+        let error = client
+            .publish("plant/1/temp", qos, false, b"21.5")
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        match error {
+            PublishError::Refused(refusal) => {
+                assert_eq!((refusal.index, refusal.code), (1, 0x87));
+                assert_eq!(refusal.reason.as_deref(), Some("acl\\x1b[2J"));
+            }
+            other => panic!("{qos:?}: {other:?}"),
+        }
+        client.disconnect().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_subscription_is_an_error() {
+    let broker = Mosquitto::start().expect("mosquitto must start");
+    let proxy = through(&broker, Box::new(|f| vec![refuse_suback(f, 0x87)])).await;
+    let (client, mut events) = client(proxy.port(), "paho-refused-sub");
+    connected(&mut events).await;
+    let error = client.subscribe("plant/#", QoS::AtLeastOnce).await;
+    assert!(
+        matches!(error, Err(paho_mqtt::Error::ReasonCode(code, _)) if code as u8 == 0x87),
+        "{error:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_subscription_before_the_connection_is_a_typed_event() {
+    let broker = Mosquitto::start().expect("mosquitto must start");
+    for (v5, code) in [(true, 0x87u8), (false, 0x80u8)] {
+        let proxy = through(&broker, Box::new(move |f| vec![refuse_suback(f, code)])).await;
+        let security = Security::new();
+        let options = MqttOptions::new(format!("paho-early-{v5}"), "127.0.0.1", proxy.port());
+        // Subscribed before the connection is up: the adapter subscribes at connect.
+        let mut events = if v5 {
+            let (c, e) = SecureClientV5::connect(options, security).unwrap();
+            c.subscribe("plant/#", QoS::AtLeastOnce).await.unwrap();
+            e
+        } else {
+            let (c, e) = payseal_paho::SecureClient::connect(options, security).unwrap();
+            c.subscribe("plant/#", QoS::AtLeastOnce).await.unwrap();
+            e
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, events.recv()).await {
+                Ok(Some(Event::SubscribeRefused { filter, code: got })) => {
+                    assert_eq!((filter.as_str(), got), ("plant/#", code));
+                    break;
+                }
+                Ok(Some(_)) => {}
+                other => panic!("v5={v5}: no SubscribeRefused: {other:?}"),
+            }
+        }
+    }
+}
