@@ -12,6 +12,7 @@
 
 pub mod adapter;
 mod event;
+mod freshness;
 mod qos;
 mod security;
 

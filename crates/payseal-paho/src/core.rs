@@ -60,7 +60,9 @@ impl Core {
         retain: bool,
         payload: &[u8],
     ) -> Result<(), PublishError> {
-        let envelope = self.state.prepare(topic, qos, payload, self.framing())?;
+        let envelope = self
+            .state
+            .prepare_publish(topic, qos, retain, payload, self.framing())?;
         // One slot per publish awaiting confirmation, so paho's buffer never overflows.
         let _slot = self
             .in_flight

@@ -82,7 +82,9 @@ impl SecureClient {
         payload: &[u8],
     ) -> Result<(), PublishError> {
         let qos = qos.into_qos();
-        let envelope = self.shared.prepare(topic, qos, payload, Framing::V311)?;
+        let envelope = self
+            .shared
+            .prepare_publish(topic, qos, retain, payload, Framing::V311)?;
         self.acks.expect(qos);
         if let Err(e) = self
             .client

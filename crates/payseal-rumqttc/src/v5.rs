@@ -92,7 +92,9 @@ impl SecureClientV5 {
         let framing = Framing::V5 {
             content_type: CONTENT_TYPE,
         };
-        let envelope = self.shared.prepare(topic, qos, payload, framing)?;
+        let envelope = self
+            .shared
+            .prepare_publish(topic, qos, retain, payload, framing)?;
         self.acks.expect(qos);
         let sent = self
             .client
