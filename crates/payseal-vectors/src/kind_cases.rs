@@ -164,7 +164,10 @@ impl K {
         );
         edit(&mut entries);
         let envelope = craft::envelope(&signer, &map(&entries).0, map(&[]), self.topic, PAYLOAD);
-        self.finish(envelope, MessageKind::Live)
+        // The signed kind, for a valid crafted envelope (`Live` for those that do not decode).
+        let kind = payseal::UnverifiedEnvelope::decode(&envelope, &payseal::Limits::DEFAULT)
+            .map_or(MessageKind::Live, |env| env.kind());
+        self.finish(envelope, kind)
     }
 
     fn finish(self, envelope: Vec<u8>, kind: MessageKind) -> KindVector {
