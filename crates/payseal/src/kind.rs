@@ -22,6 +22,7 @@ use crate::keys::Kid;
 /// assert_eq!(MessageKind::from_value(0), None); // not a kind: `unknown_kind`
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MessageKind {
     /// An ordinary message, judged with the live freshness limits. Carries no marker.
     #[default]
