@@ -199,7 +199,7 @@ class Receiver(signed.Verifier):
         if f["content_type"] is None:
             return f, "none", None, f["payload"]
         f, mode, name, plaintext = self.decrypt(f, topic)
-        self.replay_window(f)                        # envelope.md §5 step 11, after decryption
+        self.replay_window(f, topic)                 # envelope.md §5 step 11, after decryption
         return f, mode, name, plaintext
 
     def decrypt(self, f, topic):

@@ -11,6 +11,7 @@ Division of labour (see README.md):
     rules of §4.2, topic names and filters, algorithm pinning, freshness and the replay window
     of §5, in exactly the order of the table in spec §5.
 """
+import hashlib
 import json
 import os
 import sys
@@ -25,7 +26,9 @@ MAX_PROTECTED, MAX_ENTRIES, MAX_KID = 256, 16, 32
 # §3.4: the algorithm of a trust-store key, and the header alg ids the verifier accepts for it.
 ACCEPTED_ALGS = {"Ed25519": (-19, -8), "ESP256": (-9, -7), "ES256K": (-47,)}
 SUPPORTED_ALGS = {a for ids in ACCEPTED_ALGS.values() for a in ids}
-UNDERSTOOD_LABELS = {1, 3, 4, 6, 15, 16}   # §3.5 (3: content type, spec/encryption.md)
+KIND_LABEL = -65540                 # §3.7: the signed message kind (1 retained, 2 will)
+KIND_VALUES = (1, 2)
+UNDERSTOOD_LABELS = {1, 3, 4, 6, 15, 16, KIND_LABEL}   # §3.5 (3: content type, encryption.md)
 UNDERSTOOD_CLAIMS = {6}                    # §3.5: with 15 critical, the only claim understood (iat)
 
 
@@ -165,6 +168,8 @@ def decode_envelope(env):
         raise Reject("too_large")                                          # step 8
     if fields["alg"] not in SUPPORTED_ALGS:
         raise Reject("unsupported_algorithm")                              # step 9
+    if fields["kind"] is not None and fields["kind"] not in KIND_VALUES:
+        raise Reject("unknown_kind")                                       # step 10 (§3.7)
     fields["payload"] = payload
     return fields
 
@@ -197,6 +202,8 @@ def check_header(h):
         raise bad                        # typ: exactly "payseal/1" (§9)
     if 3 in h and not (is_int(h[3]) and h[3] in (16, 96)):
         raise bad                        # content type: the encrypted layer's tag (encryption.md §1)
+    if KIND_LABEL in h and not (is_int(h[KIND_LABEL]) and h[KIND_LABEL] >= 0):
+        raise bad                        # message kind: a uint (its value: §4.2 step 10)
     if any(label in h for label in (5, 7)):
         raise bad                        # IV, countersignature: forbidden
     if 2 in h and any(label not in UNDERSTOOD_LABELS for label in h[2]):
@@ -207,7 +214,15 @@ def check_header(h):
     if not all(label in h for label in (1, 4, 6, 15, 16)) or 6 not in h[15]:
         raise bad
     return {"alg": h[1], "kid": h[4], "seq": int.from_bytes(h[6], "big"), "iat": h[15][6],
-            "content_type": h.get(3)}
+            "content_type": h.get(3), "kind": h.get(KIND_LABEL)}
+
+
+def window_key(kid, kind, topic):
+    """§5.3: the replay window of a message: the kid for live messages (no kind marker); for
+    retained state and wills SHA-256 of the CBOR array ["payseal/1 window", kind, kid, topic]."""
+    if kind is None:
+        return kid
+    return hashlib.sha256(cbor2.dumps(["payseal/1 window", kind, kid, topic])).digest()
 
 
 # ---------------------------------------------------------------------------------------
@@ -277,6 +292,11 @@ class Verifier:
     def after_topic_check(self, f, topic):
         """Hook between §5 steps 7 and 8 (spec/encryption.md §6: encryption_required)."""
 
+    def freshness_for(self, f, topic):
+        """(max_age, max_future_skew) for steps 9-10: the policy's; an MQTT receiver may
+        lengthen max_age for signed retained state and wills (check_kind.py)."""
+        return self.max_age, self.max_skew
+
     def open(self, env, topic):
         if len(env) > self.max_env:
             raise Reject("too_large")                                      # 1
@@ -304,18 +324,20 @@ class Verifier:
             raise Reject("bad_signature") from None
         if payload != f["payload"]:
             raise RuntimeError("cwt returned another payload than the envelope's")
-        if self.now is None or self.now - f["iat"] > self.max_age:
+        max_age, max_skew = self.freshness_for(f, topic)
+        if self.now is None or self.now - f["iat"] > max_age:
             raise Reject("stale")                                          # 9
-        if f["iat"] - self.now > self.max_skew:
+        if f["iat"] - self.now > max_skew:
             raise Reject("from_the_future")                                # 10
         if not (self.decrypts and f["content_type"] is not None):
-            self.replay_window(f)                                          # 11
+            self.replay_window(f, topic)                                   # 11
         return f
 
-    def replay_window(self, f):
+    def replay_window(self, f, topic):
         """Step 11, always the last check: for an encrypted envelope check_encrypted.py runs
-        it after decryption (encryption.md §6), so a failed decryption leaves no trace."""
-        win = self.window_for(f["kid"])
+        it after decryption (encryption.md §6), so a failed decryption leaves no trace. The
+        window is the sender's, per message kind and (for retained state and wills) topic."""
+        win = self.window_for(window_key(f["kid"], f["kind"], topic))
         win.check(f["seq"])
         win.record(f["seq"])
 

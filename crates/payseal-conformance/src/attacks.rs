@@ -88,6 +88,9 @@ enum After {
     ReplayLater { advance: u64 },
     /// Let a second legitimate message pass, then release the held first one.
     Reorder,
+    /// Advance the subscriber's clock, then inject what was stashed with the retain flag set
+    /// (a broker passing an old live message off as retained state).
+    ReleaseRetainedLater { advance: u64 },
 }
 
 #[derive(Default)]
@@ -138,7 +141,16 @@ async fn lab<A: Adapter>() -> Lab<A> {
     let opener = Opener::new(trust, policy, Arc::clone(&clock)).with_keyring(keyring);
     let mut endpoint = Endpoint::new("dashboard", mitm.port());
     endpoint.keep_alive = Duration::from_secs(30);
-    let (subscriber, mut events) = A::connect(&endpoint, Security::new().opener(opener));
+    // Long limits for signed retained state and signed wills from a will kid: the broker must
+    // not be able to stretch them to live messages (issue 16 item 1).
+    let security = Security::new()
+        .opener(opener)
+        .retained_topic("plant/#", Duration::from_secs(86_400))
+        .unwrap()
+        .will_topic("plant/+/status", Duration::from_secs(7 * 86_400))
+        .unwrap()
+        .will_kid(payseal::Kid::new(b"sensor/will".to_vec()).unwrap());
+    let (subscriber, mut events) = A::connect(&endpoint, security);
     wait_connected(&mut events).await;
     // `plant/#` only: the other trusted sender's `valves/#` is a topic the dashboard never
     // subscribed to, for the row that injects an authentic message there.
@@ -446,6 +458,26 @@ fn attacks() -> Vec<Attack> {
             after: Some(After::Reorder),
         },
         Attack {
+            name: "hold a live message, release it as retained (23 h later)",
+            topic: "plant/1/setpoint",
+            tamper: Box::new(|_| vec![]),
+            expect: vec!["stale"],
+            legit_passes: false,
+            after: Some(After::ReleaseRetainedLater {
+                advance: 23 * 3_600,
+            }),
+        },
+        Attack {
+            name: "old live message on a will topic (6 days later)",
+            topic: "plant/1/status",
+            tamper: Box::new(|_| vec![]),
+            expect: vec!["stale"],
+            legit_passes: false,
+            after: Some(After::ReplayLater {
+                advance: 6 * 86_400,
+            }),
+        },
+        Attack {
             name: "delay past freshness",
             topic: "plant/1/temp",
             tamper: Box::new(|_| vec![]),
@@ -495,6 +527,17 @@ pub async fn a_malicious_broker_gets_nothing_through<A: Adapter>() {
                 lab.clock.advance(advance);
                 for p in lab.stash.lock().unwrap().drain(..) {
                     lab.mitm.inject(late(p));
+                }
+                collect(&mut lab.events, attack.expect.len(), &mut row).await;
+                lab.clock.set(now());
+            }
+            Some(After::ReleaseRetainedLater { advance }) => {
+                lab.clock.advance(advance);
+                for p in lab.stash.lock().unwrap().drain(..) {
+                    lab.mitm.inject(Publish {
+                        retain: true,
+                        ..late(p)
+                    });
                 }
                 collect(&mut lab.events, attack.expect.len(), &mut row).await;
                 lab.clock.set(now());

@@ -14,8 +14,9 @@ use crate::support::{
 };
 use crate::{Adapter, Endpoint};
 
-/// A retained message reaches a late subscriber once (within `retained_max_age`); the broker
-/// sending it again on a new subscription is a duplicate.
+/// A retained message (sealed as retained state by the publishing adapter) reaches a late
+/// subscriber once (within its retained limit); the broker sending it again on a new
+/// subscription is a duplicate.
 pub async fn retained_message_is_delivered_once_within_its_max_age<A: Adapter>() {
     let broker = broker("");
     let (publ, mut pe) = publisher::<A>(broker.port(), "pub");
@@ -27,7 +28,8 @@ pub async fn retained_message_is_delivered_once_within_its_max_age<A: Adapter>()
 
     let security = Security::new()
         .opener(opener())
-        .retained_max_age(Duration::from_secs(86_400));
+        .retained_topic("plant/#", Duration::from_secs(86_400))
+        .unwrap();
     let (sub, mut events) = A::connect(&Endpoint::new("late-sub", broker.port()), security);
     subscribe::<A>(&sub, &mut events, "plant/#", QoS::AtLeastOnce).await;
     let m = message(next(&mut events).await);
@@ -55,7 +57,8 @@ pub async fn sealed_will_is_delivered_verified_when_the_sender_vanishes<A: Adapt
     let security = Security::new()
         .opener(Opener::new(trust, Policy::default(), SystemClock))
         .will_topic("plant/+/status", Duration::from_secs(7 * 86_400))
-        .unwrap();
+        .unwrap()
+        .will_kid(will_kid.clone());
     let (sub, mut events) = A::connect(&Endpoint::new("sub", broker.port()), security);
     subscribe::<A>(&sub, &mut events, "plant/#", QoS::AtLeastOnce).await;
 
@@ -83,6 +86,7 @@ pub async fn sealed_will_is_delivered_verified_when_the_sender_vanishes<A: Adapt
     assert_eq!(m.verified.topic(), "plant/3/status");
     assert_eq!(m.verified.payload(), b"offline");
     assert_eq!(m.verified.sender(), &will_kid);
+    assert_eq!(m.verified.kind(), payseal::MessageKind::Will);
 }
 
 /// Both clients come back by themselves after the broker restarts.

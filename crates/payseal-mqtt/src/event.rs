@@ -68,14 +68,16 @@ pub(crate) fn classify(
     retain: bool,
     qos: crate::QoS,
 ) -> Event {
-    let freshness = security.freshness_for(topic, retain);
+    let rules = &security.rules;
     let Some(opener) = security.opener.as_mut() else {
         return Event::Rejected {
             topic: topic.to_string(),
             reason: Rejection::UnknownSender,
         };
     };
-    match opener.open(topic, payload, freshness) {
+    let mut bounds =
+        |kind, sender: &payseal::Kid, live| rules.bounds(topic, retain, kind, sender, live);
+    match opener.open_by_kind(topic, payload, &mut bounds) {
         Ok(verified) => Event::Message(Message {
             verified,
             qos,
@@ -98,3 +100,6 @@ pub(crate) fn classify(
         },
     }
 }
+
+#[cfg(test)]
+mod tests;

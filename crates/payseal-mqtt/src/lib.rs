@@ -15,6 +15,7 @@
 pub mod adapter;
 mod escape;
 mod event;
+mod freshness;
 mod outcome;
 mod qos;
 mod security;

@@ -4,11 +4,12 @@
 use std::time::Duration;
 
 use payseal::{
-    Clock, Freshness, Opener, Rejection, ReplayStore, SealError, Sealer, SealingKey,
-    SequenceSource, TopicFilter, Verified,
+    Clock, Freshness, Kid, MessageKind, Opener, Rejection, ReplayStore, SealError, Sealer,
+    SealingKey, SequenceSource, TopicFilter, Verified,
 };
 
 use crate::QoS;
+use crate::freshness::FreshnessRules;
 
 /// Anything that seals envelopes: a [`payseal::Sealer`] of any key, counter and clock.
 pub trait EnvelopeSealer: Send {
@@ -17,6 +18,18 @@ pub trait EnvelopeSealer: Send {
     /// # Errors
     /// [`SealError`].
     fn seal(&mut self, topic: &str, payload: &[u8]) -> Result<Vec<u8>, SealError>;
+
+    /// Seals `payload` for `topic`, signing what the message is: retained state or a will
+    /// (see [`Sealer::seal_kind`]).
+    ///
+    /// # Errors
+    /// [`SealError`].
+    fn seal_kind(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        kind: MessageKind,
+    ) -> Result<Vec<u8>, SealError>;
 }
 
 impl<K, S, C> EnvelopeSealer for Sealer<K, S, C>
@@ -27,6 +40,15 @@ where
 {
     fn seal(&mut self, topic: &str, payload: &[u8]) -> Result<Vec<u8>, SealError> {
         Sealer::seal(self, topic, payload)
+    }
+
+    fn seal_kind(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        kind: MessageKind,
+    ) -> Result<Vec<u8>, SealError> {
+        Sealer::seal_kind(self, topic, payload, kind)
     }
 }
 
@@ -44,6 +66,25 @@ pub trait EnvelopeOpener: Send {
         envelope: &[u8],
         freshness: Option<Freshness>,
     ) -> Result<Verified, Rejection>;
+
+    /// Opens `envelope` received on `topic`, with the freshness bounds chosen by `bounds`
+    /// from the signed message kind, the verified sender and the policy's bounds (see
+    /// [`Opener::open_by_kind`]). Adapters open every message this way.
+    ///
+    /// The default opens with the policy's live bounds (`open(topic, envelope, None)`):
+    /// an opener that cannot read the signed kind never grants a longer limit.
+    ///
+    /// # Errors
+    /// [`Rejection`].
+    fn open_by_kind(
+        &mut self,
+        topic: &str,
+        envelope: &[u8],
+        bounds: &mut dyn FnMut(MessageKind, &Kid, Freshness) -> Freshness,
+    ) -> Result<Verified, Rejection> {
+        let _ = bounds;
+        self.open(topic, envelope, None)
+    }
 }
 
 impl<R, C, S> EnvelopeOpener for Opener<R, C, S>
@@ -63,14 +104,26 @@ where
             None => Opener::open(self, topic, envelope),
         }
     }
+
+    fn open_by_kind(
+        &mut self,
+        topic: &str,
+        envelope: &[u8],
+        bounds: &mut dyn FnMut(MessageKind, &Kid, Freshness) -> Freshness,
+    ) -> Result<Verified, Rejection> {
+        Opener::open_by_kind(self, topic, envelope, |kind, kid, live| {
+            bounds(kind, kid, live)
+        })
+    }
 }
 
 /// A sealed Last Will: what the broker publishes for this client if it vanishes.
 ///
 /// The will is sealed when the client connects (and again at every reconnect) but published
-/// later, so give its sealer a key id of its own (the same key under a second kid, see
-/// [`Sealer::with_kid`]): its sequence numbers then live in their own replay window at the
-/// receivers, and a will is accepted exactly once however many messages came after it.
+/// later. It is sealed with the signed kind [`MessageKind::Will`], so receivers record it in a
+/// replay window of its own and judge it with their will limit, but only if its key id is one
+/// of their will kids ([`Security::will_kid`]): give its sealer a key id of its own (the same
+/// key under a second kid, see [`Sealer::with_kid`]), allowed only on the will topic.
 pub struct Will {
     pub(crate) topic: String,
     pub(crate) payload: Vec<u8>,
@@ -104,7 +157,9 @@ impl Will {
     /// # Errors
     /// [`SealError`].
     pub(crate) fn seal(&mut self) -> Result<SealedWill, SealError> {
-        let envelope = self.sealer.seal(&self.topic, &self.payload)?;
+        let envelope = self
+            .sealer
+            .seal_kind(&self.topic, &self.payload, MessageKind::Will)?;
         Ok(SealedWill {
             topic: self.topic.clone(),
             envelope,
@@ -152,8 +207,7 @@ impl std::fmt::Debug for Will {
 pub struct Security {
     pub(crate) sealer: Option<Box<dyn EnvelopeSealer>>,
     pub(crate) opener: Option<Box<dyn EnvelopeOpener>>,
-    pub(crate) retained_max_age: Option<Duration>,
-    pub(crate) will_topics: Vec<(TopicFilter, Duration)>,
+    pub(crate) rules: FreshnessRules,
     pub(crate) will: Option<Will>,
     pub(crate) max_packet_size: Option<usize>,
 }
@@ -177,16 +231,42 @@ impl Security {
         self
     }
 
-    /// Accepts retained messages (delivered with the retain flag on subscribe) up to `max_age`
-    /// old instead of the policy's max age. Without it, retained messages get the same
-    /// freshness check as live ones. A retained message already seen is never re-delivered.
+    /// Accepts retained state on topics matching `filter` up to `max_age` old, instead of the
+    /// opener policy's max age. Only messages the sender sealed as retained state
+    /// ([`MessageKind::Retained`]: the adapters do so for every publish with the retain flag)
+    /// **and** that arrive with the retain flag get it: the flag alone is set by the broker
+    /// and proves nothing, so a live message delivered as retained keeps the live limit. The
+    /// first matching filter wins; the future skew stays the policy's. Retained state has a
+    /// replay window of its own per sender and topic: a redelivery on resubscribe is a
+    /// duplicate, never an alarm, however many live messages came in between.
+    ///
+    /// # Errors
+    /// [`payseal::ConfigError`] for a bad filter.
+    pub fn retained_topic(
+        mut self,
+        filter: &str,
+        max_age: Duration,
+    ) -> Result<Self, payseal::ConfigError> {
+        self.rules
+            .retained
+            .push((TopicFilter::new(filter)?, max_age));
+        Ok(self)
+    }
+
+    /// [`retained_topic`](Self::retained_topic) for every topic not starting with `$` (the
+    /// filter `#`), with the same conditions: signed retained state, delivered retained.
     pub fn retained_max_age(mut self, max_age: Duration) -> Self {
-        self.retained_max_age = Some(max_age);
+        if let Ok(all) = TopicFilter::new("#") {
+            self.rules.retained.push((all, max_age));
+        }
         self
     }
 
-    /// Treats messages on topics matching `filter` as Last Wills, accepted up to `max_age`
-    /// old (a will is sealed when its sender connected, possibly long before).
+    /// Judges wills on topics matching `filter` with a maximum age of `max_age` (a will is
+    /// sealed when its sender connected, possibly long before it is published). Only messages
+    /// the sender sealed as a will ([`MessageKind::Will`], as [`Will`] does) from one of the
+    /// will kids ([`will_kid`](Self::will_kid)) get it; any other message on the topic keeps
+    /// the live limit. The first matching filter wins; the future skew stays the policy's.
     ///
     /// # Errors
     /// [`payseal::ConfigError`] for a bad filter.
@@ -195,8 +275,17 @@ impl Security {
         filter: &str,
         max_age: Duration,
     ) -> Result<Self, payseal::ConfigError> {
-        self.will_topics.push((TopicFilter::new(filter)?, max_age));
+        self.rules.wills.push((TopicFilter::new(filter)?, max_age));
         Ok(self)
+    }
+
+    /// Accepts `kid` as a will sender: its signed wills on will topics
+    /// ([`will_topic`](Self::will_topic)) get the will limit.
+    pub fn will_kid(mut self, kid: Kid) -> Self {
+        if !self.rules.will_kids.contains(&kid) {
+            self.rules.will_kids.push(kid);
+        }
+        self
     }
 
     /// The largest MQTT packet sent or accepted, in bytes (set it to the broker's limit).
@@ -211,24 +300,6 @@ impl Security {
         self.will = Some(will);
         self
     }
-
-    /// The freshness bounds for a message, per the retained and will policies.
-    pub(crate) fn freshness_for(&self, topic: &str, retained: bool) -> Option<Freshness> {
-        let max_age = self
-            .will_topics
-            .iter()
-            .find(|(filter, _)| filter.matches(topic))
-            .map(|(_, max_age)| *max_age)
-            .or(if retained {
-                self.retained_max_age
-            } else {
-                None
-            })?;
-        Some(Freshness {
-            max_age_secs: max_age.as_secs(),
-            max_future_skew_secs: payseal::Policy::DEFAULT_MAX_FUTURE_SKEW_SECS,
-        })
-    }
 }
 
 impl std::fmt::Debug for Security {
@@ -236,7 +307,7 @@ impl std::fmt::Debug for Security {
         f.debug_struct("Security")
             .field("sealer", &self.sealer.is_some())
             .field("opener", &self.opener.is_some())
-            .field("retained_max_age", &self.retained_max_age)
+            .field("rules", &self.rules)
             .field("will", &self.will)
             .finish_non_exhaustive()
     }

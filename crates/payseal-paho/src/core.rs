@@ -66,7 +66,9 @@ impl Core {
         retain: bool,
         payload: &[u8],
     ) -> Result<(), PublishError> {
-        let envelope = self.state.prepare(topic, qos, payload, self.framing())?;
+        let envelope = self
+            .state
+            .prepare_publish(topic, qos, retain, payload, self.framing())?;
         let index = self.published.fetch_add(1, Ordering::Relaxed) + 1;
         // One slot per publish awaiting confirmation, so paho's buffer never overflows.
         let _slot = self

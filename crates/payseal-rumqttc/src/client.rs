@@ -89,7 +89,9 @@ impl SecureClient {
         payload: &[u8],
     ) -> Result<(), PublishError> {
         let qos = qos.into_qos();
-        let envelope = self.shared.prepare(topic, qos, payload, Framing::V311)?;
+        let envelope = self
+            .shared
+            .prepare_publish(topic, qos, retain, payload, Framing::V311)?;
         let _order = self.outbox.order.lock().await;
         let index = self.outbox.register(topic, qos, retain, &envelope);
         if let Err(e) = self

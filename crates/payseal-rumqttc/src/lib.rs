@@ -44,10 +44,13 @@
 //! - **QoS 1/2 redelivery**: a message already accepted that arrives again (a DUP
 //!   redelivery, or a publisher's retransmission the broker forwards with DUP=0) comes out as
 //!   [`Event::Duplicate`], never twice as a message and never as an alarm.
-//! - **Retained messages** are old by nature: [`Security::retained_max_age`] sets how old they
-//!   may be; one already seen is not delivered again.
-//! - **Last Will**: [`Will`] is sealed at every (re)connect with a sealer of its own kid, and
-//!   receivers accept it within [`Security::will_topic`]'s max age, exactly once.
+//! - **Retained messages** are old by nature: a publish with the retain flag is sealed as
+//!   signed retained state, and [`Security::retained_topic`] sets how old such state may be
+//!   per topic filter (only when it also arrives retained: the broker's flag alone never
+//!   lengthens the limit); one already seen is a duplicate, never an alarm.
+//! - **Last Will**: [`Will`] is sealed (as a signed will) at every (re)connect with a sealer
+//!   of its own kid, and receivers accept it within [`Security::will_topic`]'s max age, from
+//!   their [`Security::will_kid`]s only, exactly once.
 //! - **Packet size**: a sealed publish larger than the maximum packet size (with MQTT 5, the
 //!   broker's from CONNACK if smaller) is refused with [`PublishError::TooLarge`] instead of
 //!   silently killing the connection; the packet size is computed exactly.

@@ -98,7 +98,9 @@ impl SecureClientV5 {
         let framing = Framing::V5 {
             content_type: CONTENT_TYPE,
         };
-        let envelope = self.shared.prepare(topic, qos, payload, framing)?;
+        let envelope = self
+            .shared
+            .prepare_publish(topic, qos, retain, payload, framing)?;
         let _order = self.outbox.order.lock().await;
         let index = self.outbox.register(topic, qos, retain, &envelope);
         let sent = self

@@ -49,9 +49,11 @@ impl RedisStoreConfig {
         }
     }
 
-    /// Lets Redis delete a window after it accepted nothing for `after`. Safe when `after` is
-    /// longer than the openers' `max_age + max_future_skew`: by then every envelope the window
-    /// remembers is refused as stale anyway (spec/replay-stores.md §4.3). Default: never.
+    /// Lets Redis delete a window after it accepted nothing for `after`, and never before
+    /// every number it holds is stale under the limit it was accepted with: an opener passes
+    /// each number's `iat + max_age` along ([`ReplayStore::check_and_record_for`]), so a
+    /// retained message or a will judged with a limit of days keeps its window for days even
+    /// when `after` is minutes (spec/replay-stores.md §4.3). Default: never.
     pub fn idle_expiry(mut self, after: Duration) -> Self {
         self.idle_expiry = Some(after);
         self
@@ -222,6 +224,10 @@ impl RedisReplayStore {
     }
 
     fn command(&self, sha: &str, sender: &Kid, seq: u64) -> redis::Cmd {
+        self.command_ttl(sha, sender, seq, self.ttl_ms)
+    }
+
+    fn command_ttl(&self, sha: &str, sender: &Kid, seq: u64, ttl_ms: u64) -> redis::Cmd {
         let mut cmd = redis::cmd("EVALSHA");
         cmd.arg(sha)
             .arg(1)
@@ -229,8 +235,18 @@ impl RedisReplayStore {
             .arg(self.width)
             .arg(seq >> 32)
             .arg(seq & 0xffff_ffff)
-            .arg(self.ttl_ms);
+            .arg(ttl_ms);
         cmd
+    }
+
+    /// The expiry for a number that must be remembered `remember_for`: the idle expiry, or
+    /// longer; 0 (never) without an idle expiry.
+    fn ttl_for(&self, remember_for: Duration) -> u64 {
+        if self.ttl_ms == 0 {
+            return 0;
+        }
+        let needed = u64::try_from(remember_for.as_millis()).unwrap_or(u64::MAX);
+        self.ttl_ms.max(needed)
     }
 
     /// A connection with the script loaded, connecting and loading as needed.
@@ -276,9 +292,29 @@ impl RedisReplayStore {
 
 impl ReplayStore for RedisReplayStore {
     fn check_and_record(&mut self, sender: &Kid, seq: u64) -> Result<(), Rejection> {
+        self.check_and_record_ttl(sender, seq, self.ttl_ms)
+    }
+
+    fn check_and_record_for(
+        &mut self,
+        sender: &Kid,
+        seq: u64,
+        remember_for: Duration,
+    ) -> Result<(), Rejection> {
+        self.check_and_record_ttl(sender, seq, self.ttl_for(remember_for))
+    }
+}
+
+impl RedisReplayStore {
+    fn check_and_record_ttl(
+        &mut self,
+        sender: &Kid,
+        seq: u64,
+        ttl_ms: u64,
+    ) -> Result<(), Rejection> {
         // Once more after NOSCRIPT, with the script loaded again.
         for _ in 0..2 {
-            match self.eval(sender, seq) {
+            match self.eval(sender, seq, ttl_ms) {
                 Reply::Decided(result) => {
                     self.last_error = None;
                     return result;
@@ -293,16 +329,14 @@ impl ReplayStore for RedisReplayStore {
         self.last_error = Some(StoreError::Redis("script missing after reload".into()));
         Err(store_unavailable(seq))
     }
-}
 
-impl RedisReplayStore {
     /// One script call.
-    fn eval(&mut self, sender: &Kid, seq: u64) -> Reply {
+    fn eval(&mut self, sender: &Kid, seq: u64, ttl_ms: u64) -> Reply {
         let sha = match self.ready() {
             Ok(sha) => sha,
             Err(e) => return Reply::Failed(e),
         };
-        let cmd = self.command(&sha, sender, seq);
+        let cmd = self.command_ttl(&sha, sender, seq, ttl_ms);
         let Some(connection) = self.connection.as_mut() else {
             return Reply::Failed(not_connected());
         };

@@ -206,3 +206,43 @@ fn redis_stopped_mid_run_accepts_nothing_unchecked_and_resumes_when_it_returns()
     late.check_and_record(&kid(1), 171).unwrap();
     println!("fault test: {unavailable} checks refused while Redis was down, 0 accepted");
 }
+
+/// Issue 16 item 4: a will judged with a 7-day limit must not be accepted again once a short
+/// idle expiry (right for the live limits) has passed: the window is kept until the will is
+/// stale under the limit it was accepted with.
+#[test]
+fn will_is_not_reaccepted_after_redis_idle_expiry() {
+    use payseal::{
+        Algorithm, Counter, Freshness, ManualClock, Opener, Policy, Sealer, SigningKey, TrustStore,
+    };
+    let server = RedisServer::start("expiry", false);
+    let clock = ManualClock::new(1_700_000_000);
+    let key = SigningKey::from_secret_bytes(Algorithm::Ed25519, &[5; 32]).unwrap();
+    let will_kid = Kid::new(b"sensor-5/will".to_vec()).unwrap();
+    let mut trust = TrustStore::new();
+    trust
+        .add_sender_with_kid(will_kid.clone(), key.verifying_key(), ["plant/5/status"])
+        .unwrap();
+    let will = Sealer::new(key, Counter::starting_at(1), &clock)
+        .with_kid(will_kid)
+        .seal("plant/5/status", b"offline")
+        .unwrap();
+    clock.advance(3 * 86_400); // the connection lasted three days
+    let config = RedisStoreConfig::new(server.url(), "expiry:", 128)
+        .idle_expiry(std::time::Duration::from_millis(1_500));
+    let store = RedisReplayStore::open(config).unwrap();
+    let mut opener = Opener::with_replay_store(trust, store, Policy::default(), &clock);
+    let will_limit = Freshness {
+        max_age_secs: 7 * 86_400,
+        max_future_skew_secs: Policy::DEFAULT_MAX_FUTURE_SKEW_SECS,
+    };
+    let open = |opener: &mut Opener<_, _>| {
+        opener
+            .open_with_freshness("plant/5/status", &will, will_limit)
+            .map(|v| v.seq())
+    };
+    assert_eq!(open(&mut opener), Ok(1));
+    assert_eq!(open(&mut opener), Err(Rejection::Replayed { seq: 1 }));
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    assert_eq!(open(&mut opener), Err(Rejection::Replayed { seq: 1 }));
+}

@@ -551,6 +551,34 @@ pub(crate) fn all() -> Vec<Vector> {
             let deep = craft::array(&[craft::array(&[craft::array(&[craft::array(&[uint(1)])])])]);
             e.push((int(-70002), deep));
         }),
+        // ---- message kind marker (§3.7; MQTT rules in kind.json) ----
+        case(
+            "valid-kind-retained",
+            "the message kind marker (label -65540) = 1, retained state: a plain verifier applies its one policy",
+            "valid",
+        )
+        .edited(|e| e.push((int(payseal::MessageKind::LABEL), uint(1)))),
+        case(
+            "valid-kind-critical",
+            "crit lists the message kind label -65540 (understood), marker = 2 (will)",
+            "valid",
+        )
+        .edited(|e| {
+            e.insert(1, (uint(2), craft::array(&[int(payseal::MessageKind::LABEL)])));
+            e.push((int(payseal::MessageKind::LABEL), uint(2)));
+        }),
+        case(
+            "invalid-unknown-kind",
+            "message kind marker = 3: not assigned",
+            "unknown_kind",
+        )
+        .edited(|e| e.push((int(payseal::MessageKind::LABEL), uint(3)))),
+        case(
+            "invalid-kind-not-uint",
+            "message kind marker = -1: not an unsigned integer",
+            "invalid_header",
+        )
+        .edited(|e| e.push((int(payseal::MessageKind::LABEL), int(-1)))),
     ]
 }
 

@@ -1,5 +1,5 @@
-//! Regenerates `test-vectors/sign1.json`, `test-vectors/encrypt.json` and
-//! `test-vectors/x5chain.json`, or with `--check`
+//! Regenerates `test-vectors/sign1.json`, `test-vectors/encrypt.json`,
+//! `test-vectors/x5chain.json` and `test-vectors/kind.json`, or with `--check`
 //! verifies that they are up to date.
 //!
 //! Every byte is deterministic: fixed keys, fixed clocks and sequence numbers, Ed25519 and
@@ -11,6 +11,7 @@ mod enc_cases;
 mod enc_commit_cases;
 mod enc_model;
 mod keys;
+mod kind_cases;
 mod model;
 mod x5chain;
 
@@ -123,7 +124,8 @@ fn main() -> ExitCode {
     let signed = emit("sign1.json", pretty(&build()), check);
     let encrypted = emit("encrypt.json", pretty(&build_encrypted()), check);
     let certificates = emit("x5chain.json", pretty(&x5chain::build()), check);
-    if signed && encrypted && certificates {
+    let kinds = emit("kind.json", pretty(&kind_cases::build()), check);
+    if signed && encrypted && certificates && kinds {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -133,6 +133,12 @@ impl UnverifiedEnvelope {
         self.fields.iat
     }
 
+    /// What the sender signed the message to be (spec §3.7), **unverified** until the
+    /// signature is.
+    pub fn kind(&self) -> crate::MessageKind {
+        self.fields.kind
+    }
+
     /// The payload, **unverified**.
     pub fn unverified_payload(&self) -> &[u8] {
         &self.payload

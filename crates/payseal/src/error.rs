@@ -130,6 +130,10 @@ pub enum Rejection {
     /// from an earlier run); see [`Rejection::is_alarm`].
     #[error("not subscribed to this topic")]
     NotSubscribed,
+    /// The message kind marker (spec §3.7) has a value this profile does not assign (0, or 3
+    /// and above): the receiver cannot tell how to judge the message's age.
+    #[error("unknown message kind {0}")]
+    UnknownKind(u64),
     /// The sequence number is older than the sender's replay window can judge.
     #[error("below window: sequence number {seq} is older than the window (lowest {lowest})")]
     BelowWindow {
@@ -209,6 +213,7 @@ impl Rejection {
             Rejection::TooLarge { .. } => "too_large",
             Rejection::InvalidTopic => "invalid_topic",
             Rejection::UnsupportedAlgorithm(_) => "unsupported_algorithm",
+            Rejection::UnknownKind(_) => "unknown_kind",
             Rejection::UnknownSender => "unknown_sender",
             Rejection::CertificateInvalid => "certificate_invalid",
             Rejection::CertificateExpired => "certificate_expired",
@@ -272,6 +277,7 @@ impl Rejection {
         "invalid_header",
         "unknown_critical_header",
         "unsupported_algorithm",
+        "unknown_kind",
         "invalid_topic",
         "unknown_sender",
         "certificate_invalid",

@@ -32,8 +32,10 @@ pub(crate) mod label {
     pub(crate) const X5CHAIN: i64 = 33;
     /// `x5t` (RFC 9360): a hash of the sender's certificate, `[alg, hash]`.
     pub(crate) const X5T: i64 = 34;
+    /// The message kind marker (spec §3.7), a private-use label.
+    pub(crate) const KIND: i64 = crate::kind::MessageKind::LABEL;
     /// Labels a verifier of this profile understands, so they may be listed in `crit`.
-    pub(crate) const UNDERSTOOD: [i64; 8] = [
+    pub(crate) const UNDERSTOOD: [i64; 9] = [
         ALG,
         CONTENT_TYPE,
         KID,
@@ -42,6 +44,7 @@ pub(crate) mod label {
         TYP,
         X5CHAIN,
         X5T,
+        KIND,
     ];
     /// CWT claims a verifier of this profile understands: with CWT Claims (15) listed in
     /// `crit`, any other claim (`exp`, `nbf`, ...) makes the envelope invalid (spec §3.5).
@@ -61,6 +64,8 @@ pub(crate) struct Fields {
     pub(crate) x5chain: Option<Vec<Vec<u8>>>,
     /// `x5t`: a certificate thumbprint.
     pub(crate) x5t: Option<CertHash>,
+    /// What the sender signed the message to be (spec §3.7); `Live` without a marker.
+    pub(crate) kind: crate::kind::MessageKind,
 }
 
 /// A certificate thumbprint as carried in `x5t` (RFC 9360 §2: `COSE_CertHash = [hashAlg,
@@ -104,7 +109,8 @@ pub(crate) struct CertParams {
 }
 
 /// Builds the protected header in the profile's fixed order: alg, kid, Partial IV, CWT Claims,
-/// typ, then x5chain and x5t when configured (already sorted for deterministic CBOR).
+/// typ, then x5chain and x5t when configured, then the kind marker for retained state and
+/// wills (already sorted for deterministic CBOR: negative labels follow positive ones).
 pub(crate) fn build(
     alg: crate::Algorithm,
     content_type: Option<u64>,
@@ -112,6 +118,7 @@ pub(crate) fn build(
     seq: u64,
     iat: u64,
     certs: &CertParams,
+    kind: crate::kind::MessageKind,
 ) -> Header {
     let claims = Value::Map(alloc::vec![(
         Value::from(label::CLAIM_IAT),
@@ -145,6 +152,9 @@ pub(crate) fn build(
             Value::Bytes(x5t.value.clone())
         ]);
         builder = builder.value(label::X5T, hash);
+    }
+    if let Some(value) = kind.value() {
+        builder = builder.value(label::KIND, Value::from(value));
     }
     builder.build()
 }
@@ -194,6 +204,7 @@ pub(crate) fn parse(
     let mut content_type = None;
     let mut x5chain = None;
     let mut x5t = None;
+    let mut kind = None;
     for (key, value) in map {
         let Value::Integer(key) = key else {
             continue; // text labels: not understood, ignored unless critical (below)
@@ -242,6 +253,13 @@ pub(crate) fn parse(
             }
             (label::X5CHAIN, value) => x5chain = Some(parse_x5chain(value)?),
             (label::X5T, value) => x5t = Some(parse_x5t(value)?),
+            (label::KIND, Value::Integer(k)) => {
+                kind = Some(
+                    u64::try_from(*k)
+                        .map_err(|_| invalid("message kind must be an unsigned integer"))?,
+                );
+            }
+            (label::KIND, _) => return Err(invalid("message kind must be an unsigned integer")),
             (label::IV | label::COUNTER_SIGNATURE, _) => {
                 return Err(invalid(
                     "IV and countersignature are not part of an envelope",
@@ -295,6 +313,12 @@ pub(crate) fn parse(
     if crate::Algorithm::from_cose_id(alg).is_none() {
         return Err(Rejection::UnsupportedAlgorithm(alg));
     }
+    let kind = match kind {
+        None => crate::kind::MessageKind::Live,
+        Some(value) => {
+            crate::kind::MessageKind::from_value(value).ok_or(Rejection::UnknownKind(value))?
+        }
+    };
     Ok(Fields {
         alg,
         kid: kid.clone(),
@@ -303,6 +327,7 @@ pub(crate) fn parse(
         content_type,
         x5chain: x5chain.map(|c| c.into_iter().cloned().collect()),
         x5t,
+        kind,
     })
 }
 

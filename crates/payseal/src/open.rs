@@ -11,6 +11,7 @@ use crate::encrypt::{Encryption, Keyring};
 use crate::envelope::{UnverifiedEnvelope, external_aad, sig_structure};
 use crate::error::Rejection;
 use crate::keys::{Kid, VerifyingKey};
+use crate::kind::MessageKind;
 use crate::policy::{Freshness, Policy};
 use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::sender::{SenderClaim, SenderResolver};
@@ -28,6 +29,7 @@ pub struct Verified {
     timestamp: u64,
     payload: Vec<u8>,
     encryption: Option<Encryption>,
+    kind: MessageKind,
 }
 
 impl Verified {
@@ -66,6 +68,11 @@ impl Verified {
     /// payload that was only signed.
     pub fn encryption(&self) -> Option<&Encryption> {
         self.encryption.as_ref()
+    }
+
+    /// What the sender signed the message to be (spec §3.7): live, retained state or a will.
+    pub fn kind(&self) -> MessageKind {
+        self.kind
     }
 
     /// The payload (decrypted, if it was encrypted).
@@ -199,11 +206,56 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         envelope: &[u8],
         freshness: Freshness,
     ) -> Result<Verified, Rejection> {
+        self.open_by_kind(topic, envelope, |_, _, _| freshness)
+    }
+
+    /// Like [`open`](Self::open), with the freshness bounds chosen by `bounds` once the
+    /// signature has verified, from what the sender **signed** the message to be (its
+    /// [`MessageKind`], spec §3.7), the verified sender kid, and the policy's own bounds.
+    ///
+    /// This is how an MQTT adapter gives retained state and wills their longer limits
+    /// without letting the broker choose them: the retain flag and the topic are not
+    /// authenticated, the kind is. Retained state and wills are recorded in replay windows of
+    /// their own (per sender, kind and topic: [`replay_window_key`](crate::replay_window_key)).
+    ///
+    /// ```
+    /// use payseal::{Algorithm, Counter, Freshness, ManualClock, MessageKind, Opener, Policy,
+    ///               Rejection, Sealer, SigningKey, TrustStore};
+    /// let clock = ManualClock::new(1_700_000_000);
+    /// let key = SigningKey::generate(Algorithm::Ed25519)?;
+    /// let mut trust = TrustStore::new();
+    /// trust.add_sender(key.verifying_key(), ["plant/#"])?;
+    /// let mut sealer = Sealer::new(key, Counter::starting_at(1), &clock);
+    /// let live = sealer.seal("plant/3/setpoint", b"19.0")?;
+    /// let state = sealer.seal_kind("plant/3/setpoint", b"20.0", MessageKind::Retained)?;
+    /// clock.advance(3_600);
+    /// let mut opener = Opener::new(trust, Policy::default(), &clock);
+    /// let day = |kind: MessageKind, _: &payseal::Kid, live: Freshness| match kind {
+    ///     MessageKind::Retained => Freshness { max_age_secs: 86_400, ..live },
+    ///     _ => live,
+    /// };
+    /// assert!(opener.open_by_kind("plant/3/setpoint", &state, day).is_ok());
+    /// assert!(matches!(
+    ///     opener.open_by_kind("plant/3/setpoint", &live, day),
+    ///     Err(Rejection::Stale { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`open`](Self::open).
+    pub fn open_by_kind(
+        &mut self,
+        topic: &str,
+        envelope: &[u8],
+        bounds: impl FnOnce(MessageKind, &Kid, Freshness) -> Freshness,
+    ) -> Result<Verified, Rejection> {
         let checked = self.check_until_signature(topic, envelope)?;
         checked
             .key
             .verify(&checked.tbs, checked.env.signature())
             .map_err(|_| Rejection::BadSignature)?;
+        let freshness = bounds(checked.env.kind(), &checked.kid, self.policy.freshness());
         self.finish(topic, checked, freshness)
     }
 
@@ -338,6 +390,9 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         } = checked;
         self.check_freshness(env.timestamp(), freshness)?;
         let sender = kid;
+        let kind = env.kind();
+        let window = crate::kind::replay_window_key(&sender, kind, topic);
+        let remember_for = self.remember_for(env.timestamp(), freshness);
         let (seq, timestamp) = (env.seq(), env.timestamp());
         let (payload, encryption) = match env.content_type() {
             None => (env.into_payload(), None),
@@ -361,7 +416,8 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         // spec/encryption.md §6): a message that fails any check, decryption included,
         // leaves no trace, so a receiver without the key (`not_for_me`) does not make the
         // same envelope `replayed` for a retry with the key.
-        self.replay.check_and_record(&sender, seq)?;
+        self.replay
+            .check_and_record_for(&window, seq, remember_for)?;
         Ok(Verified {
             sender,
             identity,
@@ -371,7 +427,16 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
             timestamp,
             payload,
             encryption,
+            kind,
         })
+    }
+
+    /// How long a replay store must remember a number accepted now: until an envelope with
+    /// this `iat` is stale under `bounds` (one second more, for rounding), at least 1 s.
+    fn remember_for(&self, iat: u64, bounds: Freshness) -> core::time::Duration {
+        let now = self.clock.now().unwrap_or(0);
+        let stale_at = iat.saturating_add(bounds.max_age_secs).saturating_add(1);
+        core::time::Duration::from_secs(stale_at.saturating_sub(now).max(1))
     }
 
     fn check_freshness(&self, iat: u64, bounds: Freshness) -> Result<(), Rejection> {

@@ -153,6 +153,24 @@ pub trait ReplayStore {
     /// # Errors
     /// [`Rejection::Replayed`] or [`Rejection::BelowWindow`]; nothing is recorded then.
     fn check_and_record(&mut self, sender: &Kid, seq: u64) -> Result<(), Rejection>;
+
+    /// Like [`check_and_record`](Self::check_and_record), saying how long the number must be
+    /// remembered at least: until the envelope would be refused as stale anyway (its `iat`
+    /// plus the freshness limit it was judged with, which is longer for retained state and
+    /// wills). A store that forgets idle windows (a shared store with an expiry) must keep
+    /// this window at least that long; stores that never forget ignore it (the default).
+    ///
+    /// # Errors
+    /// As [`check_and_record`](Self::check_and_record).
+    fn check_and_record_for(
+        &mut self,
+        sender: &Kid,
+        seq: u64,
+        remember_for: core::time::Duration,
+    ) -> Result<(), Rejection> {
+        let _ = remember_for;
+        self.check_and_record(sender, seq)
+    }
 }
 
 /// Replay windows kept in memory, one per sender that has passed signature verification (so an
@@ -199,6 +217,15 @@ impl ReplayStore for MemoryReplayStore {
 impl<S: ReplayStore + ?Sized> ReplayStore for &mut S {
     fn check_and_record(&mut self, sender: &Kid, seq: u64) -> Result<(), Rejection> {
         (**self).check_and_record(sender, seq)
+    }
+
+    fn check_and_record_for(
+        &mut self,
+        sender: &Kid,
+        seq: u64,
+        remember_for: core::time::Duration,
+    ) -> Result<(), Rejection> {
+        (**self).check_and_record_for(sender, seq, remember_for)
     }
 }
 

@@ -13,6 +13,7 @@ use crate::error::ConfigError;
 use crate::error::SealError;
 use crate::header;
 use crate::keys::{Kid, Signature, SigningKey};
+use crate::kind::MessageKind;
 use crate::policy::Limits;
 use crate::sequence::SequenceSource;
 use crate::topic::{TopicFilter, is_valid_topic_name};
@@ -163,13 +164,43 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
     /// [`SealError::Signing`]; without the `std` feature, [`SealError::NoRng`] for a topic
     /// with an audience. A sequence number taken before a failure is not reused.
     pub fn seal(&mut self, topic: &str, payload: &[u8]) -> Result<Vec<u8>, SealError> {
+        self.seal_kind(topic, payload, MessageKind::Live)
+    }
+
+    /// Like [`seal`](Self::seal), signing what the message is (spec §3.7): retained state
+    /// (for a publish with the MQTT retain flag) or a Last Will. Only a signed kind lets a
+    /// receiver judge the message with its longer retained or will limits, and it keeps the
+    /// message in a replay window of its own, so later live messages never push it out.
+    ///
+    /// ```
+    /// use payseal::{Algorithm, Counter, ManualClock, MessageKind, Opener, Policy, Sealer,
+    ///               SigningKey, TrustStore};
+    /// let clock = ManualClock::new(1_700_000_000);
+    /// let key = SigningKey::generate(Algorithm::Ed25519)?;
+    /// let mut trust = TrustStore::new();
+    /// trust.add_sender(key.verifying_key(), ["plant/#"])?;
+    /// let mut sealer = Sealer::new(key, Counter::starting_at(1), &clock);
+    /// let state = sealer.seal_kind("plant/3/setpoint", b"20.0", MessageKind::Retained)?;
+    /// let mut opener = Opener::new(trust, Policy::default(), &clock);
+    /// assert_eq!(opener.open("plant/3/setpoint", &state)?.kind(), MessageKind::Retained);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal).
+    pub fn seal_kind(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        kind: MessageKind,
+    ) -> Result<Vec<u8>, SealError> {
         if self.audience_for(topic).is_none() {
-            return self.seal_inner(topic, payload, None::<&mut rand_chacha::ChaCha20Rng>);
+            return self.seal_inner(topic, payload, kind, None::<&mut rand_chacha::ChaCha20Rng>);
         }
         #[cfg(feature = "std")]
         {
             let mut rng = os_seeded_rng()?;
-            self.seal_inner(topic, payload, Some(&mut rng))
+            self.seal_inner(topic, payload, kind, Some(&mut rng))
         }
         #[cfg(not(feature = "std"))]
         Err(SealError::NoRng)
@@ -186,13 +217,28 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
         payload: &[u8],
         rng: &mut impl CryptoRng,
     ) -> Result<Vec<u8>, SealError> {
-        self.seal_inner(topic, payload, Some(rng))
+        self.seal_inner(topic, payload, MessageKind::Live, Some(rng))
+    }
+
+    /// Like [`seal_kind`](Self::seal_kind), with the caller's random number generator.
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal).
+    pub fn seal_kind_with_rng(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        kind: MessageKind,
+        rng: &mut impl CryptoRng,
+    ) -> Result<Vec<u8>, SealError> {
+        self.seal_inner(topic, payload, kind, Some(rng))
     }
 
     fn seal_inner<R: CryptoRng>(
         &mut self,
         topic: &str,
         payload: &[u8],
+        kind: MessageKind,
         rng: Option<&mut R>,
     ) -> Result<Vec<u8>, SealError> {
         if !is_valid_topic_name(topic) {
@@ -223,6 +269,7 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             seq,
             iat,
             &self.certs,
+            kind,
         );
         let size = envelope_size(&protected, payload.len())?;
         if size > self.limits.max_envelope_bytes {

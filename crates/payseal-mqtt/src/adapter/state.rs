@@ -105,10 +105,32 @@ impl ClientState {
         payload: &[u8],
         framing: Framing,
     ) -> Result<Vec<u8>, PrepareError> {
+        self.prepare_publish(topic, qos, false, payload, framing)
+    }
+
+    /// Like [`prepare`](Self::prepare) for a publish with the MQTT `retain` flag: a retained
+    /// publish is sealed as retained state ([`payseal::MessageKind::Retained`]), the only way
+    /// receivers give it their retained limit.
+    ///
+    /// # Errors
+    /// [`PrepareError`]; nothing may be sent then.
+    pub fn prepare_publish(
+        &self,
+        topic: &str,
+        qos: QoS,
+        retain: bool,
+        payload: &[u8],
+        framing: Framing,
+    ) -> Result<Vec<u8>, PrepareError> {
+        let kind = if retain {
+            payseal::MessageKind::Retained
+        } else {
+            payseal::MessageKind::Live
+        };
         let envelope = {
             let mut sealer = self.sealer.lock().map_err(|_| PrepareError::NoSealer)?;
             let sealer = sealer.as_mut().ok_or(PrepareError::NoSealer)?;
-            sealer.seal(topic, payload)?
+            sealer.seal_kind(topic, payload, kind)?
         };
         let actual = match framing {
             Framing::V311 => publish_v4(topic, qos, envelope.len()),

@@ -6,7 +6,9 @@
 -- ARGV[1]  W, the window width: a multiple of 64, at most 65536
 -- ARGV[2]  the sequence number's high 32 bits, ARGV[3] its low 32 bits (Lua numbers are
 --          doubles, exact only to 2^53: 64-bit numbers travel and are compared as two halves)
--- ARGV[4]  idle expiry in milliseconds (0: none)
+-- ARGV[4]  expiry in milliseconds (0: none): the idle expiry, or longer when the number must
+--          be remembered longer (a retained message or a will). An existing expiry is never
+--          shortened, so no number is forgotten before it is stale.
 --
 -- Returns {0, 0, 0} accepted (and recorded), {1, 0, 0} replayed, {2, hi, lo} below the
 -- window whose lowest tracked number is hi * 2^32 + lo; an error for a window of another
@@ -110,6 +112,8 @@ for from = 1, nbytes, 4096 do
 end
 local value = table.concat(parts)
 if ttl > 0 then
+  local left = redis.call('PTTL', KEYS[1])
+  if left > ttl then ttl = left end
   redis.call('SET', KEYS[1], value, 'PX', ttl)
 else
   redis.call('SET', KEYS[1], value)
