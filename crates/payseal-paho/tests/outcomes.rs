@@ -216,3 +216,30 @@ async fn hold_and_drain(relay: &Relay, mut events: Receiver<Event>) {
     relay.swallow_down(true);
     tokio::spawn(async move { while events.recv().await.is_some() {} });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bogus_and_duplicate_acks_confirm_nothing() {
+    let broker = Mosquitto::start().expect("mosquitto must start");
+    // Every PUBACK twice, and one invented PUBACK with it.
+    let proxy = through(
+        &broker,
+        Box::new(|f: Frame| match f.packet_type() {
+            4 => vec![f.clone(), f, Frame(vec![0x40, 2, 0x7f, 0x7f])],
+            _ => vec![f],
+        }),
+    )
+    .await;
+    let (client, mut events) = client(proxy.port(), "paho-bogus-acks");
+    connected(&mut events).await;
+    tokio::spawn(async move { while events.recv().await.is_some() {} });
+    for i in 0..3u8 {
+        let outcome = tokio::time::timeout(
+            Duration::from_secs(15),
+            client.publish("plant/1/temp", QoS::AtLeastOnce, false, &[i]),
+        )
+        .await
+        .expect("publish must end");
+        assert!(outcome.is_ok(), "{i}: {outcome:?}");
+    }
+    client.disconnect().await.unwrap();
+}
