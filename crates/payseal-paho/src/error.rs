@@ -25,7 +25,7 @@ pub enum PublishError {
     },
     /// Paho refused the publish or could not send it (e.g. the client was disconnected by
     /// the application before it was handed to paho).
-    #[error("not confirmed by the broker: {0}")]
+    #[error("paho refused or could not send the message: {0}")]
     Client(paho_mqtt::Error),
     /// The application disconnected before the broker confirmed this QoS 1 or 2 message: it
     /// may or may not have arrived. (A connection lost meanwhile is no reason: the adapter
