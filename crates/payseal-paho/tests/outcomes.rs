@@ -243,3 +243,31 @@ async fn bogus_and_duplicate_acks_confirm_nothing() {
     }
     client.disconnect().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unconfirmed_publish_at_disconnect_is_a_typed_error() {
+    let broker = Mosquitto::start().expect("mosquitto must start");
+    let relay = Relay::start(broker.port()).await.unwrap();
+    let (client, mut events) = client(relay.port(), "paho-unconfirmed-close");
+    connected(&mut events).await;
+    hold_and_drain(&relay, events).await;
+    let publisher = client.clone();
+    let publish = tokio::spawn(async move {
+        publisher
+            .publish("plant/1/temp", QoS::AtLeastOnce, false, b"21.5")
+            .await
+    });
+    assert!(relay.wait_swallowed_puback(Duration::from_secs(5)).await);
+    // The DISCONNECT is written; the broker's answer (none) is swallowed anyway.
+    let _ = client.disconnect().await;
+    let outcome = tokio::time::timeout(Duration::from_secs(10), publish)
+        .await
+        .expect("publish must end when the client closes")
+        .unwrap();
+    match outcome {
+        Err(PublishError::Unconfirmed(u)) => {
+            assert_eq!((u.index, u.topic.as_str()), (1, "plant/1/temp"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
