@@ -101,16 +101,20 @@ async fn refused_subscription_before_the_connection_is_a_typed_event() {
         let proxy = through(&broker, Box::new(move |f| vec![refuse_suback(f, code)])).await;
         let security = Security::new();
         let options = MqttOptions::new(format!("paho-early-{v5}"), "127.0.0.1", proxy.port());
-        // Subscribed before the connection is up: the adapter subscribes at connect.
-        let mut events = if v5 {
+        // Subscribed before the connection is up: the adapter subscribes at connect. On a
+        // loaded machine the connection can win the race; then `subscribe` itself is refused
+        // (what `refused_subscription_is_an_error` checks) and there is no event to wait for.
+        let (subscribed, mut events) = if v5 {
             let (c, e) = SecureClientV5::connect(options, security).unwrap();
-            c.subscribe("plant/#", QoS::AtLeastOnce).await.unwrap();
-            e
+            (c.subscribe("plant/#", QoS::AtLeastOnce).await, e)
         } else {
             let (c, e) = payseal_paho::SecureClient::connect(options, security).unwrap();
-            c.subscribe("plant/#", QoS::AtLeastOnce).await.unwrap();
-            e
+            (c.subscribe("plant/#", QoS::AtLeastOnce).await, e)
         };
+        if let Err(refused) = subscribed {
+            eprintln!("v5={v5}: connected first; subscribe refused directly: {refused}");
+            continue;
+        }
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
