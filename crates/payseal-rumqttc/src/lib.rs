@@ -88,6 +88,7 @@ mod error;
 mod outbox;
 mod qos;
 mod reasons;
+mod refresh;
 mod subacks;
 mod v5;
 

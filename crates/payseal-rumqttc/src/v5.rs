@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use crate::client::DEFAULT_MAX_PACKET_SIZE;
 use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
 use crate::error::PublishError;
+use crate::refresh::WillRefresh;
 use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v5 as qos4, to_v5 as qos5};
@@ -62,10 +63,13 @@ impl SecureClientV5 {
         };
         let outbox = Arc::new(Outbox::default());
         let subacks = Arc::new(SubAcks::default());
+        let refresher = client.clone();
+        let refresh = WillRefresh::start(&shared, move || refresher.try_disconnect().is_ok());
         let handles = Shared {
             state: Arc::clone(&shared),
             outbox: Arc::clone(&outbox),
             subacks: Arc::clone(&subacks),
+            refresh,
         };
         tokio::spawn(driver::drive(link, handles, tx));
         (
