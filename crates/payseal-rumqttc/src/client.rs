@@ -9,10 +9,10 @@ use tokio::sync::mpsc;
 
 use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
 use crate::error::PublishError;
-use crate::refresh::WillRefresh;
 use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v4, to_v4};
+use crate::refresh::WillRefresh;
 use crate::subacks::SubAcks;
 
 /// rumqttc's default maximum packet size is 10 KiB; payseal's default envelope limit is

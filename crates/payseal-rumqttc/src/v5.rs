@@ -16,11 +16,11 @@ use tokio::sync::mpsc;
 use crate::client::DEFAULT_MAX_PACKET_SIZE;
 use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
 use crate::error::PublishError;
-use crate::refresh::WillRefresh;
 use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v5 as qos4, to_v5 as qos5};
 use crate::reasons;
+use crate::refresh::WillRefresh;
 use crate::subacks::SubAcks;
 
 /// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type).
