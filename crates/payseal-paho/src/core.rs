@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use payseal_mqtt::adapter::{ClientState, Framing};
-use payseal_mqtt::{CONTENT_TYPE, DEFAULT_MAX_PACKET_SIZE, Event, QoS, Refusal, Security};
+use payseal_mqtt::{CONTENT_TYPE, DEFAULT_MAX_PACKET_SIZE, Event, QoS, Security};
 use tokio::sync::{Semaphore, mpsc};
 
 use crate::driver::{self, EVENT_QUEUE};
@@ -12,6 +12,7 @@ use crate::error::PublishError;
 use crate::input_checks;
 use crate::link::{self, Link, Version};
 use crate::options::MqttOptions;
+use crate::settle::{self, Pending};
 
 /// A client handle: the paho link, the shared state and the in-flight window.
 #[derive(Clone)]
@@ -19,7 +20,7 @@ pub(crate) struct Core {
     link: Arc<Link>,
     state: Arc<ClientState>,
     in_flight: Arc<Semaphore>,
-    /// Publishes so far (the index of a [`Refusal`]).
+    /// Publishes so far (the index of a [`Refusal`](payseal_mqtt::Refusal)).
     published: Arc<AtomicU64>,
 }
 
@@ -77,23 +78,13 @@ impl Core {
             .await
             .map_err(|_| PublishError::Client(paho_mqtt::Error::Disconnected))?;
         let message = self.link.message(topic, envelope, qos, retain);
-        // `try_publish` fails at once if paho refuses; the token completes when the broker
-        // confirmed (QoS 1/2) or the packet was written (QoS 0), or fails if it cannot be.
-        let token = self.link.client.try_publish(message)?;
-        match token.await {
-            Ok(_) => Ok(()),
-            // paho completes the token with the broker's reason code when it is 0x80 or more.
-            Err(paho_mqtt::Error::ReasonCode(code, properties)) => {
-                let reason = properties.get_string(paho_mqtt::PropertyCode::ReasonString);
-                Err(PublishError::Refused(Refusal::new(
-                    index,
-                    topic,
-                    code as u8,
-                    reason.as_deref(),
-                )))
-            }
-            Err(e) => Err(e.into()),
-        }
+        let pending = Pending {
+            index,
+            topic,
+            qos,
+            message,
+        };
+        settle::settle(&self.link, &self.state, pending).await
     }
 
     pub(crate) async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), paho_mqtt::Error> {

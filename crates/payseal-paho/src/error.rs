@@ -23,11 +23,20 @@ pub enum PublishError {
         /// The packet size the publish would have.
         actual: usize,
     },
-    /// Paho refused the publish or could not confirm it: the client was disconnected by the
-    /// application, or a connection with a clean session dropped before the broker
-    /// acknowledged it (QoS 1 or 2: it may or may not have arrived; publish it again).
-    #[error("not confirmed by the broker: {0}")]
+    /// Paho refused the publish or could not send it (e.g. the client was disconnected by
+    /// the application before it was handed to paho).
+    #[error("paho refused or could not send the message: {0}")]
     Client(paho_mqtt::Error),
+    /// The application disconnected before the broker confirmed this QoS 1 or 2 message: it
+    /// may or may not have arrived. (A connection lost meanwhile is no reason: the adapter
+    /// sends the same envelope again after the reconnect, and `publish` waits for it.)
+    #[error(
+        "message {} on {} not confirmed by the broker before the client closed (it may or may \
+         not have arrived)",
+        .0.index,
+        payseal_mqtt::escape_text(&.0.topic)
+    )]
+    Unconfirmed(payseal_mqtt::Unconfirmed),
     /// The broker refused the message (MQTT 5 PUBACK or PUBREC with a reason code of 0x80
     /// or more, e.g. 0x87 not authorized): it was not delivered. The reason string is escaped.
     #[error("{0}")]

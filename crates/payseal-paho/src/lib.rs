@@ -54,6 +54,16 @@
 //!   only through the delivery token. The adapter sizes paho's buffer above its own in-flight
 //!   window ([`MqttOptions::set_max_in_flight`]), and [`SecureClient::publish`] waits for the
 //!   token: it returns only when the broker confirmed the message, or with an error.
+//! - **Publish outcomes** (`spec/mqtt-adapters.md` §6a). A QoS 1/2 publish ends confirmed
+//!   (`Ok`), refused ([`PublishError::Refused`], at once, when the broker answers with a
+//!   reason code of 0x80 or more), or unconfirmed ([`PublishError::Unconfirmed`], only when
+//!   the application disconnects first). When a connection drops and the session is lost
+//!   (clean session, or a CONNACK without a session), paho forgets its in-flight messages;
+//!   the adapter hands each unconfirmed one to paho again with the **same envelope bytes**
+//!   (never sealed again), which paho sends once reconnected, and `publish` returns when that
+//!   copy is confirmed. A receiver that got the first copy sees the second as a duplicate of
+//!   the same seq, never as a second message. Acks for nothing (a duplicate PUBACK, an
+//!   unknown packet id) are paho's to ignore: they confirm nothing.
 //! - **No received message is dropped.** Paho's bounded `get_stream(Some(n))` drops messages
 //!   when full, and blocking in paho's message callback would stall every paho client in the
 //!   process (it runs under the C library's global lock). The callback only appends to an
@@ -101,6 +111,7 @@ mod guard;
 mod input_checks;
 mod link;
 mod options;
+mod settle;
 
 pub use client::{SecureClient, SecureClientV5};
 pub use error::PublishError;
@@ -109,5 +120,5 @@ pub use options::{DEFAULT_MAX_IN_FLIGHT, MqttOptions};
 /// (`payseal-mqtt`), so code written against one adapter reads the same over another.
 pub use payseal_mqtt::{
     CONTENT_TYPE, DEFAULT_MAX_PACKET_SIZE, EnvelopeOpener, EnvelopeSealer, Event, Message, QoS,
-    Refusal, Security, Will,
+    Refusal, Security, Unconfirmed, Will,
 };

@@ -3,14 +3,11 @@
 //! signed kind, the retain flag as delivered, the topic and the sender kid, and which replay
 //! window a message is recorded in.
 
-use std::collections::BTreeMap;
-
 use payseal::{Counter, Kid, ManualClock, MessageKind, Sealer, replay_window_key};
-use serde::Serialize;
 
 use crate::craft::{self, Cbor, header_entries, int, map, seq_bytes, tstr, uint};
 use crate::keys::{entry, key};
-use crate::model::{KeyEntry, PolicyEntry};
+use crate::model::PolicyEntry;
 
 const T0: u64 = 1_700_000_000;
 const HOUR: u64 = 3_600;
@@ -18,65 +15,12 @@ const DAY: u64 = 86_400;
 /// The will kid: ed25519-a's key registered a second time (spec/mqtt-adapters.md §4).
 pub(crate) const WILL_KID: &[u8] = b"sensor-1/will";
 
-#[derive(Serialize)]
-pub(crate) struct KindFile {
-    profile: &'static str,
-    source: &'static str,
-    keys: BTreeMap<&'static str, KeyEntry>,
-    /// The trust store: key name, the kid it is known by (hex), topic filters.
-    trust: Vec<KindTrust>,
-    policy: PolicyEntry,
-    receiver: Receiver,
-    vectors: Vec<KindVector>,
-}
-
-#[derive(Serialize)]
-struct KindTrust {
-    key: &'static str,
-    kid: String,
-    topics: Vec<&'static str>,
-}
-
-#[derive(Serialize)]
-struct Limit {
-    filter: &'static str,
-    max_age: u64,
-}
-
-#[derive(Serialize)]
-struct Receiver {
-    retained: Vec<Limit>,
-    wills: Vec<Limit>,
-    will_kids: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct Accepted {
-    kid: String,
-    kind: &'static str,
-    topic: &'static str,
-    seq: u64,
-}
-
-#[derive(Serialize)]
-struct KindVector {
-    id: &'static str,
-    description: &'static str,
-    signer: &'static str,
-    kid: String,
-    topic: &'static str,
-    retain: bool,
-    payload: String,
-    seq: u64,
-    timestamp: u64,
-    envelope: String,
-    now: u64,
-    accepted_before: Vec<Accepted>,
-    expected: &'static str,
-    /// For a valid vector: the signed kind, and the replay window it is recorded in (hex).
-    kind: &'static str,
-    window: String,
-}
+type KindFile = payseal_vector_model::kind::KindFile<&'static str>;
+type KindTrust = payseal_vector_model::kind::KindTrust<&'static str>;
+type Limit = payseal_vector_model::kind::Limit<&'static str>;
+type Receiver = payseal_vector_model::kind::Receiver<&'static str>;
+type Accepted = payseal_vector_model::kind::Accepted<&'static str>;
+type KindVector = payseal_vector_model::kind::KindVector<&'static str>;
 
 struct K {
     id: &'static str,

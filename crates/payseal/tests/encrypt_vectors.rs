@@ -6,85 +6,14 @@
     clippy::panic
 )]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use payseal::{
     ContentAlg, GroupKey, Keyring, Kid, Limits, ManualClock, MemoryReplayStore, Opener, Policy,
     RecipientKey, RecipientPublicKey, ReplayStore, TrustStore, VerifyingKey,
 };
-use serde::Deserialize;
 
-#[derive(Deserialize)]
-struct EncFile {
-    keys: BTreeMap<String, SenderKey>,
-    recipient_keys: BTreeMap<String, RecipientEntry>,
-    group_keys: BTreeMap<String, GroupEntry>,
-    trust: Vec<TrustEntry>,
-    policy: PolicyEntry,
-    receiver: Receiver,
-    vectors: Vec<Vector>,
-}
-
-#[derive(Deserialize)]
-struct SenderKey {
-    kid: String,
-    public_spki_pem: String,
-}
-
-#[derive(Deserialize)]
-struct RecipientEntry {
-    kid: String,
-    private_pkcs8_pem: String,
-    public_spki_pem: String,
-    cose_key: String,
-}
-
-#[derive(Deserialize)]
-struct GroupEntry {
-    kid: String,
-    alg: String,
-    secret: String,
-}
-
-#[derive(Deserialize)]
-struct TrustEntry {
-    key: String,
-    topics: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct PolicyEntry {
-    max_age: u64,
-    max_future_skew: u64,
-    window: usize,
-    max_envelope_bytes: usize,
-}
-
-#[derive(Deserialize)]
-struct Receiver {
-    recipient_keys: Vec<String>,
-    group_keys: Vec<String>,
-    require_encryption: Vec<String>,
-    max_recipients: usize,
-}
-
-#[derive(Deserialize)]
-struct Vector {
-    id: String,
-    signer: String,
-    topic: String,
-    mode: String,
-    plaintext: String,
-    seq: u64,
-    envelope: String,
-    now: u64,
-    accepted_before: Vec<(String, u64)>,
-    decrypted_with: Option<String>,
-    /// The receiver holds only these of its recipient keys for this vector.
-    #[serde(default)]
-    recipient_keys: Option<Vec<String>>,
-    expected: String,
-}
+use payseal_vector_model::encrypt::EncFile;
 
 fn load() -> EncFile {
     let path = concat!(

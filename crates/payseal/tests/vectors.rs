@@ -7,60 +7,14 @@
     clippy::panic
 )]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use payseal::{
     Kid, Limits, ManualClock, MemoryReplayStore, Opener, Policy, Rejection, ReplayStore,
     SigningKey, TrustStore, VerifyingKey,
 };
-use serde::Deserialize;
 
-#[derive(Deserialize)]
-struct VectorFile {
-    profile: String,
-    keys: BTreeMap<String, KeyEntry>,
-    trust: Vec<TrustEntry>,
-    policy: PolicyEntry,
-    vectors: Vec<Vector>,
-}
-
-#[derive(Deserialize)]
-struct KeyEntry {
-    alg: String,
-    kid: String,
-    private_pkcs8_pem: String,
-    public_spki_pem: String,
-    cose_key: String,
-    secret: String,
-}
-
-#[derive(Deserialize)]
-struct TrustEntry {
-    key: String,
-    topics: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct PolicyEntry {
-    max_age: u64,
-    max_future_skew: u64,
-    window: usize,
-    max_envelope_bytes: usize,
-}
-
-#[derive(Deserialize)]
-struct Vector {
-    id: String,
-    signer: String,
-    topic: String,
-    payload: String,
-    seq: u64,
-    timestamp: u64,
-    envelope: String,
-    now: u64,
-    accepted_before: Vec<(String, u64)>,
-    expected: String,
-}
+use payseal_vector_model::sign1::VectorFile;
 
 fn load() -> VectorFile {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test-vectors/sign1.json");
