@@ -89,3 +89,30 @@ impl Drop for StopOnDrop {
         self.0.stop();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refresh_is_silent_but_a_failed_reconnect_after_it_is_reported() {
+        let refresh = WillRefresh::default();
+        assert!(!refresh.connected(), "a first connection is reported");
+        refresh.refreshing.store(true, Ordering::SeqCst);
+        assert!(
+            refresh.connection_ended(),
+            "the refresh DISCONNECT is silent"
+        );
+        assert!(refresh.connected(), "so is its reconnect");
+        assert!(!refresh.connection_ended(), "a later loss is reported");
+
+        refresh.connected();
+        refresh.refreshing.store(true, Ordering::SeqCst);
+        assert!(refresh.connection_ended());
+        assert!(
+            !refresh.connection_ended(),
+            "the failed reconnect is reported"
+        );
+        assert!(!refresh.connected(), "and so is the next connection");
+    }
+}
