@@ -140,6 +140,7 @@ macro_rules! suite {
             delivery::publish_before_the_connection_is_up_is_delivered,
             realities::retained_message_is_delivered_once_within_its_max_age,
             realities::sealed_will_is_delivered_verified_when_the_sender_vanishes,
+            realities::will_is_refreshed_before_it_goes_stale,
             realities::clients_reconnect_after_a_broker_restart,
             realities::subscriptions_survive_a_broker_restart_without_the_app_resubscribing,
             realities::real_dup_redelivery_after_a_lost_puback_is_a_duplicate,

@@ -89,6 +89,142 @@ pub async fn sealed_will_is_delivered_verified_when_the_sender_vanishes<A: Adapt
     assert_eq!(m.verified.kind(), payseal::MessageKind::Will);
 }
 
+/// Issue 16 item 12: a will sealed at connect only goes `stale` on a connection longer than
+/// the receivers' will limit. With `Will::refresh_every` the adapter re-seals and re-registers
+/// the will (clean DISCONNECT, reconnect with the same persistent session); the broker never
+/// publishes the will for a refresh, QoS 1 messages both ways arrive exactly once, the
+/// application sees no disconnect, and the will published after the connection lasted longer
+/// than the limit is accepted.
+pub async fn will_is_refreshed_before_it_goes_stale<A: Adapter>() {
+    const WILL_LIMIT: Duration = Duration::from_secs(3);
+    let broker = broker("");
+    let will_kid = Kid::new(b"sensor-7/will".to_vec()).unwrap();
+    let mut trust = trust();
+    trust
+        .add_sender_with_kid(
+            will_kid.clone(),
+            sensor_key().verifying_key(),
+            ["plant/3/status"],
+        )
+        .unwrap();
+    let security = Security::new()
+        .opener(Opener::new(trust, Policy::default(), SystemClock))
+        .will_topic("plant/+/status", WILL_LIMIT)
+        .unwrap()
+        .will_kid(will_kid.clone());
+    let (sub, mut events) = A::connect(&Endpoint::new("sub", broker.port()), security);
+    // Not plant/#: the commander below seals with the sensor's key id (one replay window).
+    subscribe::<A>(&sub, &mut events, "plant/3/temp", QoS::AtLeastOnce).await;
+    A::subscribe(&sub, "plant/3/status", QoS::AtLeastOnce)
+        .await
+        .unwrap();
+
+    // The sensor (persistent session) connects through a relay we can cut, refreshing its
+    // will every second, and receives commands.
+    let relay = Relay::start(broker.port()).await.unwrap();
+    let will = Will::new(
+        "plant/3/status",
+        b"offline".to_vec(),
+        QoS::AtLeastOnce,
+        false,
+        sealer().with_kid(will_kid.clone()),
+    )
+    .refresh_every(Duration::from_secs(1));
+    let security = Security::new().sealer(sealer()).opener(opener()).will(will);
+    let (sensor, mut sensor_events) = A::connect(
+        &Endpoint::new("sensor-7", relay.port()).persistent(),
+        security,
+    );
+    subscribe::<A>(&sensor, &mut sensor_events, "plant/3/cmd", QoS::AtLeastOnce).await;
+    let (commander, mut commander_events) = publisher::<A>(broker.port(), "commander");
+    connected(&mut commander_events).await;
+
+    // Keep the connection up longer than the will limit, with QoS 1 traffic both ways.
+    let rounds = 24_u32;
+    let mut sent = Vec::new();
+    for i in 0..rounds {
+        let temp = format!("temp {i}");
+        A::publish(
+            &sensor,
+            "plant/3/temp",
+            QoS::AtLeastOnce,
+            false,
+            temp.as_bytes(),
+        )
+        .await
+        .unwrap();
+        let cmd = format!("cmd {i}");
+        A::publish(
+            &commander,
+            "plant/3/cmd",
+            QoS::AtLeastOnce,
+            false,
+            cmd.as_bytes(),
+        )
+        .await
+        .unwrap();
+        sent.push((temp, cmd));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // 4.8 s and counting: the will sealed at connect would be stale now.
+    let mut temps = Vec::new();
+    let mut cmds = Vec::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while (temps.len() < sent.len() || cmds.len() < sent.len())
+        && tokio::time::Instant::now() < deadline
+    {
+        tokio::select! {
+            event = events.recv() => match event {
+                Some(Event::Message(m)) => {
+                    let topic = m.verified.topic();
+                    assert_ne!(topic, "plant/3/status", "the broker published a will");
+                    if topic == "plant/3/temp" {
+                        temps.push(String::from_utf8(m.verified.payload().to_vec()).unwrap());
+                    }
+                }
+                Some(Event::Connected { .. } | Event::Duplicate { .. }) => {}
+                other => panic!("subscriber: unexpected {other:?}"),
+            },
+            event = sensor_events.recv() => match event {
+                Some(Event::Message(m)) => {
+                    cmds.push(String::from_utf8(m.verified.payload().to_vec()).unwrap());
+                }
+                Some(Event::Duplicate { .. }) => {}
+                other => panic!("sensor: a refresh must be silent, got {other:?}"),
+            },
+            () = tokio::time::sleep_until(deadline) => break,
+        }
+    }
+    let expected_temps: Vec<String> = sent.iter().map(|(t, _)| t.clone()).collect();
+    let expected_cmds: Vec<String> = sent.iter().map(|(_, c)| c.clone()).collect();
+    assert_eq!(
+        temps, expected_temps,
+        "sensor to subscriber: once each, in order"
+    );
+    assert_eq!(
+        cmds, expected_cmds,
+        "commander to sensor: once each, in order"
+    );
+    let connects = relay
+        .sent()
+        .iter()
+        .filter(|frame| frame.packet_type() == 1)
+        .count();
+    assert!(
+        connects >= 3,
+        "the will was refreshed ({connects} CONNECTs)"
+    );
+
+    // The network drops: the broker publishes the latest will, which is fresh.
+    relay.cut();
+    let m = message(next(&mut events).await);
+    assert_eq!(m.verified.topic(), "plant/3/status");
+    assert_eq!(m.verified.payload(), b"offline");
+    assert_eq!(m.verified.sender(), &will_kid);
+    assert_eq!(m.verified.kind(), payseal::MessageKind::Will);
+    drop(relay);
+}
+
 /// Both clients come back by themselves after the broker restarts.
 pub async fn clients_reconnect_after_a_broker_restart<A: Adapter>() {
     let broker = broker("");

@@ -124,12 +124,18 @@ where
 /// replay window of its own and judge it with their will limit, but only if its key id is one
 /// of their will kids ([`Security::will_kid`]): give its sealer a key id of its own (the same
 /// key under a second kid, see [`Sealer::with_kid`]), allowed only on the will topic.
+///
+/// A will sealed at connect grows older for as long as the connection lasts; with
+/// [`refresh_every`](Self::refresh_every) the adapter re-seals and re-registers it
+/// periodically, so the receivers' will limit only needs to cover the refresh interval (see
+/// spec/mqtt-adapters.md §4).
 pub struct Will {
     pub(crate) topic: String,
     pub(crate) payload: Vec<u8>,
     pub(crate) qos: QoS,
     pub(crate) retain: bool,
     pub(crate) sealer: Box<dyn EnvelopeSealer>,
+    pub(crate) refresh: Option<Duration>,
 }
 
 impl Will {
@@ -147,7 +153,48 @@ impl Will {
             qos,
             retain,
             sealer: Box::new(sealer),
+            refresh: None,
         }
+    }
+
+    /// Re-seals the will every `interval` while connected (default: never, the will is
+    /// sealed at every connect only).
+    ///
+    /// MQTT (3.1.1 and 5) can change a will only with a new CONNECT, so a refresh is a clean
+    /// DISCONNECT (the broker discards the old will without publishing it) followed at once by
+    /// a reconnect carrying the freshly sealed will. Give the client a persistent session
+    /// (clean session off; MQTT 5: a session expiry interval), so that its subscriptions and
+    /// the QoS 1 and 2 messages queued for it during the short gap survive; the adapter
+    /// restores subscriptions and resends unconfirmed publishes (same envelopes) if the
+    /// session is lost anyway. A refresh is silent: no [`Event::Disconnected`] or
+    /// [`Event::Connected`] is reported for it. Choose `interval` below the receivers' will
+    /// limit minus the keep-alive grace (1.5 × keep-alive) and any will delay. An interval of
+    /// zero is treated as one second.
+    ///
+    /// [`Event::Disconnected`]: crate::Event::Disconnected
+    /// [`Event::Connected`]: crate::Event::Connected
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use payseal::{Algorithm, Counter, Kid, Sealer, SigningKey, SystemClock};
+    /// use payseal_mqtt::{QoS, Will};
+    /// let key = SigningKey::generate(Algorithm::Ed25519)?;
+    /// let will_sealer = Sealer::new(key, Counter::from_unix_micros(), SystemClock)
+    ///     .with_kid(Kid::new(b"sensor-7/will".to_vec())?);
+    /// let will = Will::new("plant/3/status", b"offline".to_vec(), QoS::AtLeastOnce, false, will_sealer)
+    ///     .refresh_every(Duration::from_secs(3600));
+    /// assert_eq!(will.refresh_interval(), Some(Duration::from_secs(3600)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn refresh_every(mut self, interval: Duration) -> Self {
+        self.refresh = Some(interval.max(Duration::from_secs(1)));
+        self
+    }
+
+    /// The refresh interval set by [`refresh_every`](Self::refresh_every), if any.
+    pub fn refresh_interval(&self) -> Option<Duration> {
+        self.refresh
     }
 }
 
@@ -188,6 +235,7 @@ impl std::fmt::Debug for Will {
             .field("topic", &self.topic)
             .field("qos", &self.qos)
             .field("retain", &self.retain)
+            .field("refresh", &self.refresh)
             .finish_non_exhaustive()
     }
 }

@@ -22,6 +22,18 @@ const RETRY_DELAY: Duration = Duration::from_millis(500);
 /// The driver stops: the application disconnected or dropped the event stream.
 struct Stop;
 
+/// How a connection ended without stopping the driver.
+#[derive(Debug, PartialEq, Eq)]
+enum Ended {
+    /// It was lost (reported to the application).
+    Lost,
+    /// The driver closed it cleanly to refresh the will (spec/mqtt-adapters.md §4).
+    Refresh,
+}
+
+/// How long a refresh DISCONNECT lets in-flight QoS 1 and 2 transfers complete.
+const REFRESH_DISCONNECT_GRACE: Duration = Duration::from_secs(2);
+
 /// Runs until the application disconnects or drops the event stream.
 pub(crate) async fn drive(
     link: Arc<Link>,
@@ -31,6 +43,7 @@ pub(crate) async fn drive(
 ) {
     let mut connected_before = false;
     let mut warned_backlog = EVENT_QUEUE;
+    let mut refreshed = false;
     loop {
         if state.is_closing() {
             return;
@@ -45,22 +58,30 @@ pub(crate) async fn drive(
                     restore_subscriptions(&link, &state, &events);
                 }
                 connected_before = true;
+                // The reconnect of a will refresh is not reported (nor was its disconnect).
                 let connected = Event::Connected {
                     session_present: connack.session_present,
                 };
-                if events.send(connected).await.is_err() {
+                if !refreshed && events.send(connected).await.is_err() {
                     break;
                 }
-                let Ok(()) =
+                refreshed = false;
+                let Ok(lost) =
                     process(&link, &state, &mut incoming, &events, &mut warned_backlog).await
                 else {
                     break;
                 };
+                if lost == Ended::Refresh {
+                    // Reconnect at once with a freshly sealed will, reporting nothing.
+                    refreshed = true;
+                    continue;
+                }
             }
             Err(error) => {
                 if state.is_closing() {
                     return;
                 }
+                refreshed = false;
                 if events.send(Event::Disconnected { error }).await.is_err() {
                     break;
                 }
@@ -75,16 +96,29 @@ pub(crate) async fn drive(
     }
 }
 
-/// Handles incoming items until the connection is lost (`Ok`) or the driver must stop.
+/// Handles incoming items until the connection is lost or closed for a will refresh (`Ok`),
+/// or the driver must stop.
 async fn process(
     link: &Link,
     state: &ClientState,
     incoming: &mut mpsc::UnboundedReceiver<Incoming>,
     events: &mpsc::Sender<Event>,
     warned_backlog: &mut usize,
-) -> Result<(), Stop> {
+) -> Result<Ended, Stop> {
+    let every = state.will_refresh();
+    let mut refresh_at = every.map(|every| tokio::time::Instant::now() + every);
     loop {
-        let Some(item) = incoming.recv().await else {
+        let item = tokio::select! {
+            item = incoming.recv() => item,
+            () = sleep_until(refresh_at) => {
+                if refresh_will(link, state).await {
+                    return Ok(Ended::Refresh);
+                }
+                refresh_at = every.map(|every| tokio::time::Instant::now() + every);
+                continue;
+            }
+        };
+        let Some(item) = item else {
             return Err(Stop);
         };
         let backlog = link.backlog.fetch_sub(1, Ordering::Relaxed);
@@ -121,8 +155,36 @@ async fn process(
                     error: link.lost_reason(),
                 };
                 events.send(lost).await.map_err(|_| Stop)?;
-                return Ok(());
+                return Ok(Ended::Lost);
             }
+        }
+    }
+}
+
+/// Sleeps until `at`, or forever without a refresh interval.
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Closes the connection cleanly (normal DISCONNECT: the broker discards the old will without
+/// publishing it) so that the driver reconnects with a freshly sealed will. False if the
+/// client is closing or the disconnect failed (the connection is then handled as usual).
+async fn refresh_will(link: &Link, state: &ClientState) -> bool {
+    if state.is_closing() {
+        return false;
+    }
+    tracing::debug!("refreshing the sealed will: clean disconnect, reconnect");
+    let options = paho_mqtt::DisconnectOptionsBuilder::new()
+        .timeout(REFRESH_DISCONNECT_GRACE)
+        .finalize();
+    match link.client.disconnect(options).await {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!("will refresh: the clean disconnect failed: {e}");
+            !link.client.is_connected()
         }
     }
 }

@@ -76,7 +76,12 @@
 //!   (paho acknowledges by itself): the adapter reports the rejection once and judges the
 //!   message again every 500 ms, before any later message, until the store answers.
 //! - Reconnects are the adapter's, not paho's `automatic_reconnect`, so the will can be sealed
-//!   afresh for every connection.
+//!   afresh for every connection. With [`Will::refresh_every`] the adapter also re-seals it
+//!   while connected: every interval it disconnects cleanly (normal DISCONNECT after up to
+//!   2 s for in-flight transfers; the broker discards the old will unpublished) and
+//!   reconnects at once with a freshly sealed will, reporting neither to the application.
+//!   Use a persistent session (clean session off; MQTT 5: a session expiry interval) so
+//!   that messages queued for the client during the gap are kept.
 //! - **A guard in front of paho** (plain TCP brokers, `tcp://` and `mqtt://`): paho reads
 //!   incoming packets of any size (paho C has no incoming limit, MQTT 3.1.1 none to announce),
 //!   and paho-mqtt 0.14's C callback trampoline unwraps the topic's conversions, so a PUBLISH

@@ -12,6 +12,7 @@ use crate::error::PublishError;
 use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v4, to_v4};
+use crate::refresh::WillRefresh;
 use crate::subacks::SubAcks;
 
 /// rumqttc's default maximum packet size is 10 KiB; payseal's default envelope limit is
@@ -56,10 +57,13 @@ impl SecureClient {
         };
         let outbox = Arc::new(Outbox::default());
         let subacks = Arc::new(SubAcks::default());
+        let refresher = client.clone();
+        let refresh = WillRefresh::start(&shared, move || refresher.try_disconnect().is_ok());
         let handles = Shared {
             state: Arc::clone(&shared),
             outbox: Arc::clone(&outbox),
             subacks: Arc::clone(&subacks),
+            refresh,
         };
         tokio::spawn(driver::drive(link, handles, tx));
         (

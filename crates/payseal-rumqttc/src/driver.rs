@@ -12,6 +12,7 @@ use payseal_mqtt::{Event, QoS};
 use tokio::sync::mpsc;
 
 use crate::outbox::{AckKind, Outbox, Pending};
+use crate::refresh::{StopOnDrop, WillRefresh};
 use crate::subacks::SubAcks;
 
 /// Events waiting for the application before the event loop pauses (backpressure, not loss).
@@ -88,6 +89,8 @@ pub(crate) struct Shared {
     pub(crate) state: Arc<ClientState>,
     pub(crate) outbox: Arc<Outbox>,
     pub(crate) subacks: Arc<SubAcks>,
+    /// The periodic will refresh ([`WillRefresh`]).
+    pub(crate) refresh: Arc<WillRefresh>,
 }
 
 /// Drives `link` until the application drops the event stream or disconnects.
@@ -96,7 +99,9 @@ pub(crate) async fn drive<L: Link>(mut link: L, handles: Shared, events: mpsc::S
         state: shared,
         outbox,
         subacks,
+        refresh,
     } = handles;
+    let _stop_refresh = StopOnDrop(Arc::clone(&refresh));
     // Acks go through the request queue the event loop drains while it is polled; awaiting a
     // full queue from this task would deadlock, so acks wait in order here instead.
     let mut acks: VecDeque<L::Publish> = VecDeque::new();
@@ -134,6 +139,11 @@ pub(crate) async fn drive<L: Link>(mut link: L, handles: Shared, events: mpsc::S
                 // Then what the application had queued and was never written, in its order.
                 link.requeue_held();
                 connected_before = true;
+                if refresh.connected() {
+                    // The reconnect of a will refresh: the application saw no disconnect.
+                    tracing::debug!(session_present, "will refreshed");
+                    continue;
+                }
                 Event::Connected { session_present }
             }
             Ok(Polled::Publish(publish)) => {
@@ -183,6 +193,12 @@ pub(crate) async fn drive<L: Link>(mut link: L, handles: Shared, events: mpsc::S
                 }
                 subacks.connection_lost();
                 link.hold_unwritten();
+                if refresh.connection_ended() {
+                    // Our own clean DISCONNECT of a will refresh (the broker dropped the old
+                    // will unpublished): reconnect at once with a freshly sealed will.
+                    link.reseal_will(&shared);
+                    continue;
+                }
                 let disconnected = Event::Disconnected {
                     error: error.to_string(),
                 };

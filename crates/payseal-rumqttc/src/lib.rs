@@ -50,7 +50,15 @@
 //!   lengthens the limit); one already seen is a duplicate, never an alarm.
 //! - **Last Will**: [`Will`] is sealed (as a signed will) at every (re)connect with a sealer
 //!   of its own kid, and receivers accept it within [`Security::will_topic`]'s max age, from
-//!   their [`Security::will_kid`]s only, exactly once.
+//!   their [`Security::will_kid`]s only, exactly once. With [`Will::refresh_every`] the
+//!   adapter also re-seals it while connected: every interval it queues a clean DISCONNECT
+//!   (behind the acks already queued; the broker discards the old will unpublished) and
+//!   reconnects at once with a freshly sealed will, reporting neither to the application, so
+//!   the receivers' will limit only needs to cover the interval. Use a persistent session
+//!   (clean session off; MQTT 5: a session expiry interval) so that messages queued for the
+//!   client during the gap are kept; unconfirmed publishes are resent with the same
+//!   envelopes, and a QoS 1 message whose ack the DISCONNECT overtook comes again as
+//!   [`Event::Duplicate`] at most.
 //! - **Packet size**: a sealed publish larger than the maximum packet size (with MQTT 5, the
 //!   broker's from CONNACK if smaller) is refused with [`PublishError::TooLarge`] instead of
 //!   silently killing the connection; the packet size is computed exactly.
@@ -88,6 +96,7 @@ mod error;
 mod outbox;
 mod qos;
 mod reasons;
+mod refresh;
 mod subacks;
 mod v5;
 

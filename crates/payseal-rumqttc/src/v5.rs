@@ -20,6 +20,7 @@ use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v5 as qos4, to_v5 as qos5};
 use crate::reasons;
+use crate::refresh::WillRefresh;
 use crate::subacks::SubAcks;
 
 /// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type).
@@ -62,10 +63,13 @@ impl SecureClientV5 {
         };
         let outbox = Arc::new(Outbox::default());
         let subacks = Arc::new(SubAcks::default());
+        let refresher = client.clone();
+        let refresh = WillRefresh::start(&shared, move || refresher.try_disconnect().is_ok());
         let handles = Shared {
             state: Arc::clone(&shared),
             outbox: Arc::clone(&outbox),
             subacks: Arc::clone(&subacks),
+            refresh,
         };
         tokio::spawn(driver::drive(link, handles, tx));
         (

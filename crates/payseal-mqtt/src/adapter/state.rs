@@ -194,6 +194,13 @@ impl ClientState {
         security.will.as_mut().map(|will| will.seal())
     }
 
+    /// How often the adapter re-seals and re-registers the will while connected
+    /// ([`Will::refresh_every`](crate::Will::refresh_every)); `None`: only at each connect.
+    pub fn will_refresh(&self) -> Option<std::time::Duration> {
+        let security = self.security.lock().ok()?;
+        security.will.as_ref().and_then(|will| will.refresh)
+    }
+
     /// The subscriptions to restore after a reconnect without session.
     pub fn subscriptions(&self) -> &Subscriptions {
         &self.subscriptions
