@@ -2,7 +2,9 @@
 
 use payseal::{Counter, ManualClock, Sealer};
 
-use crate::craft::{self, Cbor, bstr, header_entries, int, map, raw, seq_bytes, tstr, uint};
+use crate::craft::{
+    self, Cbor, big_int, bstr, header_entries, int, map, raw, seq_bytes, tstr, uint,
+};
 use crate::keys::key;
 use crate::model::Vector;
 
@@ -310,6 +312,41 @@ pub(crate) fn all() -> Vec<Vector> {
             "unsupported_algorithm",
         )
         .edited(|e| e[0].1 = int(-35)),
+        // Integers are the full CBOR range (envelope.md §4.1): an alg outside i64 is an
+        // algorithm like any other that the profile does not support.
+        case(
+            "invalid-alg-2-63",
+            "alg 2^63 (1b 80 00 00 00 00 00 00 00), just above i64",
+            "unsupported_algorithm",
+        )
+        .edited(|e| e[0].1 = big_int(1 << 63)),
+        case(
+            "invalid-alg-minus-2-63-minus-1",
+            "alg -2^63-1 (3b 80 00 00 00 00 00 00 00), just below i64",
+            "unsupported_algorithm",
+        )
+        .edited(|e| e[0].1 = big_int(-(1 << 63) - 1)),
+        case(
+            "invalid-alg-minus-2-64",
+            "alg -2^64 (3b ff ff ff ff ff ff ff ff), the smallest CBOR integer",
+            "unsupported_algorithm",
+        )
+        .edited(|e| e[0].1 = big_int(-(1 << 64))),
+        case(
+            "invalid-alg-2-64-minus-1",
+            "alg 2^64-1 (1b ff ff ff ff ff ff ff ff), the largest CBOR integer",
+            "unsupported_algorithm",
+        )
+        .edited(|e| e[0].1 = big_int((1 << 64) - 1)),
+        case(
+            "invalid-alg-2-64-minus-1-kid-too-long",
+            "alg 2^64-1 and a 33-byte kid: the kid's size is checked before the alg",
+            "too_large",
+        )
+        .edited(|e| {
+            e[0].1 = big_int((1 << 64) - 1);
+            e[1].1 = bstr(&[7; 33]);
+        }),
         case(
             "invalid-topic-name",
             "delivered on a topic name with a wildcard",

@@ -406,6 +406,44 @@ pub(crate) fn all() -> Vec<EncVector> {
             ))
             .decrypted_with("x25519-me")
             .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| set_entry_alg(items, 0, 47))),
+        // Integers are the full CBOR range (envelope.md §4.1); an alg outside i64 is an
+        // unsupported algorithm, and in another recipient's entry it is not interpreted.
+        case("enc-unsupported-content-alg-2-64-minus-1", "multi-recipient content alg changed to 2^64-1, re-signed", "unsupported_algorithm")
+            .audience("hpke-key-encryption", hpke(
+                &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
+                let Value::Bytes(protected) = &items[0] else { panic!("protected") };
+                let Value::Map(mut map) =
+                    ciborium::from_reader::<Value, _>(protected.as_slice()).expect("CBOR")
+                else {
+                    panic!("a map")
+                };
+                map[0].1 = Value::from(u64::MAX);
+                let mut encoded = Vec::new();
+                ciborium::into_writer(&Value::Map(map), &mut encoded).expect("encodes");
+                items[0] = Value::Bytes(encoded);
+            })),
+        case("enc-unsupported-suite-mine-2-64-minus-1", "the receiver's entry names suite 2^64-1, re-signed", "unsupported_algorithm")
+            .audience("hpke-key-encryption", hpke(
+                &[("p256-other", P256Aes128Gcm), ("x25519-me", X25519Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| set_entry_alg(items, 1, u64::MAX))),
+        case("enc-valid-suite-other-2-64-minus-1", "another recipient's entry names suite 2^64-1: not interpreted; the receiver's own entry decrypts", "valid")
+            .audience("hpke-key-encryption", hpke(
+                &[("p256-other", P256Aes128Gcm), ("x25519-me", X25519Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .decrypted_with("x25519-me")
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| set_entry_alg(items, 0, u64::MAX))),
+        case("enc-unsupported-inner-alg-minus-2-64", "single-recipient layer whose alg is -2^64 (3b ff ff ff ff ff ff ff ff), re-signed", "unsupported_algorithm")
+            .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
+                let min = ciborium::value::Integer::try_from(-(1i128 << 64)).expect("in range");
+                items[0] = Value::Bytes(header(&[(1, Value::Integer(min))]));
+            })),
         case("enc-iv-wrong-size", "multi-recipient IV of 13 bytes, re-signed", "invalid_header")
             .audience("hpke-key-encryption", hpke(
                 &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
@@ -533,7 +571,7 @@ pub(crate) fn edit_layer(inner: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<Value>)
 }
 
 /// Sets the alg of recipient entry `index` (keeping its kid).
-fn set_entry_alg(items: &mut [Value], index: usize, alg: i64) {
+fn set_entry_alg(items: &mut [Value], index: usize, alg: impl Into<Value>) {
     let Some(Value::Array(entries)) = items.get_mut(3) else {
         panic!("no recipients")
     };
@@ -552,5 +590,5 @@ fn set_entry_alg(items: &mut [Value], index: usize, alg: i64) {
         .find(|(k, _)| *k == Value::from(4))
         .map(|(_, v)| v.clone())
         .expect("kid");
-    entry[0] = Value::Bytes(header(&[(1, Value::from(alg)), (4, kid)]));
+    entry[0] = Value::Bytes(header(&[(1, alg.into()), (4, kid)]));
 }

@@ -28,9 +28,11 @@ pub enum Rejection {
     /// The topic the message arrived on is not a valid MQTT topic name.
     #[error("invalid topic name")]
     InvalidTopic,
-    /// The `alg` header names an algorithm payseal does not support.
+    /// The `alg` header names an algorithm payseal does not support. The value is any CBOR
+    /// integer (-2^64 to 2^64-1, spec/envelope.md §4.1): one outside the 64-bit signed range
+    /// is an algorithm like any other that payseal does not support.
     #[error("unsupported algorithm {0}")]
-    UnsupportedAlgorithm(i64),
+    UnsupportedAlgorithm(i128),
     /// No trusted sender has this key id.
     #[error("unknown sender")]
     UnknownSender,

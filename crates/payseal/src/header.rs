@@ -214,7 +214,8 @@ pub(crate) fn parse(
         };
         match (key, value) {
             (label::ALG, Value::Integer(a)) => {
-                alg = Some(i64::try_from(*a).map_err(|_| invalid("alg is out of range"))?);
+                // Any CBOR integer: one outside i64 is simply not a supported algorithm.
+                alg = Some(i128::from(*a));
             }
             (label::ALG, _) => return Err(invalid("alg must be an integer")),
             (label::CRIT, Value::Array(labels))
@@ -310,9 +311,10 @@ pub(crate) fn parse(
     } else if protected_len > limits.max_protected_bytes {
         return Err(too_large_header(protected_len, limits));
     }
-    if crate::Algorithm::from_cose_id(alg).is_none() {
-        return Err(Rejection::UnsupportedAlgorithm(alg));
-    }
+    let alg = i64::try_from(alg)
+        .ok()
+        .filter(|&id| crate::Algorithm::from_cose_id(id).is_some())
+        .ok_or(Rejection::UnsupportedAlgorithm(alg))?;
     let kind = match kind {
         None => crate::kind::MessageKind::Live,
         Some(value) => {
@@ -491,5 +493,26 @@ mod tests {
             assert!(parse(&plain, 64, &limits).is_ok());
         }
         assert!(parse(&header(alloc::vec![iat], true), 64, &limits).is_ok());
+    }
+
+    /// Issue 17: an alg outside i64 was `invalid_header` ("alg is out of range"); it is any
+    /// CBOR integer, so an algorithm the profile does not support.
+    #[test]
+    fn alg_outside_i64_is_an_unsupported_algorithm() {
+        let iat = (Value::from(6), Value::from(1_700_000_000u64));
+        for alg in [
+            1i128 << 63,
+            -(1i128 << 63) - 1,
+            -(1i128 << 64),
+            (1i128 << 64) - 1,
+        ] {
+            let mut map = header(alloc::vec![iat.clone()], false);
+            map[0].1 = Value::Integer(ciborium::value::Integer::try_from(alg).unwrap());
+            assert_eq!(
+                parse(&map, 64, &Limits::DEFAULT).err(),
+                Some(Rejection::UnsupportedAlgorithm(alg)),
+                "{alg}"
+            );
+        }
     }
 }
