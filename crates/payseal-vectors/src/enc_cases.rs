@@ -444,6 +444,32 @@ pub(crate) fn all() -> Vec<EncVector> {
                 let min = ciborium::value::Integer::try_from(-(1i128 << 64)).expect("in range");
                 items[0] = Value::Bytes(header(&[(1, Value::Integer(min))]));
             })),
+        // An empty protected header is `invalid_header` (encryption.md §6 step 5), at every
+        // level, before any CBOR scan of its (absent) content.
+        case("enc-empty-protected-encrypt0", "single-recipient layer whose protected header is h'' (empty bstr), re-signed", "invalid_header")
+            .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| items[0] = Value::Bytes(Vec::new()))),
+        case("enc-empty-map-protected-encrypt0", "single-recipient layer whose protected header is h'a0' (an empty map: no alg), re-signed", "invalid_header")
+            .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| items[0] = Value::Bytes(vec![0xa0]))),
+        case("enc-empty-protected-body", "multi-recipient body whose protected header is h'' (empty bstr), re-signed", "invalid_header")
+            .audience("hpke-key-encryption", hpke(
+                &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| items[0] = Value::Bytes(Vec::new()))),
+        case("enc-empty-protected-recipient", "multi-recipient layer whose other recipient's protected header is h'' (empty bstr): every entry's headers are checked, re-signed", "invalid_header")
+            .audience("hpke-key-encryption", hpke(
+                &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
+                if let Some(Value::Array(entries)) = items.get_mut(3)
+                    && let Some(Value::Array(entry)) = entries.get_mut(1)
+                {
+                    entry[0] = Value::Bytes(Vec::new());
+                }
+            })),
         case("enc-iv-wrong-size", "multi-recipient IV of 13 bytes, re-signed", "invalid_header")
             .audience("hpke-key-encryption", hpke(
                 &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],

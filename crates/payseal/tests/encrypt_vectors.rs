@@ -120,6 +120,20 @@ fn integers_outside_i64_are_unsupported_algorithms() {
     }
 }
 
+/// Issue 17: an empty inner protected header (h'') was `invalid_cbor`; encryption.md §6
+/// step 5 says `invalid_header`.
+#[test]
+fn empty_inner_protected_header_is_invalid_header() {
+    for id in [
+        "enc-empty-protected-encrypt0",
+        "enc-empty-map-protected-encrypt0",
+        "enc-empty-protected-body",
+        "enc-empty-protected-recipient",
+    ] {
+        assert_eq!(outcome_of(id), "invalid_header", "{id}");
+    }
+}
+
 #[test]
 fn every_encryption_vector_has_its_expected_outcome() {
     let file = load();

@@ -312,8 +312,12 @@ fn commitment_of(map: &[(i64, Value)]) -> Result<&[u8], Rejection> {
 }
 
 /// Decodes an encoded header map; a bstr's content is opaque to the layer's scan, so it gets
-/// its own strict scan here.
+/// its own strict scan here. Empty is `invalid_header` before any scan (spec/encryption.md §6
+/// step 5): every protected header here must carry at least an alg.
 fn header_map_ref(encoded: &[u8]) -> Result<Vec<(i64, Value)>, Rejection> {
+    if encoded.is_empty() {
+        return Err(Malformed::InvalidHeader("protected header must not be empty").into());
+    }
     let limits = ScanLimits {
         max_depth: 2,
         max_items: 32,
