@@ -498,6 +498,32 @@ pub(crate) fn all() -> Vec<Vector> {
             e.insert(1, (uint(2), craft::array(&[int(-70000)])));
             e.push((int(-70000), tstr("must understand")));
         }),
+        // envelope.md §4.2 step 7: crit is checked before the presence of iat.
+        case(
+            "invalid-unknown-critical-no-iat",
+            "CWT Claims {} without iat, and crit lists -70000, which this profile does not understand: crit is checked before presence",
+            "unknown_critical_header",
+        )
+        .edited(|e| {
+            e[3].1 = map(&[]);
+            e.insert(1, (uint(2), craft::array(&[int(-70000)])));
+            e.push((int(-70000), tstr("must understand")));
+        }),
+        case(
+            "invalid-critical-cwt-exp-no-iat",
+            "crit [15] with CWT Claims holding only exp (4): the unknown critical claim comes before the missing iat",
+            "unknown_critical_header",
+        )
+        .edited(|e| {
+            e[3].1 = map(&[(uint(4), uint(NOW + 3600))]);
+            e.insert(1, (uint(2), craft::array(&[uint(15)])));
+        }),
+        case(
+            "invalid-cwt-claims-no-iat",
+            "CWT Claims holding only exp (4), not critical: iat is missing",
+            "invalid_header",
+        )
+        .edited(|e| e[3].1 = map(&[(uint(4), uint(NOW + 3600))])),
         case(
             "invalid-critical-cwt-exp",
             "crit [15] with CWT Claims holding exp (4, an hour ahead) beside iat: a critical CWT Claims parameter makes its claims critical, and this profile understands only iat",
