@@ -129,6 +129,12 @@ impl Case {
         self.finish(envelope)
     }
 
+    /// Crafts a protected header of `prefix` followed by the standard map.
+    fn prefixed(self, prefix: &[u8]) -> Vector {
+        let entries = self.entries(self.std_alg());
+        self.crafted(raw(&[prefix, &map(&entries).0].concat()))
+    }
+
     /// Crafts from the standard entries after `edit` changes them.
     fn edited(self, edit: impl FnOnce(&mut Vec<(Cbor, Cbor)>)) -> Vector {
         let mut entries = self.entries(self.std_alg());
@@ -480,6 +486,26 @@ pub(crate) fn all() -> Vec<Vector> {
             "non_preferred_encoding",
         )
         .edited(|e| e[0].1 = raw(&[0x38, 0x12])),
+        // envelope.md §4.1: a tag in the protected header, even at its root, is
+        // `disallowed_item` at its own head, before anything after it is looked at.
+        case(
+            "invalid-protected-root-tag-then-map",
+            "protected header content c1 01 followed by the standard map: tag 1 at offset 0, before the trailing map",
+            "disallowed_item",
+        )
+        .prefixed(&[0xc1, 0x01]),
+        case(
+            "invalid-protected-root-tag-indefinite",
+            "protected header content d2 5f a0: tag 18 at offset 0, before the indefinite-length bstr",
+            "disallowed_item",
+        )
+        .crafted(raw(&[0xd2, 0x5f, 0xa0])),
+        case(
+            "invalid-protected-bare-tag",
+            "protected header content d0: a tag head with no item after it",
+            "disallowed_item",
+        )
+        .crafted(raw(&[0xd0])),
         case(
             "invalid-float-timestamp",
             "iat as a float (fb ...), validly signed",

@@ -470,6 +470,9 @@ pub(crate) fn all() -> Vec<EncVector> {
                     entry[0] = Value::Bytes(Vec::new());
                 }
             })),
+        case("enc-protected-root-tag", "single-recipient layer whose protected header is h'cd011829' (tag 13 on 1, then 18 29): the tag at offset 0 is disallowed before the trailing bytes, re-signed", "disallowed_item")
+            .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| items[0] = Value::Bytes(vec![0xcd, 0x01, 0x18, 0x29]))),
         case("enc-iv-wrong-size", "multi-recipient IV of 13 bytes, re-signed", "invalid_header")
             .audience("hpke-key-encryption", hpke(
                 &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],

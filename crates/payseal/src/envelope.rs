@@ -200,9 +200,8 @@ fn decode_protected(
     if protected.is_empty() {
         return Err(Malformed::InvalidHeader("protected header is empty").into());
     }
-    if cbor::scan(protected, scan_limits)?.top_tag.is_some() {
-        return Err(Malformed::DisallowedItem { offset: 0 }.into());
-    }
+    // No tag at all, not even at the root: flagged at its own head (spec §4.1).
+    cbor::scan_untagged(protected, scan_limits)?;
     match ciborium::from_reader::<Value, _>(protected) {
         Ok(Value::Map(map)) => header::parse(&map, protected.len(), limits),
         _ => Err(Malformed::InvalidHeader("protected header must be a map").into()),

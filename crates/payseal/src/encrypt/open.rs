@@ -322,9 +322,8 @@ fn header_map_ref(encoded: &[u8]) -> Result<Vec<(i64, Value)>, Rejection> {
         max_depth: 2,
         max_items: 32,
     };
-    if cbor::scan(encoded, limits)?.top_tag.is_some() {
-        return Err(Malformed::DisallowedItem { offset: 0 }.into());
-    }
+    // No tag at all, not even at the root: flagged at its own head (envelope.md §4.1).
+    cbor::scan_untagged(encoded, limits)?;
     match ciborium::from_reader::<Value, _>(encoded) {
         Ok(map @ Value::Map(_)) => header_map(&map),
         _ => Err(Malformed::InvalidHeader("header must be a map").into()),
