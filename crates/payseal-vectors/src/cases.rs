@@ -451,10 +451,47 @@ pub(crate) fn all() -> Vec<Vector> {
         }),
         case(
             "invalid-garbage",
-            "not CBOR: a stray break byte (ff) then text",
-            "invalid_cbor",
+            "not CBOR: a stray break byte (ff) then text; the first byte is not a tag head",
+            "not_an_envelope",
         )
         .altered(|env| *env = b"\xffgarbage".to_vec()),
+        case(
+            "invalid-stray-break",
+            "tag 18, then a stray break byte (ff) and text",
+            "invalid_cbor",
+        )
+        .altered(|env| *env = b"\xd2\xffgarbage".to_vec()),
+        // envelope.md §4.1: bytes whose first byte is not a CBOR tag head are not an envelope.
+        case(
+            "invalid-not-an-envelope-number",
+            "plaintext 21.5 (reads as CBOR -19 then 3 more bytes)",
+            "not_an_envelope",
+        )
+        .altered(|env| *env = b"21.5".to_vec()),
+        case(
+            "invalid-not-an-envelope-text",
+            "plaintext hello world (reads as a CBOR text head)",
+            "not_an_envelope",
+        )
+        .altered(|env| *env = b"hello world".to_vec()),
+        case(
+            "invalid-not-an-envelope-on",
+            "plaintext on (reads as a truncated CBOR text string)",
+            "not_an_envelope",
+        )
+        .altered(|env| *env = b"on".to_vec()),
+        case(
+            "invalid-not-an-envelope-json",
+            "a JSON object, {\"lock\":\"open\"}",
+            "not_an_envelope",
+        )
+        .altered(|env| *env = b"{\"lock\":\"open\"}".to_vec()),
+        case(
+            "invalid-not-an-envelope-empty",
+            "an empty payload (as MQTT uses to clear a retained message)",
+            "not_an_envelope",
+        )
+        .altered(Vec::clear),
         case(
             "invalid-duplicate-label",
             "the protected header has kid twice (validly signed)",
@@ -570,8 +607,8 @@ pub(crate) fn all() -> Vec<Vector> {
         }),
         case(
             "invalid-untagged",
-            "a COSE_Sign1 without tag 18",
-            "wrong_tag",
+            "a COSE_Sign1 without tag 18: an array head (84) where a tag head must be",
+            "not_an_envelope",
         )
         .altered(|env| {
             env.remove(0);

@@ -209,6 +209,7 @@ pub(crate) mod major {
     pub(crate) const BYTES: u8 = 2;
     pub(crate) const TEXT: u8 = 3;
     pub(crate) const ARRAY: u8 = 4;
+    pub(crate) const TAG: u8 = 6;
 }
 
 /// Appends an item head in shortest form.

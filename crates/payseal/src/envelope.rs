@@ -64,6 +64,11 @@ impl UnverifiedEnvelope {
                 actual: bytes.len(),
             });
         }
+        // Before the scan: bytes that do not even begin with a tag head (plaintext, JSON, an
+        // untagged array, nothing at all) are not an envelope (spec §4.1).
+        if bytes.first().is_none_or(|&b| b >> 5 != cbor::major::TAG) {
+            return Err(Malformed::NotAnEnvelope.into());
+        }
         let scan_limits = ScanLimits {
             max_depth: limits.max_depth,
             max_items: limits.max_items,

@@ -150,6 +150,12 @@ pub enum Rejection {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Malformed {
+    /// The bytes are not an envelope at all: empty, or the first byte is not the head of a
+    /// CBOR tag (major type 6), as with plaintext, JSON or an untagged array (spec §4.1, the
+    /// first check of strict decoding). An alarm like every strict-decoding failure: on a
+    /// topic a receiver protects, something that is not a payseal sender published there.
+    #[error("not an envelope: the bytes do not begin with a CBOR tag")]
+    NotAnEnvelope,
     /// Not well-formed CBOR, or truncated.
     #[error("invalid CBOR at byte {offset}")]
     InvalidCbor {
@@ -267,6 +273,7 @@ impl Rejection {
     /// Every reason code, in the order the spec lists them.
     pub const CODES: &'static [&'static str] = &[
         "too_large",
+        "not_an_envelope",
         "invalid_cbor",
         "trailing_bytes",
         "indefinite_length",
@@ -309,6 +316,7 @@ impl Malformed {
     /// The stable reason code of this structural error.
     pub fn code(&self) -> &'static str {
         match self {
+            Malformed::NotAnEnvelope => "not_an_envelope",
             Malformed::InvalidCbor { .. } => "invalid_cbor",
             Malformed::TrailingBytes { .. } => "trailing_bytes",
             Malformed::IndefiniteLength { .. } => "indefinite_length",
