@@ -138,6 +138,8 @@ def strict_scan(buf, allow_outer_tag, max_items=MAX_ITEMS):
 # §4.2 structure and header rules (steps 1-9); §5 steps 3-4.
 # ---------------------------------------------------------------------------------------
 def decode_envelope(env):
+    if not env or env[0] >> 5 != 6:
+        raise Reject("not_an_envelope")         # §4.1: not even a tag head (plaintext, JSON, ...)
     tag, start = strict_scan(env, allow_outer_tag=True)
     if tag != 18:
         raise Reject("wrong_tag")                                          # step 1

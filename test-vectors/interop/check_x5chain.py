@@ -41,6 +41,8 @@ TOPIC_URI = "mqtt-topic:"
 
 def decode_envelope(env):
     """§4.2 with the certificate budget: like check_vectors.decode_envelope, with x5chain."""
+    if not env or env[0] >> 5 != 6:
+        raise Reject("not_an_envelope")         # §4.1: not even a tag head (plaintext, JSON, ...)
     tag, start = cv.strict_scan(env, allow_outer_tag=True)
     if tag != 18:
         raise Reject("wrong_tag")

@@ -362,7 +362,7 @@ fn attacks() -> Vec<Attack> {
             }),
             vec!["algorithm_mismatch"],
         ),
-        // The bare payload "21.5" reads as the CBOR integer -19 (0x32) followed by more bytes.
+        // The bare payload "21.5" does not begin with a CBOR tag head (spec §4.1).
         simple(
             "strip the signature (payload alone)",
             "plant/1/temp",
@@ -372,7 +372,7 @@ fn attacks() -> Vec<Attack> {
                     .unverified_payload()
                     .to_vec()
             }),
-            vec!["trailing_bytes"],
+            vec!["not_an_envelope"],
         ),
         simple(
             "strip the encryption (inner layer alone)",

@@ -2,7 +2,9 @@
 
 use payseal::{Counter, ManualClock, Sealer};
 
-use crate::craft::{self, Cbor, bstr, header_entries, int, map, raw, seq_bytes, tstr, uint};
+use crate::craft::{
+    self, Cbor, big_int, bstr, header_entries, int, map, raw, seq_bytes, tstr, uint,
+};
 use crate::keys::key;
 use crate::model::Vector;
 
@@ -125,6 +127,12 @@ impl Case {
             &self.payload,
         );
         self.finish(envelope)
+    }
+
+    /// Crafts a protected header of `prefix` followed by the standard map.
+    fn prefixed(self, prefix: &[u8]) -> Vector {
+        let entries = self.entries(self.std_alg());
+        self.crafted(raw(&[prefix, &map(&entries).0].concat()))
     }
 
     /// Crafts from the standard entries after `edit` changes them.
@@ -310,6 +318,41 @@ pub(crate) fn all() -> Vec<Vector> {
             "unsupported_algorithm",
         )
         .edited(|e| e[0].1 = int(-35)),
+        // Integers are the full CBOR range (envelope.md §4.1): an alg outside i64 is an
+        // algorithm like any other that the profile does not support.
+        case(
+            "invalid-alg-2-63",
+            "alg 2^63 (1b 80 00 00 00 00 00 00 00), just above i64",
+            "unsupported_algorithm",
+        )
+        .edited(|e| e[0].1 = big_int(1 << 63)),
+        case(
+            "invalid-alg-minus-2-63-minus-1",
+            "alg -2^63-1 (3b 80 00 00 00 00 00 00 00), just below i64",
+            "unsupported_algorithm",
+        )
+        .edited(|e| e[0].1 = big_int(-(1 << 63) - 1)),
+        case(
+            "invalid-alg-minus-2-64",
+            "alg -2^64 (3b ff ff ff ff ff ff ff ff), the smallest CBOR integer",
+            "unsupported_algorithm",
+        )
+        .edited(|e| e[0].1 = big_int(-(1 << 64))),
+        case(
+            "invalid-alg-2-64-minus-1",
+            "alg 2^64-1 (1b ff ff ff ff ff ff ff ff), the largest CBOR integer",
+            "unsupported_algorithm",
+        )
+        .edited(|e| e[0].1 = big_int((1 << 64) - 1)),
+        case(
+            "invalid-alg-2-64-minus-1-kid-too-long",
+            "alg 2^64-1 and a 33-byte kid: the kid's size is checked before the alg",
+            "too_large",
+        )
+        .edited(|e| {
+            e[0].1 = big_int((1 << 64) - 1);
+            e[1].1 = bstr(&[7; 33]);
+        }),
         case(
             "invalid-topic-name",
             "delivered on a topic name with a wildcard",
@@ -408,10 +451,47 @@ pub(crate) fn all() -> Vec<Vector> {
         }),
         case(
             "invalid-garbage",
-            "not CBOR: a stray break byte (ff) then text",
-            "invalid_cbor",
+            "not CBOR: a stray break byte (ff) then text; the first byte is not a tag head",
+            "not_an_envelope",
         )
         .altered(|env| *env = b"\xffgarbage".to_vec()),
+        case(
+            "invalid-stray-break",
+            "tag 18, then a stray break byte (ff) and text",
+            "invalid_cbor",
+        )
+        .altered(|env| *env = b"\xd2\xffgarbage".to_vec()),
+        // envelope.md §4.1: bytes whose first byte is not a CBOR tag head are not an envelope.
+        case(
+            "invalid-not-an-envelope-number",
+            "plaintext 21.5 (reads as CBOR -19 then 3 more bytes)",
+            "not_an_envelope",
+        )
+        .altered(|env| *env = b"21.5".to_vec()),
+        case(
+            "invalid-not-an-envelope-text",
+            "plaintext hello world (reads as a CBOR text head)",
+            "not_an_envelope",
+        )
+        .altered(|env| *env = b"hello world".to_vec()),
+        case(
+            "invalid-not-an-envelope-on",
+            "plaintext on (reads as a truncated CBOR text string)",
+            "not_an_envelope",
+        )
+        .altered(|env| *env = b"on".to_vec()),
+        case(
+            "invalid-not-an-envelope-json",
+            "a JSON object, {\"lock\":\"open\"}",
+            "not_an_envelope",
+        )
+        .altered(|env| *env = b"{\"lock\":\"open\"}".to_vec()),
+        case(
+            "invalid-not-an-envelope-empty",
+            "an empty payload (as MQTT uses to clear a retained message)",
+            "not_an_envelope",
+        )
+        .altered(Vec::clear),
         case(
             "invalid-duplicate-label",
             "the protected header has kid twice (validly signed)",
@@ -443,6 +523,26 @@ pub(crate) fn all() -> Vec<Vector> {
             "non_preferred_encoding",
         )
         .edited(|e| e[0].1 = raw(&[0x38, 0x12])),
+        // envelope.md §4.1: a tag in the protected header, even at its root, is
+        // `disallowed_item` at its own head, before anything after it is looked at.
+        case(
+            "invalid-protected-root-tag-then-map",
+            "protected header content c1 01 followed by the standard map: tag 1 at offset 0, before the trailing map",
+            "disallowed_item",
+        )
+        .prefixed(&[0xc1, 0x01]),
+        case(
+            "invalid-protected-root-tag-indefinite",
+            "protected header content d2 5f a0: tag 18 at offset 0, before the indefinite-length bstr",
+            "disallowed_item",
+        )
+        .crafted(raw(&[0xd2, 0x5f, 0xa0])),
+        case(
+            "invalid-protected-bare-tag",
+            "protected header content d0: a tag head with no item after it",
+            "disallowed_item",
+        )
+        .crafted(raw(&[0xd0])),
         case(
             "invalid-float-timestamp",
             "iat as a float (fb ...), validly signed",
@@ -461,6 +561,32 @@ pub(crate) fn all() -> Vec<Vector> {
             e.insert(1, (uint(2), craft::array(&[int(-70000)])));
             e.push((int(-70000), tstr("must understand")));
         }),
+        // envelope.md §4.2 step 7: crit is checked before the presence of iat.
+        case(
+            "invalid-unknown-critical-no-iat",
+            "CWT Claims {} without iat, and crit lists -70000, which this profile does not understand: crit is checked before presence",
+            "unknown_critical_header",
+        )
+        .edited(|e| {
+            e[3].1 = map(&[]);
+            e.insert(1, (uint(2), craft::array(&[int(-70000)])));
+            e.push((int(-70000), tstr("must understand")));
+        }),
+        case(
+            "invalid-critical-cwt-exp-no-iat",
+            "crit [15] with CWT Claims holding only exp (4): the unknown critical claim comes before the missing iat",
+            "unknown_critical_header",
+        )
+        .edited(|e| {
+            e[3].1 = map(&[(uint(4), uint(NOW + 3600))]);
+            e.insert(1, (uint(2), craft::array(&[uint(15)])));
+        }),
+        case(
+            "invalid-cwt-claims-no-iat",
+            "CWT Claims holding only exp (4), not critical: iat is missing",
+            "invalid_header",
+        )
+        .edited(|e| e[3].1 = map(&[(uint(4), uint(NOW + 3600))])),
         case(
             "invalid-critical-cwt-exp",
             "crit [15] with CWT Claims holding exp (4, an hour ahead) beside iat: a critical CWT Claims parameter makes its claims critical, and this profile understands only iat",
@@ -481,8 +607,8 @@ pub(crate) fn all() -> Vec<Vector> {
         }),
         case(
             "invalid-untagged",
-            "a COSE_Sign1 without tag 18",
-            "wrong_tag",
+            "a COSE_Sign1 without tag 18: an array head (84) where a tag head must be",
+            "not_an_envelope",
         )
         .altered(|env| {
             env.remove(0);

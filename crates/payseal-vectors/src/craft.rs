@@ -24,6 +24,15 @@ pub(crate) fn uint(n: u64) -> Cbor {
     Cbor(head(0, n))
 }
 
+/// Any CBOR integer, including those outside i64 (-2^64 to 2^64-1).
+pub(crate) fn big_int(n: i128) -> Cbor {
+    if n >= 0 {
+        uint(u64::try_from(n).expect("at most 2^64-1"))
+    } else {
+        Cbor(head(1, u64::try_from(-1 - n).expect("at least -2^64")))
+    }
+}
+
 pub(crate) fn int(n: i64) -> Cbor {
     if n >= 0 {
         uint(n as u64)

@@ -406,6 +406,73 @@ pub(crate) fn all() -> Vec<EncVector> {
             ))
             .decrypted_with("x25519-me")
             .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| set_entry_alg(items, 0, 47))),
+        // Integers are the full CBOR range (envelope.md §4.1); an alg outside i64 is an
+        // unsupported algorithm, and in another recipient's entry it is not interpreted.
+        case("enc-unsupported-content-alg-2-64-minus-1", "multi-recipient content alg changed to 2^64-1, re-signed", "unsupported_algorithm")
+            .audience("hpke-key-encryption", hpke(
+                &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
+                let Value::Bytes(protected) = &items[0] else { panic!("protected") };
+                let Value::Map(mut map) =
+                    ciborium::from_reader::<Value, _>(protected.as_slice()).expect("CBOR")
+                else {
+                    panic!("a map")
+                };
+                map[0].1 = Value::from(u64::MAX);
+                let mut encoded = Vec::new();
+                ciborium::into_writer(&Value::Map(map), &mut encoded).expect("encodes");
+                items[0] = Value::Bytes(encoded);
+            })),
+        case("enc-unsupported-suite-mine-2-64-minus-1", "the receiver's entry names suite 2^64-1, re-signed", "unsupported_algorithm")
+            .audience("hpke-key-encryption", hpke(
+                &[("p256-other", P256Aes128Gcm), ("x25519-me", X25519Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| set_entry_alg(items, 1, u64::MAX))),
+        case("enc-valid-suite-other-2-64-minus-1", "another recipient's entry names suite 2^64-1: not interpreted; the receiver's own entry decrypts", "valid")
+            .audience("hpke-key-encryption", hpke(
+                &[("p256-other", P256Aes128Gcm), ("x25519-me", X25519Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .decrypted_with("x25519-me")
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| set_entry_alg(items, 0, u64::MAX))),
+        case("enc-unsupported-inner-alg-minus-2-64", "single-recipient layer whose alg is -2^64 (3b ff ff ff ff ff ff ff ff), re-signed", "unsupported_algorithm")
+            .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
+                let min = ciborium::value::Integer::try_from(-(1i128 << 64)).expect("in range");
+                items[0] = Value::Bytes(header(&[(1, Value::Integer(min))]));
+            })),
+        // An empty protected header is `invalid_header` (encryption.md §6 step 5), at every
+        // level, before any CBOR scan of its (absent) content.
+        case("enc-empty-protected-encrypt0", "single-recipient layer whose protected header is h'' (empty bstr), re-signed", "invalid_header")
+            .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| items[0] = Value::Bytes(Vec::new()))),
+        case("enc-empty-map-protected-encrypt0", "single-recipient layer whose protected header is h'a0' (an empty map: no alg), re-signed", "invalid_header")
+            .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| items[0] = Value::Bytes(vec![0xa0]))),
+        case("enc-empty-protected-body", "multi-recipient body whose protected header is h'' (empty bstr), re-signed", "invalid_header")
+            .audience("hpke-key-encryption", hpke(
+                &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| items[0] = Value::Bytes(Vec::new()))),
+        case("enc-empty-protected-recipient", "multi-recipient layer whose other recipient's protected header is h'' (empty bstr): every entry's headers are checked, re-signed", "invalid_header")
+            .audience("hpke-key-encryption", hpke(
+                &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
+                ContentAlg::A128Gcm,
+            ))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| {
+                if let Some(Value::Array(entries)) = items.get_mut(3)
+                    && let Some(Value::Array(entry)) = entries.get_mut(1)
+                {
+                    entry[0] = Value::Bytes(Vec::new());
+                }
+            })),
+        case("enc-protected-root-tag", "single-recipient layer whose protected header is h'cd011829' (tag 13 on 1, then 18 29): the tag at offset 0 is disallowed before the trailing bytes, re-signed", "disallowed_item")
+            .audience("hpke", hpke(&[("x25519-me", X25519Aes128Gcm)], ContentAlg::A128Gcm))
+            .resigned("ed25519-a", None, |inner| edit_layer(inner, |items| items[0] = Value::Bytes(vec![0xcd, 0x01, 0x18, 0x29]))),
         case("enc-iv-wrong-size", "multi-recipient IV of 13 bytes, re-signed", "invalid_header")
             .audience("hpke-key-encryption", hpke(
                 &[("x25519-me", X25519Aes128Gcm), ("p256-other", P256Aes128Gcm)],
@@ -533,7 +600,7 @@ pub(crate) fn edit_layer(inner: &mut Vec<u8>, edit: impl FnOnce(&mut Vec<Value>)
 }
 
 /// Sets the alg of recipient entry `index` (keeping its kid).
-fn set_entry_alg(items: &mut [Value], index: usize, alg: i64) {
+fn set_entry_alg(items: &mut [Value], index: usize, alg: impl Into<Value>) {
     let Some(Value::Array(entries)) = items.get_mut(3) else {
         panic!("no recipients")
     };
@@ -552,5 +619,5 @@ fn set_entry_alg(items: &mut [Value], index: usize, alg: i64) {
         .find(|(k, _)| *k == Value::from(4))
         .map(|(_, v)| v.clone())
         .expect("kid");
-    entry[0] = Value::Bytes(header(&[(1, Value::from(alg)), (4, kid)]));
+    entry[0] = Value::Bytes(header(&[(1, alg.into()), (4, kid)]));
 }

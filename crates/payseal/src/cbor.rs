@@ -49,6 +49,25 @@ pub(crate) fn scan(input: &[u8], limits: ScanLimits) -> Result<Scanned, Malforme
     Ok(Scanned { top_tag })
 }
 
+/// Like [`scan`], for input where no tag is allowed at all, not even at the root (a protected
+/// header's content, spec §4.1): a tag is `disallowed_item` at its own head, before anything
+/// after it is looked at.
+pub(crate) fn scan_untagged(input: &[u8], limits: ScanLimits) -> Result<(), Malformed> {
+    let mut scanner = Scanner {
+        input,
+        pos: 0,
+        items: 0,
+        limits,
+    };
+    scanner.item(1, false)?;
+    if scanner.pos != input.len() {
+        return Err(Malformed::TrailingBytes {
+            count: input.len() - scanner.pos,
+        });
+    }
+    Ok(())
+}
+
 struct Scanner<'a> {
     input: &'a [u8],
     pos: usize,
@@ -190,6 +209,7 @@ pub(crate) mod major {
     pub(crate) const BYTES: u8 = 2;
     pub(crate) const TEXT: u8 = 3;
     pub(crate) const ARRAY: u8 = 4;
+    pub(crate) const TAG: u8 = 6;
 }
 
 /// Appends an item head in shortest form.

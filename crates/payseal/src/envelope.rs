@@ -64,6 +64,11 @@ impl UnverifiedEnvelope {
                 actual: bytes.len(),
             });
         }
+        // Before the scan: bytes that do not even begin with a tag head (plaintext, JSON, an
+        // untagged array, nothing at all) are not an envelope (spec §4.1).
+        if bytes.first().is_none_or(|&b| b >> 5 != cbor::major::TAG) {
+            return Err(Malformed::NotAnEnvelope.into());
+        }
         let scan_limits = ScanLimits {
             max_depth: limits.max_depth,
             max_items: limits.max_items,
@@ -200,9 +205,8 @@ fn decode_protected(
     if protected.is_empty() {
         return Err(Malformed::InvalidHeader("protected header is empty").into());
     }
-    if cbor::scan(protected, scan_limits)?.top_tag.is_some() {
-        return Err(Malformed::DisallowedItem { offset: 0 }.into());
-    }
+    // No tag at all, not even at the root: flagged at its own head (spec §4.1).
+    cbor::scan_untagged(protected, scan_limits)?;
     match ciborium::from_reader::<Value, _>(protected) {
         Ok(Value::Map(map)) => header::parse(&map, protected.len(), limits),
         _ => Err(Malformed::InvalidHeader("protected header must be a map").into()),

@@ -28,9 +28,11 @@ pub enum Rejection {
     /// The topic the message arrived on is not a valid MQTT topic name.
     #[error("invalid topic name")]
     InvalidTopic,
-    /// The `alg` header names an algorithm payseal does not support.
+    /// The `alg` header names an algorithm payseal does not support. The value is any CBOR
+    /// integer (-2^64 to 2^64-1, spec/envelope.md §4.1): one outside the 64-bit signed range
+    /// is an algorithm like any other that payseal does not support.
     #[error("unsupported algorithm {0}")]
-    UnsupportedAlgorithm(i64),
+    UnsupportedAlgorithm(i128),
     /// No trusted sender has this key id.
     #[error("unknown sender")]
     UnknownSender,
@@ -148,6 +150,12 @@ pub enum Rejection {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Malformed {
+    /// The bytes are not an envelope at all: empty, or the first byte is not the head of a
+    /// CBOR tag (major type 6), as with plaintext, JSON or an untagged array (spec §4.1, the
+    /// first check of strict decoding). An alarm like every strict-decoding failure: on a
+    /// topic a receiver protects, something that is not a payseal sender published there.
+    #[error("not an envelope: the bytes do not begin with a CBOR tag")]
+    NotAnEnvelope,
     /// Not well-formed CBOR, or truncated.
     #[error("invalid CBOR at byte {offset}")]
     InvalidCbor {
@@ -265,6 +273,7 @@ impl Rejection {
     /// Every reason code, in the order the spec lists them.
     pub const CODES: &'static [&'static str] = &[
         "too_large",
+        "not_an_envelope",
         "invalid_cbor",
         "trailing_bytes",
         "indefinite_length",
@@ -307,6 +316,7 @@ impl Malformed {
     /// The stable reason code of this structural error.
     pub fn code(&self) -> &'static str {
         match self {
+            Malformed::NotAnEnvelope => "not_an_envelope",
             Malformed::InvalidCbor { .. } => "invalid_cbor",
             Malformed::TrailingBytes { .. } => "trailing_bytes",
             Malformed::IndefiniteLength { .. } => "indefinite_length",

@@ -199,7 +199,7 @@ pub(crate) fn parse(
     let mut kid = None;
     let mut seq = None;
     let mut iat = None;
-    let mut claims: &[(Value, Value)] = &[];
+    let mut claims: Option<&[(Value, Value)]> = None;
     let mut typ_ok = false;
     let mut content_type = None;
     let mut x5chain = None;
@@ -214,7 +214,8 @@ pub(crate) fn parse(
         };
         match (key, value) {
             (label::ALG, Value::Integer(a)) => {
-                alg = Some(i64::try_from(*a).map_err(|_| invalid("alg is out of range"))?);
+                // Any CBOR integer: one outside i64 is simply not a supported algorithm.
+                alg = Some(i128::from(*a));
             }
             (label::ALG, _) => return Err(invalid("alg must be an integer")),
             (label::CRIT, Value::Array(labels))
@@ -233,8 +234,9 @@ pub(crate) fn parse(
             (label::PARTIAL_IV, Value::Bytes(piv)) => seq = Some(decode_seq(piv)?),
             (label::PARTIAL_IV, _) => return Err(invalid("Partial IV must be a byte string")),
             (label::CWT_CLAIMS, Value::Map(map)) => {
-                iat = Some(parse_iat(map)?);
-                claims = map;
+                // Only the type of iat here; its presence is checked after crit (step 7).
+                iat = parse_iat(map)?;
+                claims = Some(map);
             }
             (label::CWT_CLAIMS, _) => return Err(invalid("CWT Claims must be a map")),
             (label::TYP, Value::Text(t)) if t == PROFILE => typ_ok = true,
@@ -268,7 +270,7 @@ pub(crate) fn parse(
             _ => {} // other labels are ignored unless critical (below)
         }
     }
-    let unknown_claim = claims.iter().find(|(k, _)| {
+    let unknown_claim = claims.unwrap_or_default().iter().find(|(k, _)| {
         !label::UNDERSTOOD_CLAIMS
             .iter()
             .any(|&known| is_label(k, known))
@@ -294,7 +296,11 @@ pub(crate) fn parse(
     let alg = alg.ok_or(invalid("alg is missing"))?;
     let kid = kid.ok_or(invalid("kid is missing"))?;
     let seq = seq.ok_or(invalid("Partial IV (sequence number) is missing"))?;
-    let iat = iat.ok_or(invalid("CWT Claims (timestamp) are missing"))?;
+    let iat = iat.ok_or(invalid(if claims.is_some() {
+        "CWT Claims lack iat"
+    } else {
+        "CWT Claims (timestamp) are missing"
+    }))?;
     if !typ_ok {
         return Err(invalid("typ is missing"));
     }
@@ -310,9 +316,10 @@ pub(crate) fn parse(
     } else if protected_len > limits.max_protected_bytes {
         return Err(too_large_header(protected_len, limits));
     }
-    if crate::Algorithm::from_cose_id(alg).is_none() {
-        return Err(Rejection::UnsupportedAlgorithm(alg));
-    }
+    let alg = i64::try_from(alg)
+        .ok()
+        .filter(|&id| crate::Algorithm::from_cose_id(id).is_some())
+        .ok_or(Rejection::UnsupportedAlgorithm(alg))?;
     let kind = match kind {
         None => crate::kind::MessageKind::Live,
         Some(value) => {
@@ -405,18 +412,20 @@ fn invalid(what: &'static str) -> Rejection {
     Malformed::InvalidHeader(what).into()
 }
 
-fn parse_iat(claims: &[(Value, Value)]) -> Result<u64, Malformed> {
+/// The `iat` claim, if present; present but not an unsigned integer is `invalid_header`.
+fn parse_iat(claims: &[(Value, Value)]) -> Result<Option<u64>, Malformed> {
     let iat = claims.iter().find_map(|(k, v)| match k {
         Value::Integer(i) if i128::from(*i) == i128::from(label::CLAIM_IAT) => Some(v),
         _ => None,
     });
     match iat {
         Some(Value::Integer(i)) => u64::try_from(*i)
+            .map(Some)
             .map_err(|_| Malformed::InvalidHeader("iat must be a non-negative integer")),
         Some(_) => Err(Malformed::InvalidHeader(
             "iat must be a non-negative integer",
         )),
-        None => Err(Malformed::InvalidHeader("CWT Claims lack iat")),
+        None => Ok(None),
     }
 }
 
@@ -491,5 +500,56 @@ mod tests {
             assert!(parse(&plain, 64, &limits).is_ok());
         }
         assert!(parse(&header(alloc::vec![iat], true), 64, &limits).is_ok());
+    }
+
+    /// Issue 17: CWT Claims without iat plus an unknown critical label was `invalid_header`;
+    /// envelope.md §4.2 step 7 checks crit before the presence of iat.
+    #[test]
+    fn crit_is_checked_before_iat_presence() {
+        let limits = Limits::DEFAULT;
+        let exp = (Value::from(4), Value::from(1_800_000_000u64));
+        let mut unknown = header(alloc::vec![], false);
+        unknown.insert(
+            1,
+            (
+                Value::from(2),
+                Value::Array(alloc::vec![Value::from(-70000)]),
+            ),
+        );
+        unknown.push((Value::from(-70000), Value::from("must understand")));
+        for map in [unknown, header(alloc::vec![exp.clone()], true)] {
+            assert!(
+                matches!(
+                    parse(&map, 64, &limits),
+                    Err(Rejection::Malformed(Malformed::UnknownCriticalHeader(_)))
+                ),
+                "{map:?}"
+            );
+        }
+        assert_eq!(
+            parse(&header(alloc::vec![exp], false), 64, &limits).err(),
+            Some(invalid("CWT Claims lack iat"))
+        );
+    }
+
+    /// Issue 17: an alg outside i64 was `invalid_header` ("alg is out of range"); it is any
+    /// CBOR integer, so an algorithm the profile does not support.
+    #[test]
+    fn alg_outside_i64_is_an_unsupported_algorithm() {
+        let iat = (Value::from(6), Value::from(1_700_000_000u64));
+        for alg in [
+            1i128 << 63,
+            -(1i128 << 63) - 1,
+            -(1i128 << 64),
+            (1i128 << 64) - 1,
+        ] {
+            let mut map = header(alloc::vec![iat.clone()], false);
+            map[0].1 = Value::Integer(ciborium::value::Integer::try_from(alg).unwrap());
+            assert_eq!(
+                parse(&map, 64, &Limits::DEFAULT).err(),
+                Some(Rejection::UnsupportedAlgorithm(alg)),
+                "{alg}"
+            );
+        }
     }
 }

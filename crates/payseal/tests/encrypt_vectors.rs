@@ -10,10 +10,10 @@ use std::collections::BTreeSet;
 
 use payseal::{
     ContentAlg, GroupKey, Keyring, Kid, Limits, ManualClock, MemoryReplayStore, Opener, Policy,
-    RecipientKey, RecipientPublicKey, ReplayStore, TrustStore, VerifyingKey,
+    RecipientKey, RecipientPublicKey, Rejection, ReplayStore, TrustStore, Verified, VerifyingKey,
 };
 
-use payseal_vector_model::encrypt::EncFile;
+use payseal_vector_model::encrypt::{EncFile, EncVector};
 
 fn load() -> EncFile {
     let path = concat!(
@@ -65,36 +65,82 @@ fn recipient_key_files_agree() {
     }
 }
 
+/// Opens vector `v` as its receiver would.
+fn open_vector(file: &EncFile, v: &EncVector) -> Result<Verified, Rejection> {
+    let mut trust = TrustStore::new();
+    for t in &file.trust {
+        let key = VerifyingKey::from_public_key_pem(&file.keys[&t.key].public_spki_pem).unwrap();
+        trust.add_sender(key, &t.topics).unwrap();
+    }
+    let mut limits = Limits::DEFAULT.with_max_envelope_bytes(file.policy.max_envelope_bytes);
+    limits.max_recipients = file.receiver.max_recipients;
+    let policy = Policy::default()
+        .with_max_age(file.policy.max_age)
+        .unwrap()
+        .with_max_future_skew(file.policy.max_future_skew)
+        .with_window(file.policy.window)
+        .unwrap()
+        .with_limits(limits);
+    let mut replay = MemoryReplayStore::new(file.policy.window);
+    for (signer, seq) in &v.accepted_before {
+        replay
+            .check_and_record(&Kid::from_hex(&file.keys[signer].kid).unwrap(), *seq)
+            .unwrap();
+    }
+    let mut opener = Opener::with_replay_store(trust, replay, policy, ManualClock::new(v.now))
+        .with_keyring(keyring(file, v.recipient_keys.as_ref()));
+    opener.open(&v.topic, &hex::decode(&v.envelope).unwrap())
+}
+
+/// The code the vector named `id` is refused with, or "valid".
+fn outcome_of(id: &str) -> &'static str {
+    let file = load();
+    let v = file
+        .vectors
+        .iter()
+        .find(|v| v.id == id)
+        .unwrap_or_else(|| panic!("no vector {id}"));
+    match open_vector(&file, v) {
+        Ok(_) => "valid",
+        Err(r) => r.code(),
+    }
+}
+
+/// Issue 17: an alg outside i64 was `invalid_header`, and a suite of 2^64-1 in ANOTHER
+/// recipient's entry refused an envelope the receiver's own entry opens.
+#[test]
+fn integers_outside_i64_are_unsupported_algorithms() {
+    assert_eq!(outcome_of("enc-valid-suite-other-2-64-minus-1"), "valid");
+    for id in [
+        "enc-unsupported-suite-mine-2-64-minus-1",
+        "enc-unsupported-content-alg-2-64-minus-1",
+        "enc-unsupported-inner-alg-minus-2-64",
+    ] {
+        assert_eq!(outcome_of(id), "unsupported_algorithm", "{id}");
+    }
+}
+
+/// Issue 17: an empty inner protected header (h'') was `invalid_cbor`; encryption.md §6
+/// step 5 says `invalid_header`.
+#[test]
+fn empty_inner_protected_header_is_invalid_header() {
+    for id in [
+        "enc-empty-protected-encrypt0",
+        "enc-empty-map-protected-encrypt0",
+        "enc-empty-protected-body",
+        "enc-empty-protected-recipient",
+    ] {
+        assert_eq!(outcome_of(id), "invalid_header", "{id}");
+    }
+}
+
 #[test]
 fn every_encryption_vector_has_its_expected_outcome() {
     let file = load();
     let mut codes = BTreeSet::new();
     let mut modes = BTreeSet::new();
     for v in &file.vectors {
-        let mut trust = TrustStore::new();
-        for t in &file.trust {
-            let key =
-                VerifyingKey::from_public_key_pem(&file.keys[&t.key].public_spki_pem).unwrap();
-            trust.add_sender(key, &t.topics).unwrap();
-        }
-        let mut limits = Limits::DEFAULT.with_max_envelope_bytes(file.policy.max_envelope_bytes);
-        limits.max_recipients = file.receiver.max_recipients;
-        let policy = Policy::default()
-            .with_max_age(file.policy.max_age)
-            .unwrap()
-            .with_max_future_skew(file.policy.max_future_skew)
-            .with_window(file.policy.window)
-            .unwrap()
-            .with_limits(limits);
-        let mut replay = MemoryReplayStore::new(file.policy.window);
-        for (signer, seq) in &v.accepted_before {
-            replay
-                .check_and_record(&Kid::from_hex(&file.keys[signer].kid).unwrap(), *seq)
-                .unwrap();
-        }
-        let mut opener = Opener::with_replay_store(trust, replay, policy, ManualClock::new(v.now))
-            .with_keyring(keyring(&file, v.recipient_keys.as_ref()));
-        let outcome = opener.open(&v.topic, &hex::decode(&v.envelope).unwrap());
+        let outcome = open_vector(&file, v);
         match (&outcome, v.expected.as_str()) {
             (Ok(verified), "valid") => {
                 assert_eq!(hex::encode(verified.payload()), v.plaintext, "{}", v.id);

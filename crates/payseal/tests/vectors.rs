@@ -126,3 +126,32 @@ fn every_vector_has_its_expected_outcome() {
         .collect();
     assert!(untested.is_empty(), "no vector for {untested:?}");
 }
+
+/// Issue 17: plaintext on a protected topic was `trailing_bytes` ("21.5"), `invalid_cbor`
+/// ("on", "") or `wrong_tag`, which told an operator nothing; bytes that do not begin with a
+/// CBOR tag head are `not_an_envelope` (spec §4.1), and a tag other than 18 stays `wrong_tag`.
+#[test]
+fn plaintext_is_not_an_envelope() {
+    let code = |bytes: &[u8]| {
+        payseal::UnverifiedEnvelope::decode(bytes, &payseal::Limits::DEFAULT)
+            .err()
+            .map(|r| r.code())
+    };
+    for bytes in [
+        &b"21.5"[..],
+        b"hello world",
+        b"on",
+        b"",
+        b"{\"a\":1}",
+        b"\x83\x01\x02\x03",
+        b"\xff",
+    ] {
+        assert_eq!(code(bytes), Some("not_an_envelope"), "{bytes:?}");
+        assert!(
+            payseal::Rejection::from(payseal::Malformed::NotAnEnvelope).is_alarm(),
+            "junk a broker let through is an alarm"
+        );
+    }
+    assert_eq!(code(b"\xd3\x80"), Some("wrong_tag"));
+    assert_eq!(code(b"\xd2\xff"), Some("invalid_cbor"));
+}

@@ -108,3 +108,22 @@ fn shortest_head_lengths() {
     assert_eq!(shortest_head_len(65536), 5);
     assert_eq!(shortest_head_len(u64::MAX), 9);
 }
+
+/// Issue 17: a root tag in a protected header was reported by whatever came after it
+/// (`trailing_bytes`, `indefinite_length`, `invalid_cbor`); the single pass of spec §4.1 flags
+/// it at its own head.
+#[test]
+fn root_tag_in_protected_header_is_disallowed_at_its_head() {
+    for hex in ["c101a0", "d25fa0", "d0", "cd011829", "d2a0"] {
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        assert_eq!(
+            scan_untagged(&bytes, LIMITS),
+            Err(Malformed::DisallowedItem { offset: 0 }),
+            "{hex}"
+        );
+    }
+    assert_eq!(scan_untagged(&[0xa0], LIMITS), Ok(()));
+}

@@ -116,7 +116,7 @@ fn encrypt0(
     let unprotected = header_map(layer.unprotected)?;
     let hpke_aad = wire::enc_structure("Encrypt0", layer.protected, aad);
     // The alg decides the mode, and so which labels must be there.
-    if let Some(suite) = HpkeSuite::from_integrated_id(alg) {
+    if let Some(suite) = narrow(alg).and_then(HpkeSuite::from_integrated_id) {
         exact(&protected, &[LABEL_ALG])?;
         exact(&unprotected, &[LABEL_KID, LABEL_EK])?;
         let kid = get_bytes(&unprotected, LABEL_KID)?;
@@ -130,7 +130,8 @@ fn encrypt0(
             .map_err(|_| Rejection::DecryptFailed)?;
         return Ok((payload, encryption(EncryptionMode::Hpke(suite), kid)));
     }
-    let Some(alg @ (ContentAlg::A128Gcm | ContentAlg::A256Gcm)) = ContentAlg::from_cose_id(alg)
+    let Some(alg @ (ContentAlg::A128Gcm | ContentAlg::A256Gcm)) =
+        narrow(alg).and_then(ContentAlg::from_cose_id)
     else {
         return Err(Rejection::UnsupportedAlgorithm(alg));
     };
@@ -178,7 +179,7 @@ fn check_commitment(
 
 /// A recipient entry's checked headers.
 struct Entry<'a> {
-    suite_alg: i64,
+    suite_alg: i128,
     kid: Vec<u8>,
     protected: &'a [u8],
     ek: Vec<u8>,
@@ -213,13 +214,16 @@ fn encrypt(
             sealed_cek: entry.ciphertext,
         });
     }
-    let alg = ContentAlg::from_cose_id(alg_id).ok_or(Rejection::UnsupportedAlgorithm(alg_id))?;
+    let alg = narrow(alg_id)
+        .and_then(ContentAlg::from_cose_id)
+        .ok_or(Rejection::UnsupportedAlgorithm(alg_id))?;
     // The first entry addressed to a key we hold; other entries' suites are not interpreted.
     let (entry, (kid, key)) = checked
         .iter()
         .find_map(|e| keyring.recipient_key(&e.kid).map(|found| (e, found)))
         .ok_or(Rejection::NotForMe)?;
-    let suite = HpkeSuite::from_key_encryption_id(entry.suite_alg)
+    let suite = narrow(entry.suite_alg)
+        .and_then(HpkeSuite::from_key_encryption_id)
         .ok_or(Rejection::UnsupportedAlgorithm(entry.suite_alg))?;
     if key.kem() != suite.kem() {
         return Err(Rejection::DecryptFailed);
@@ -276,7 +280,7 @@ fn structure(what: &'static str) -> Rejection {
 
 /// A protected header (its bytes) holding `{1: alg}` plus exactly the `extra` labels; returns
 /// the alg.
-fn protected_alg(encoded: &[u8], extra: &[i64]) -> Result<i64, Rejection> {
+fn protected_alg(encoded: &[u8], extra: &[i64]) -> Result<i128, Rejection> {
     let map = header_map_ref(encoded)?;
     let mut allowed = Vec::from(extra);
     allowed.push(LABEL_ALG);
@@ -284,14 +288,19 @@ fn protected_alg(encoded: &[u8], extra: &[i64]) -> Result<i64, Rejection> {
     alg_of(&map)
 }
 
-/// The integer alg (label 1) of a header map.
-fn alg_of(map: &[(i64, Value)]) -> Result<i64, Rejection> {
+/// The integer alg (label 1) of a header map: any CBOR integer (spec/envelope.md §4.1), so
+/// that one outside i64 is an unsupported algorithm, decided where the spec decides it (and
+/// not at all in another recipient's entry).
+fn alg_of(map: &[(i64, Value)]) -> Result<i128, Rejection> {
     match map.iter().find(|(l, _)| *l == LABEL_ALG) {
-        Some((_, Value::Integer(a))) => {
-            i64::try_from(*a).map_err(|_| Malformed::InvalidHeader("alg is out of range").into())
-        }
+        Some((_, Value::Integer(a))) => Ok(i128::from(*a)),
         _ => Err(Malformed::InvalidHeader("alg must be an integer").into()),
     }
+}
+
+/// An algorithm value as the i64 the registries use, if it is one.
+fn narrow(alg: i128) -> Option<i64> {
+    i64::try_from(alg).ok()
 }
 
 /// The key commitment (label -65537): a 32-byte bstr.
@@ -303,15 +312,18 @@ fn commitment_of(map: &[(i64, Value)]) -> Result<&[u8], Rejection> {
 }
 
 /// Decodes an encoded header map; a bstr's content is opaque to the layer's scan, so it gets
-/// its own strict scan here.
+/// its own strict scan here. Empty is `invalid_header` before any scan (spec/encryption.md §6
+/// step 5): every protected header here must carry at least an alg.
 fn header_map_ref(encoded: &[u8]) -> Result<Vec<(i64, Value)>, Rejection> {
+    if encoded.is_empty() {
+        return Err(Malformed::InvalidHeader("protected header must not be empty").into());
+    }
     let limits = ScanLimits {
         max_depth: 2,
         max_items: 32,
     };
-    if cbor::scan(encoded, limits)?.top_tag.is_some() {
-        return Err(Malformed::DisallowedItem { offset: 0 }.into());
-    }
+    // No tag at all, not even at the root: flagged at its own head (envelope.md §4.1).
+    cbor::scan_untagged(encoded, limits)?;
     match ciborium::from_reader::<Value, _>(encoded) {
         Ok(map @ Value::Map(_)) => header_map(&map),
         _ => Err(Malformed::InvalidHeader("header must be a map").into()),
