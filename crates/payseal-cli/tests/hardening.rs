@@ -16,12 +16,9 @@
 
 mod common;
 
-use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{Scratch, trust_toml};
+use common::{Scratch, finish, spawn_sub, trust_toml};
 use payseal_testkit::mitm::{Mitm, Out};
 use payseal_testkit::mqtt::Publish;
 use payseal_testkit::{Mosquitto, free_port};
@@ -124,46 +121,6 @@ fn sub_count_not_reached_before_timeout_exits_non_zero() {
 }
 
 // ---- 9 ----------------------------------------------------------------------------------
-
-/// Starts `payseal sub ...` in `dir`, and gives it time to subscribe.
-fn spawn_sub(dir: &Scratch, args: &[&str]) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_payseal"))
-        .arg("sub")
-        .args(args)
-        .current_dir(&dir.0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("payseal sub starts");
-    std::thread::sleep(Duration::from_millis(1500));
-    child
-}
-
-fn finish(mut child: Child) -> (i32, String, String) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "payseal sub did not exit");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let (mut out, mut err) = (String::new(), String::new());
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    (status.code().unwrap_or(-1), out, err)
-}
 
 #[test]
 fn broker_chosen_topic_cannot_forge_terminal_output() {

@@ -9,53 +9,11 @@
 
 mod common;
 
-use std::io::Read;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Scratch, trust_toml};
+use common::{Scratch, finish, spawn_sub, trust_toml};
 use payseal_testkit::{Mosquitto, free_port};
-
-/// Starts `payseal sub ...` in `dir`, and gives it time to subscribe.
-fn spawn_sub(dir: &Scratch, args: &[&str]) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_payseal"))
-        .arg("sub")
-        .args(args)
-        .current_dir(&dir.0)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("payseal sub starts");
-    std::thread::sleep(Duration::from_millis(1500));
-    child
-}
-
-/// Waits for the subscriber to exit by itself (it has -C and -W) and returns its output.
-fn finish(mut child: Child) -> (i32, String, String) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "payseal sub did not exit");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let (mut out, mut err) = (String::new(), String::new());
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    (status.code().unwrap_or(-1), out, err)
-}
 
 #[test]
 fn pub_and_sub_through_mosquitto_signed_encrypted_and_forged() {

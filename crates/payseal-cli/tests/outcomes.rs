@@ -10,13 +10,12 @@
 
 mod common;
 
-use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Run, Scratch, trust_toml};
+use common::{Run, Scratch, finish, trust_toml};
 use payseal_testkit::Mosquitto;
 use payseal_testkit::mitm::{AckTamper, Mitm, Out};
 use payseal_testkit::mqtt::{Frame, ack_id, refuse_suback, v5_ack};
@@ -96,32 +95,6 @@ impl Setup {
         std::thread::sleep(Duration::from_millis(1500));
         child
     }
-}
-
-/// Waits for a subscriber to exit by itself; its code, stdout and stderr.
-fn finish(mut child: Child) -> (i32, String, String) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "payseal sub did not exit");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let (mut out, mut err) = (String::new(), String::new());
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    (status.code().unwrap_or(-1), out, err)
 }
 
 /// Rewrites every ack of `packet_type` into an MQTT 5 ack with `code` and `reason`.

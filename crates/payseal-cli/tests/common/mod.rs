@@ -8,9 +8,10 @@
     clippy::panic
 )]
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The result of one run.
 pub struct Run {
@@ -130,4 +131,46 @@ pub fn trust_toml(senders: &[(&str, &[&str])], keys: &[&str]) -> String {
         text.push_str(&format!("\n[decrypt]\nkeys = [{}]\n", keys.join(", ")));
     }
     text
+}
+
+/// Starts `payseal sub ARGS` in `dir`, and gives it time to subscribe.
+pub fn spawn_sub(dir: &Scratch, args: &[&str]) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_payseal"))
+        .arg("sub")
+        .args(args)
+        .current_dir(&dir.0)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("payseal sub starts");
+    std::thread::sleep(Duration::from_millis(1500));
+    child
+}
+
+/// Waits (at most a minute) for a subscriber to exit by itself (it has -C and -W); its exit
+/// code, stdout and stderr.
+pub fn finish(mut child: Child) -> (i32, String, String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "payseal sub did not exit");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status.code().unwrap_or(-1), out, err)
 }
