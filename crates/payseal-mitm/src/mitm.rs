@@ -135,18 +135,7 @@ impl Mitm {
     pub fn inject_oversized(&self, topic: &[u8], payload_len: usize) {
         let topic_len = u16::try_from(topic.len()).unwrap_or(u16::MAX);
         let mut header = vec![0x30];
-        let mut len = 2 + topic.len() + payload_len;
-        loop {
-            let mut byte = u8::try_from(len % 128).unwrap_or(0);
-            len /= 128;
-            if len > 0 {
-                byte |= 0x80;
-            }
-            header.push(byte);
-            if len == 0 {
-                break;
-            }
-        }
+        crate::mqtt::push_remaining_length(&mut header, 2 + topic.len() + payload_len);
         header.extend_from_slice(&topic_len.to_be_bytes());
         header.extend_from_slice(topic);
         let _ = self.inject.send(Injection::Oversized {

@@ -103,18 +103,7 @@ impl Publish {
         let first =
             0x30 | (u8::from(self.dup) << 3) | ((self.qos & 3) << 1) | u8::from(self.retain);
         let mut out = vec![first];
-        let mut len = body.len();
-        loop {
-            let mut byte = u8::try_from(len % 128).unwrap_or(0);
-            len /= 128;
-            if len > 0 {
-                byte |= 0x80;
-            }
-            out.push(byte);
-            if len == 0 {
-                break;
-            }
-        }
+        push_remaining_length(&mut out, body.len());
         out.extend_from_slice(&body);
         Frame(out)
     }
@@ -157,10 +146,10 @@ pub fn v5_ack(packet_type: u8, pkid: u16, code: u8, reason: Option<&str>) -> Fra
     }
     let mut body = pkid.to_be_bytes().to_vec();
     body.push(code);
-    push_varint(&mut body, props.len());
+    push_remaining_length(&mut body, props.len());
     body.extend_from_slice(&props);
     let mut out = vec![packet_type << 4];
-    push_varint(&mut out, body.len());
+    push_remaining_length(&mut out, body.len());
     out.extend_from_slice(&body);
     Frame(out)
 }
@@ -175,7 +164,7 @@ pub fn v5_publish_raw_topic(topic: &[u8], payload: &[u8]) -> Frame {
     body.push(0); // property length
     body.extend_from_slice(payload);
     let mut out = vec![0x30];
-    push_varint(&mut out, body.len());
+    push_remaining_length(&mut out, body.len());
     out.extend_from_slice(&body);
     Frame(out)
 }
@@ -191,7 +180,8 @@ pub fn refuse_suback(mut frame: Frame, code: u8) -> Frame {
     frame
 }
 
-fn push_varint(out: &mut Vec<u8>, mut len: usize) {
+/// Appends `len` as an MQTT variable byte integer (the remaining length, MQTT 3.1.1 §2.2.3).
+pub fn push_remaining_length(out: &mut Vec<u8>, mut len: usize) {
     loop {
         let mut byte = u8::try_from(len % 128).unwrap_or(0);
         len /= 128;
@@ -203,6 +193,28 @@ fn push_varint(out: &mut Vec<u8>, mut len: usize) {
             break;
         }
     }
+}
+
+/// A QoS 0 PUBLISH frame with `topic` as raw bytes: also topics no honest broker sends (a NUL,
+/// bytes that are not UTF-8).
+///
+/// ```
+/// let frame = payseal_mitm::mqtt::raw_publish(b"a\xff", b"x");
+/// assert_eq!(frame, [0x30, 5, 0, 2, b'a', 0xff, b'x']);
+/// ```
+///
+/// # Panics
+/// If `topic` is longer than 65,535 bytes.
+#[allow(clippy::expect_used)]
+pub fn raw_publish(topic: &[u8], payload: &[u8]) -> Vec<u8> {
+    let topic_len = u16::try_from(topic.len()).expect("a topic of at most 65,535 bytes");
+    let mut body = topic_len.to_be_bytes().to_vec();
+    body.extend_from_slice(topic);
+    body.extend_from_slice(payload);
+    let mut frame = vec![0x30];
+    push_remaining_length(&mut frame, body.len());
+    frame.extend_from_slice(&body);
+    frame
 }
 
 #[cfg(test)]

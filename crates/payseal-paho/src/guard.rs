@@ -247,24 +247,7 @@ mod tests {
     use super::*;
 
     fn publish(topic: &[u8], payload_len: usize) -> Vec<u8> {
-        let mut body = u16::try_from(topic.len()).unwrap().to_be_bytes().to_vec();
-        body.extend_from_slice(topic);
-        body.resize(body.len() + payload_len, 0x42);
-        let mut frame = vec![0x30];
-        let mut len = body.len();
-        loop {
-            let mut byte = u8::try_from(len % 128).unwrap();
-            len /= 128;
-            if len > 0 {
-                byte |= 0x80;
-            }
-            frame.push(byte);
-            if len == 0 {
-                break;
-            }
-        }
-        frame.extend_from_slice(&body);
-        frame
+        payseal_testkit::mqtt::raw_publish(topic, &vec![0x42; payload_len])
     }
 
     async fn run(stream: Vec<u8>, limit: usize) -> (Result<(), Refused>, Vec<u8>) {

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use payseal::{Counter, Sealer, SystemClock};
 use payseal_mqtt::{Event, QoS};
 use payseal_testkit::mitm::Mitm;
+use payseal_testkit::mqtt::raw_publish;
 use tokio::sync::mpsc::Receiver;
 
 use super::{Lab, Row, sensor};
@@ -22,29 +23,6 @@ const HUGE: usize = 250 * 1024 * 1024;
 const PEAK_GROWTH_KIB: usize = 64 * 1024;
 /// The legitimate topic the probes use after each row.
 const PROBE_TOPIC: &str = "plant/1/temp";
-
-/// A QoS 0 PUBLISH frame with `topic` as raw bytes.
-fn raw_publish(topic: &[u8], payload: &[u8]) -> Vec<u8> {
-    let mut body = Vec::new();
-    body.extend_from_slice(&u16::try_from(topic.len()).unwrap().to_be_bytes());
-    body.extend_from_slice(topic);
-    body.extend_from_slice(payload);
-    let mut frame = vec![0x30];
-    let mut len = body.len();
-    loop {
-        let mut byte = u8::try_from(len % 128).unwrap();
-        len /= 128;
-        if len > 0 {
-            byte |= 0x80;
-        }
-        frame.push(byte);
-        if len == 0 {
-            break;
-        }
-    }
-    frame.extend_from_slice(&body);
-    frame
-}
 
 /// One hostile row: its name, how many frames it sends, and how it sends one. Each frame is
 /// sent once the previous one was answered (on the connection the adapter then has).
