@@ -254,6 +254,26 @@ async fn settle<P>(
     true
 }
 
+/// Takes the bookkeeping items out of rumqttc's event buffer (for [`Link::take_stale`]), in
+/// order and converted; every other event stays queued for the event loop.
+pub(crate) fn take_bookkeeping<E: Clone, P>(
+    events: &mut VecDeque<E>,
+    convert: impl Fn(E) -> Polled<P>,
+) -> Vec<Polled<P>> {
+    let mut kept = VecDeque::new();
+    let mut stale = Vec::new();
+    for event in events.drain(..) {
+        let polled = convert(event.clone());
+        if is_bookkeeping(&polled) {
+            stale.push(polled);
+        } else {
+            kept.push_back(event);
+        }
+    }
+    *events = kept;
+    stale
+}
+
 /// Whether a polled item is bookkeeping [`settle`] handles (kept out of the event loop's
 /// buffer by [`Link::take_stale`]).
 pub(crate) fn is_bookkeeping<P>(polled: &Polled<P>) -> bool {

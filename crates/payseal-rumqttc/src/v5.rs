@@ -212,18 +212,7 @@ impl Link for V5Link {
     }
 
     fn take_stale(&mut self) -> Vec<Polled<Self::Publish>> {
-        let mut kept = std::collections::VecDeque::new();
-        let mut stale = Vec::new();
-        for event in self.eventloop.state.events.drain(..) {
-            let polled = convert(event.clone());
-            if driver::is_bookkeeping(&polled) {
-                stale.push(polled);
-            } else {
-                kept.push_back(event);
-            }
-        }
-        self.eventloop.state.events = kept;
-        stale
+        driver::take_bookkeeping(&mut self.eventloop.state.events, convert)
     }
 
     fn try_ack(&self, publish: &Self::Publish) -> bool {
