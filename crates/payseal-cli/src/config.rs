@@ -321,8 +321,11 @@ impl Locator<'_> {
             return Ok(zeroize::Zeroizing::new(value.clone()));
         }
         let path = base.join(value);
-        let bytes = zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| {
-            self.error(
+        // A key file that cannot be read is an I/O failure (exit 4) wherever it is named,
+        // on the command line or in a trust file.
+        let bytes = zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| ConfigFileError {
+            unreadable: true,
+            ..self.error(
                 Some(entry.span()),
                 format!("cannot read key file '{}': {e}", path.display()),
             )

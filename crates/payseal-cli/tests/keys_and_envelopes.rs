@@ -283,6 +283,13 @@ fn bad_inputs_give_one_line_and_the_documented_exit_code() {
     );
     dir.run(&["open", "--trust", "private.toml", "-t", "t"], b"")
         .fails(3, "private key");
+    // A key file that cannot be read is I/O (4) wherever it is named, a trust file included.
+    dir.write(
+        "gone.toml",
+        "[[sender]]\npublic_key = \"gone.pub\"\ntopics = [\"t\"]\n",
+    );
+    dir.run(&["open", "--trust", "gone.toml", "-t", "t"], b"")
+        .fails(4, "cannot read key file");
     dir.run(
         &["open", "--trust", "trust.toml", "-t", "t", "--hex"],
         b"zz",
