@@ -259,6 +259,13 @@ pub(crate) fn all() -> Vec<Vector> {
         )
         .timestamp(NOW + 30)
         .sealed(),
+        // envelope.md §4.1: map key order is not checked; the signature covers the bytes sent.
+        case(
+            "valid-unsorted-protected-header",
+            "the five protected parameters in reverse order {16, 15, 6, 4, 1}: map key order is not checked, and the signature covers the protected bstr as sent",
+            "valid",
+        )
+        .edited(|e| e.reverse()),
         case(
             "valid-unknown-header-ignored",
             "an extra non-critical header (-70000: \"x\") is ignored",

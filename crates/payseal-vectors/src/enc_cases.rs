@@ -115,7 +115,7 @@ fn to(name: &str, suite: HpkeSuite) -> Recipient {
         .expect("suite fits the key")
 }
 
-fn hpke(names: &[(&str, HpkeSuite)], content: ContentAlg) -> Audience {
+pub(crate) fn hpke(names: &[(&str, HpkeSuite)], content: ContentAlg) -> Audience {
     Audience::recipients(names.iter().map(|(n, s)| to(n, *s)))
         .expect("valid audience")
         .with_content_alg(content)
@@ -502,6 +502,7 @@ pub(crate) fn all() -> Vec<EncVector> {
     ]
     .into_iter()
     .chain(crate::enc_commit_cases::all())
+    .chain(crate::enc_spec_cases::all())
     .collect()
 }
 

@@ -10,6 +10,7 @@ mod craft;
 mod enc_cases;
 mod enc_commit_cases;
 mod enc_model;
+mod enc_spec_cases;
 mod keys;
 mod kind_cases;
 mod model;
