@@ -55,6 +55,13 @@ fn a_shared_subscription_accepts_each_message_once_across_the_group_and_rejects_
                     &url,
                     "--redis-prefix",
                     "fleet:",
+                    // Members of a shared subscription run at their own speed: on a loaded
+                    // machine one can fall more than 128 messages behind the group, and its
+                    // messages are then refused as below_window (fail closed, as specified).
+                    // This test is about "once across the group", so the shared window spans
+                    // the whole run.
+                    "--window",
+                    "1024",
                 ],
             )
         })

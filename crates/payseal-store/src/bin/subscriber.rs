@@ -10,7 +10,7 @@
 //! ```text
 //! payseal-store-subscriber --port 1883 --filter 't/#' --trust 1,9 --client-id sub-1 \
 //!     --store memory|file|redis [--state-dir DIR] [--redis-url URL --redis-prefix P] \
-//!     [--mqtt 5] [--host 127.0.0.1]
+//!     [--mqtt 5] [--host 127.0.0.1] [--window W]
 //! ```
 
 mod common;
@@ -45,7 +45,13 @@ async fn run() -> Result<(), String> {
             .add_sender(test_key(seed)?.verifying_key(), ["#"])
             .map_err(|e| e.to_string())?;
     }
-    let policy = Policy::default();
+    let window: usize = args
+        .get_or("window", "128")
+        .parse()
+        .map_err(|_| "--window: a width")?;
+    let policy = Policy::default()
+        .with_window(window)
+        .map_err(|e| e.to_string())?;
     match args.get("store")? {
         "memory" => serve(&args, Opener::new(trust, policy, SystemClock)).await,
         "file" => {
