@@ -46,7 +46,7 @@ pyo3::create_exception!(
 /// `Rejected`, with its reason code and flags set as attributes.
 pub(crate) fn rejected(rejection: &payseal::Rejection) -> PyErr {
     Python::attach(|py| {
-        let err = Rejected::new_err(format!("{}: {rejection}", rejection.code()));
+        let err = Rejected::new_err(format!("{rejection} ({})", rejection.code()));
         let value = err.value(py);
         let outcome = value
             .setattr("code", rejection.code())
