@@ -37,7 +37,10 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Bytes<'a> {
         }
         Err(PyTypeError::new_err(format!(
             "expected a bytes-like object (bytes, bytearray, memoryview), got {}",
-            obj.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+            obj.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
         )))
     }
 }

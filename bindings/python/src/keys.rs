@@ -107,7 +107,11 @@ impl SigningKey {
     /// (`sensor.key` -> `sensor.pub`), as `payseal keygen` does.
     fn save(&self, path: PathBuf) -> PyResult<()> {
         let pem = self.0.to_pkcs8_pem().map_err(|e| errors::key(&e))?;
-        let public = self.0.verifying_key().to_public_key_pem().map_err(|e| errors::key(&e))?;
+        let public = self
+            .0
+            .verifying_key()
+            .to_public_key_pem()
+            .map_err(|e| errors::key(&e))?;
         keyfile::write_private(&path, &pem).map_err(io_err)?;
         keyfile::write_public(&keyfile::public_path_for(&path), &public).map_err(io_err)
     }
@@ -215,7 +219,11 @@ impl RecipientKey {
     /// Writes the key (0600, never overwriting) and its public key beside it.
     fn save(&self, path: PathBuf) -> PyResult<()> {
         let pem = self.0.to_pkcs8_pem().map_err(|e| errors::key(&e))?;
-        let public = self.0.public_key().to_public_key_pem().map_err(|e| errors::key(&e))?;
+        let public = self
+            .0
+            .public_key()
+            .to_public_key_pem()
+            .map_err(|e| errors::key(&e))?;
         keyfile::write_private(&path, &pem).map_err(io_err)?;
         keyfile::write_public(&keyfile::public_path_for(&path), &public).map_err(io_err)
     }
@@ -282,7 +290,8 @@ impl GroupKey {
     #[new]
     #[pyo3(signature = (kid, secret, alg = "a256gcm"))]
     fn new(kid: Bytes<'_>, secret: Bytes<'_>, alg: &str) -> PyResult<Self> {
-        let alg: ContentAlg = payseal_cli::config::parse_content_alg(alg).map_err(PyValueError::new_err)?;
+        let alg: ContentAlg =
+            payseal_cli::config::parse_content_alg(alg).map_err(PyValueError::new_err)?;
         payseal::GroupKey::new(kid_arg(kid.as_slice())?, alg, secret.as_slice())
             .map(GroupKey)
             .map_err(|e| errors::key(&e))

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
-use payseal::{Keyring, MessageKind, MemoryReplayStore, ReplayStore, replay_window_key};
+use payseal::{Keyring, MemoryReplayStore, MessageKind, ReplayStore, replay_window_key};
 use payseal_cli::config::TrustConfig;
 use payseal_store::FileReplayStore;
 use payseal_x509::{DenyList, X509Resolver};
@@ -47,7 +47,9 @@ pub(crate) fn kind_arg(kind: &str) -> PyResult<MessageKind> {
 
 fn replay_store(state: Option<PathBuf>, policy: &payseal::Policy) -> PyResult<SharedReplay> {
     let store = match state {
-        Some(dir) => Store::File(FileReplayStore::open(dir, policy.window()).map_err(|e| errors::store(&e))?),
+        Some(dir) => {
+            Store::File(FileReplayStore::open(dir, policy.window()).map_err(|e| errors::store(&e))?)
+        }
         None => Store::Memory(MemoryReplayStore::new(policy.window())),
     };
     Ok(SharedReplay::new(store))
@@ -58,9 +60,13 @@ fn keyring(keys: Vec<Bound<'_, PyAny>>, require_encryption: Vec<String>) -> PyRe
     let mut keyring = Keyring::new();
     for key in keys {
         if let Ok(k) = key.cast::<RecipientKey>() {
-            keyring.add_recipient_key(k.get().0.clone()).map_err(errors::config)?;
+            keyring
+                .add_recipient_key(k.get().0.clone())
+                .map_err(errors::config)?;
         } else if let Ok(k) = key.cast::<GroupKey>() {
-            keyring.add_group_key(k.get().0.clone()).map_err(errors::config)?;
+            keyring
+                .add_group_key(k.get().0.clone())
+                .map_err(errors::config)?;
         } else {
             return Err(pyo3::exceptions::PyTypeError::new_err(
                 "decryption keys must be RecipientKey or GroupKey",
@@ -128,7 +134,13 @@ impl Opener {
     ) -> PyResult<Self> {
         let policy = policy.map(|p| p.0).unwrap_or_default();
         let keyring = keyring(keys, require_encryption)?;
-        Self::build(Resolver::Trust(trust.0.clone()), policy, keyring, state, clock)
+        Self::build(
+            Resolver::Trust(trust.0.clone()),
+            policy,
+            keyring,
+            state,
+            clock,
+        )
     }
 
     /// A receiver configured by a trust file: the same TOML as the CLI's `--trust`
@@ -172,14 +184,20 @@ impl Opener {
         state: Option<PathBuf>,
         clock: Option<&ManualClock>,
     ) -> PyResult<Self> {
-        let mut resolver = X509Resolver::new(anchors.iter().map(|a| a.0.as_slice()))
-            .map_err(errors::config)?;
+        let mut resolver =
+            X509Resolver::new(anchors.iter().map(|a| a.0.as_slice())).map_err(errors::config)?;
         if let Some(text) = deny_list {
             resolver = resolver.with_deny_list(DenyList::parse(text).map_err(errors::config)?);
         }
         let policy = policy.map(|p| p.0).unwrap_or_default();
         let keyring = keyring(keys, require_encryption)?;
-        Self::build(Resolver::X509(Box::new(resolver)), policy, keyring, state, clock)
+        Self::build(
+            Resolver::X509(Box::new(resolver)),
+            policy,
+            keyring,
+            state,
+            clock,
+        )
     }
 
     /// Opens `data` received on `topic`. Returns the verified message, or raises

@@ -21,9 +21,16 @@ impl SharedReplay {
         SharedReplay(Arc::new(Mutex::new(store)))
     }
 
-    fn with<T>(&self, seq: u64, f: impl FnOnce(&mut Store) -> Result<T, Rejection>) -> Result<T, Rejection> {
+    fn with<T>(
+        &self,
+        seq: u64,
+        f: impl FnOnce(&mut Store) -> Result<T, Rejection>,
+    ) -> Result<T, Rejection> {
         // A poisoned lock (a panic while recording) fails closed, like an unreachable store.
-        let mut store = self.0.lock().map_err(|_| Rejection::StoreUnavailable { seq })?;
+        let mut store = self
+            .0
+            .lock()
+            .map_err(|_| Rejection::StoreUnavailable { seq })?;
         f(&mut store)
     }
 }

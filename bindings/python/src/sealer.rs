@@ -86,9 +86,9 @@ impl Sealer {
             (Some(_), Some(_)) => {
                 return Err(PyTypeError::new_err("give state or seq_start, not both"));
             }
-            (Some(path), None) => Sequence::File(
-                FileSeqStore::open(path, reserve).map_err(|e| errors::store(&e))?,
-            ),
+            (Some(path), None) => {
+                Sequence::File(FileSeqStore::open(path, reserve).map_err(|e| errors::store(&e))?)
+            }
             (None, Some(first)) => Sequence::Memory(Counter::starting_at(first)),
             (None, None) => Sequence::Memory(Counter::from_unix_micros()),
         };

@@ -28,9 +28,10 @@ impl TrustStore {
         kid: Option<Bytes<'_>>,
     ) -> PyResult<()> {
         let outcome = match kid {
-            Some(kid) => self
-                .0
-                .add_sender_with_kid(kid_arg(kid.as_slice())?, key.0.clone(), &topics),
+            Some(kid) => {
+                self.0
+                    .add_sender_with_kid(kid_arg(kid.as_slice())?, key.0.clone(), &topics)
+            }
             None => self.0.add_sender(key.0.clone(), &topics),
         };
         outcome.map(|_| ()).map_err(errors::config)
