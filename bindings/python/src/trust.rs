@@ -1,0 +1,43 @@
+//! `TrustStore`: whom a receiver trusts, and on which topics.
+
+use pyo3::prelude::*;
+
+use crate::buf::Bytes;
+use crate::errors;
+use crate::keys::{VerifyingKey, kid_arg};
+
+/// The senders a receiver trusts, each with the topic filters it may publish on.
+#[pyclass(module = "payseal")]
+#[derive(Clone, Default)]
+pub(crate) struct TrustStore(pub(crate) payseal::TrustStore);
+
+#[pymethods]
+impl TrustStore {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trusts `key` on `topics` (MQTT topic filters, `+` and `#` allowed). `kid` overrides
+    /// the key's default id (for a second id of the same key, e.g. a will kid).
+    #[pyo3(signature = (key, topics, *, kid = None))]
+    fn add_sender(
+        &mut self,
+        key: &VerifyingKey,
+        topics: Vec<String>,
+        kid: Option<Bytes<'_>>,
+    ) -> PyResult<()> {
+        let outcome = match kid {
+            Some(kid) => {
+                self.0
+                    .add_sender_with_kid(kid_arg(kid.as_slice())?, key.0.clone(), &topics)
+            }
+            None => self.0.add_sender(key.0.clone(), &topics),
+        };
+        outcome.map(|_| ()).map_err(errors::config)
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.len()
+    }
+}
