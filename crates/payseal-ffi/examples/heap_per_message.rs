@@ -56,8 +56,13 @@ fn measure(call: impl FnOnce() -> payseal_status) -> (usize, usize, usize) {
 }
 
 fn main() {
-    let null = core::ptr::null_mut();
-    let (mut key, mut public, mut trust, mut sealer, mut opener) = (null, null, null, null, null);
+    let (mut key, mut public, mut trust, mut sealer, mut opener) = (
+        core::ptr::null_mut(),
+        core::ptr::null_mut(),
+        core::ptr::null_mut(),
+        core::ptr::null_mut(),
+        core::ptr::null_mut(),
+    );
     let filters = [c"plant/+/temp".as_ptr()];
     let topic = c"plant/3/temp".as_ptr();
     // SAFETY: every pointer is a live local or a handle made just above, freed at the end.
@@ -67,9 +72,11 @@ fn main() {
         payseal_trust_store_new(&mut trust);
         payseal_trust_store_add_sender(trust, public, filters.as_ptr(), 1);
         payseal_sealer_new(key, &mut sealer);
-        payseal_opener_new(trust, 0, None, null.cast(), &mut opener);
+        payseal_opener_new(trust, 0, None, core::ptr::null_mut(), &mut opener);
     }
-    println!("| payload | seal: bytes allocated / allocations / peak live | open: bytes allocated / allocations / peak live |");
+    println!(
+        "| payload | seal: bytes allocated / allocations / peak live | open: bytes allocated / allocations / peak live |"
+    );
     println!("|---|---|---|");
     let mut envelope = vec![0u8; 512];
     let mut payload = vec![0u8; 512];
@@ -78,11 +85,28 @@ fn main() {
         let (mut env_len, mut out_len) = (0usize, 0usize);
         // SAFETY: as above; the buffers outlive the calls.
         let seal = measure(|| unsafe {
-            payseal_seal(sealer, topic, reading.as_ptr(), reading.len(), envelope.as_mut_ptr(), envelope.len(), &mut env_len)
+            payseal_seal(
+                sealer,
+                topic,
+                reading.as_ptr(),
+                reading.len(),
+                envelope.as_mut_ptr(),
+                envelope.len(),
+                &mut env_len,
+            )
         });
         // SAFETY: as above.
         let open = measure(|| unsafe {
-            payseal_open(opener, topic, envelope.as_ptr(), env_len, payload.as_mut_ptr(), payload.len(), &mut out_len, null.cast())
+            payseal_open(
+                opener,
+                topic,
+                envelope.as_ptr(),
+                env_len,
+                payload.as_mut_ptr(),
+                payload.len(),
+                &mut out_len,
+                core::ptr::null_mut(),
+            )
         });
         if round > 0 {
             println!(

@@ -24,8 +24,13 @@
 //!
 //! ```
 //! use payseal_ffi::*;
-//! let null = core::ptr::null_mut();
-//! let (mut key, mut public, mut trust, mut sealer, mut opener) = (null, null, null, null, null);
+//! let (mut key, mut public, mut trust, mut sealer, mut opener) = (
+//!     core::ptr::null_mut(),
+//!     core::ptr::null_mut(),
+//!     core::ptr::null_mut(),
+//!     core::ptr::null_mut(),
+//!     core::ptr::null_mut(),
+//! );
 //! let filters = [c"plant/+/temp".as_ptr()];
 //! let (mut envelope, mut envelope_len) = ([0u8; 256], 0);
 //! let (mut payload, mut payload_len) = ([0u8; 256], 0);

@@ -9,10 +9,20 @@ fn every_reason_code_of_the_core_has_a_status_with_that_text() {
         let status = payseal_status::from_code(code)
             .unwrap_or_else(|| panic!("no payseal_status for reason code {code}"));
         assert!(status.is_reason_code(), "{code}");
-        assert!((1..100).contains(&(status as u32)), "{code} outside the reason code range");
+        assert!(
+            (1..100).contains(&(status as u32)),
+            "{code} outside the reason code range"
+        );
     }
-    let reasons = payseal_status::ALL.iter().filter(|s| s.is_reason_code()).count();
-    assert_eq!(reasons, Rejection::CODES.len(), "a reason-code status the core does not list");
+    let reasons = payseal_status::ALL
+        .iter()
+        .filter(|s| s.is_reason_code())
+        .count();
+    assert_eq!(
+        reasons,
+        Rejection::CODES.len(),
+        "a reason-code status the core does not list"
+    );
 }
 
 #[test]
