@@ -215,6 +215,13 @@ static void test_seal(void) {
     CHECK_STATUS(payseal_sealer_new(key, NULL), PAYSEAL_STATUS_NULL_ARGUMENT);
     CHECK_STATUS(payseal_sealer_new((const payseal_signing_key *)out, &sealer), PAYSEAL_STATUS_INVALID_HANDLE);
     CHECK(sealer == NULL);
+    CHECK_STATUS(payseal_sealer_new_with_sources(NULL, fixed_clock, &fake_now, counter, &next, &sealer),
+                 PAYSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(payseal_sealer_new_with_sources(key, fixed_clock, &fake_now, counter, &next, NULL),
+                 PAYSEAL_STATUS_NULL_ARGUMENT);
+    CHECK_STATUS(payseal_sealer_new_with_sources((const payseal_signing_key *)&next, NULL, NULL, NULL, NULL, &sealer),
+                 PAYSEAL_STATUS_INVALID_HANDLE);
+    CHECK(sealer == NULL);
     CHECK_STATUS(payseal_sealer_new_with_sources(key, fixed_clock, &fake_now, counter, &next, &sealer),
                  PAYSEAL_STATUS_OK);
     payseal_signing_key_free(key); /* the sealer has its own copy */
