@@ -192,6 +192,21 @@ pub(crate) fn all() -> Vec<Vector> {
         )
         .signer("k256-a")
         .sealed(),
+        // §3.4: senders write low s, receivers accept both; the high-s twin of each.
+        case(
+            "valid-esp256-high-s",
+            "valid-esp256 with its signature's s replaced by n - s (high s): receivers accept both forms, senders write low s",
+            "valid",
+        )
+        .signer("p256-a")
+        .altered(craft::high_s(payseal::Algorithm::EcdsaP256)),
+        case(
+            "valid-es256k-high-s",
+            "valid-es256k with its signature's s replaced by n - s (high s): receivers accept both forms, senders write low s",
+            "valid",
+        )
+        .signer("k256-a")
+        .altered(craft::high_s(payseal::Algorithm::EcdsaSecp256k1)),
         case(
             "valid-eddsa-legacy-alg",
             "Ed25519 key, alg EdDSA (-8): accepted on verify",
