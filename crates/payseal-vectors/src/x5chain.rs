@@ -4,8 +4,8 @@
 //! Deterministic: fixed Ed25519 CA keys (Ed25519 signatures are deterministic), fixed serial
 //! numbers and validity dates, device keys from keys.rs, RFC 6979 ECDSA envelope signatures.
 
-use payseal::{Algorithm, Counter, ManualClock, Sealer, SigningKey};
 use payseal::CertHash;
+use payseal::{Algorithm, Counter, ManualClock, Sealer, SigningKey};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SignatureAlgorithm,
@@ -95,7 +95,16 @@ fn ca(
     serial: u8,
     parent: Option<&CertifiedIssuer<'static, KeyPair>>,
 ) -> CertifiedIssuer<'static, KeyPair> {
-    issuer(Issuer { name, key: name, serial, ca: true, not_after: (2040, 1, 1) }, parent)
+    issuer(
+        Issuer {
+            name,
+            key: name,
+            serial,
+            ca: true,
+            not_after: (2040, 1, 1),
+        },
+        parent,
+    )
 }
 
 /// How an issuing certificate differs from a well-formed CA.
@@ -115,7 +124,9 @@ fn issuer(
     parent: Option<&CertifiedIssuer<'static, KeyPair>>,
 ) -> CertifiedIssuer<'static, KeyPair> {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("no SANs");
-    params.distinguished_name.push(DnType::CommonName, spec.name);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, spec.name);
     if spec.ca {
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
@@ -237,7 +248,9 @@ impl X5Vector {
         if !chain.is_empty() {
             sealer = sealer.with_x5chain(chain.to_vec());
         }
-        let envelope = sealer.seal(self.topic, b"{\"celsius\":21.5}").expect("seals");
+        let envelope = sealer
+            .seal(self.topic, b"{\"celsius\":21.5}")
+            .expect("seals");
         self.envelope = hex::encode(envelope);
         self
     }
@@ -256,16 +269,34 @@ pub(crate) fn build() -> X5File {
     let intermediate = ca("payseal test intermediate", 2, Some(&root));
     let other = ca("someone else's root", 3, None);
     let not_ca = issuer(
-        Issuer { name: "payseal test not a CA", key: "not a CA", serial: 4, ca: false, not_after: (2040, 1, 1) },
+        Issuer {
+            name: "payseal test not a CA",
+            key: "not a CA",
+            serial: 4,
+            ca: false,
+            not_after: (2040, 1, 1),
+        },
         Some(&root),
     );
     let expired_intermediate = issuer(
-        Issuer { name: "payseal test expired intermediate", key: "expired intermediate", serial: 5, ca: true, not_after: (2023, 6, 1) },
+        Issuer {
+            name: "payseal test expired intermediate",
+            key: "expired intermediate",
+            serial: 5,
+            ca: true,
+            not_after: (2023, 6, 1),
+        },
         Some(&root),
     );
     let denied_intermediate = ca("payseal test denied intermediate", 6, Some(&root));
     let impostor = issuer(
-        Issuer { name: "payseal test root", key: "impostor", serial: 7, ca: true, not_after: (2040, 1, 1) },
+        Issuer {
+            name: "payseal test root",
+            key: "impostor",
+            serial: 7,
+            ca: true,
+            not_after: (2040, 1, 1),
+        },
         None,
     );
     let ed = keys::key("ed25519-a");
@@ -556,7 +587,10 @@ pub(crate) fn build() -> X5File {
         trust_anchor: hex::encode(root.der()),
         deny_list: vec![
             format!("sha256:{}", hex::encode(Sha256::digest(&revoked))),
-            format!("sha256:{}", hex::encode(Sha256::digest(denied_intermediate.der()))),
+            format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(denied_intermediate.der()))
+            ),
             "serial:8F03".to_owned(),
         ],
         topic_rights: "the topic filters in the leaf's subjectAltName URIs `mqtt-topic:<filter>`",

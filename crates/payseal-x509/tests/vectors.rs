@@ -35,9 +35,10 @@ fn every_x5chain_vector_has_its_expected_outcome() {
             budget["max_x5chain_bytes"].as_u64(),
             budget["max_x5chain_certs"].as_u64(),
         ) {
-            (Some(bytes), Some(certs)) => {
-                Limits::DEFAULT.with_max_x5chain(bytes as usize, certs as usize)
-            }
+            (Some(bytes), Some(certs)) => Limits::DEFAULT.with_max_x5chain(
+                usize::try_from(bytes).unwrap(),
+                usize::try_from(certs).unwrap(),
+            ),
             _ => Limits::DEFAULT,
         };
         let policy = Policy::default().with_limits(limits);

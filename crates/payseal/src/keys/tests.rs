@@ -248,12 +248,18 @@ fn ecdsa_signatures_are_low_s_and_high_s_still_verifies() {
                 Algorithm::EcdsaP256 => {
                     let s = p256::ecdsa::Signature::from_slice(sig.as_ref()).unwrap();
                     let high = p256::ecdsa::Signature::from_scalars(s.r(), -*s.s()).unwrap();
-                    (s == s.normalize_s(), Signature::from_slice(&high.to_bytes()))
+                    (
+                        s == s.normalize_s(),
+                        Signature::from_slice(&high.to_bytes()),
+                    )
                 }
                 _ => {
                     let s = k256::ecdsa::Signature::from_slice(sig.as_ref()).unwrap();
                     let high = k256::ecdsa::Signature::from_scalars(s.r(), -*s.s()).unwrap();
-                    (s == s.normalize_s(), Signature::from_slice(&high.to_bytes()))
+                    (
+                        s == s.normalize_s(),
+                        Signature::from_slice(&high.to_bytes()),
+                    )
                 }
             };
             assert!(low, "{alg:?} message {i}: high s written");
