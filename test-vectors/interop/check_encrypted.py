@@ -105,17 +105,25 @@ def protected_map(b, labels=None):
         raise Reject("invalid_header")              # an empty bstr has no label 1
     strict_scan(b, allow_outer_tag=False)           # §4.1 of envelope.md, its own count/depth
     h = cbor2.loads(b)
-    if not (isinstance(h, dict) and all(is_int(k) for k in h)):
+    if not isinstance(h, dict):
         raise Reject("invalid_header")
+    integer_labels(h)
     if labels is not None and set(h) != labels:
         raise Reject("invalid_header")
     return h
 
 
+def integer_labels(h):
+    """§6 steps 5.1-5.2: every label an integer in the 64-bit signed range (one outside it is
+    no label of §3-§5, like a text label)."""
+    if not all(is_int(k) and -2**63 <= k < 2**63 for k in h):
+        raise Reject("invalid_header")
+
+
 def check_values(h):
-    """Types of the header values of §3-§5 (alg int, kid/ek bstr, IV 12-byte bstr, commitment
+    """Types of the header values of §3-§5 (alg int, kid/ek non-empty bstr, IV 12-byte bstr, commitment
     32-byte bstr, salt 16-byte bstr)."""
-    ok = {1: is_int, 4: lambda v: isinstance(v, bytes), -4: lambda v: isinstance(v, bytes),
+    ok = {1: is_int, 4: lambda v: isinstance(v, bytes) and v, -4: lambda v: isinstance(v, bytes) and v,
           5: lambda v: isinstance(v, bytes) and len(v) == 12,
           COMMITMENT: lambda v: isinstance(v, bytes) and len(v) == 32,
           SALT: lambda v: isinstance(v, bytes) and len(v) == 16}
@@ -142,11 +150,12 @@ def parse_layer(payload, content_type, max_recipients):
             raise Reject("invalid_structure")
     if content_type == 96 and len(msg[3]) > max_recipients:
         raise Reject("too_many_recipients")         # §6: before any header is read
-    # headers (labels, then value types): the body first, then every recipient entry in order
-    prot, unprot = protected_map(msg[0]), msg[1]
+    # §6 step 5: the body first (5.1-5.5), then every recipient entry in order (5.6)
+    prot, unprot = protected_map(msg[0]), msg[1]    # 5.1
+    integer_labels(unprot)                          # 5.2: before the alg is judged
     if not is_int(prot.get(1)):
-        raise Reject("invalid_header")
-    if content_type == 16:                          # the alg says which of §3 and §5
+        raise Reject("invalid_header")              # 5.3
+    if content_type == 16:                          # 5.4: the alg says which of §3 and §5
         if prot[1] in HPKE_INTEGRATED:
             mode, plabels, labels = "hpke", {1}, {4, -4}
         elif prot[1] in (1, 3):
@@ -155,15 +164,16 @@ def parse_layer(payload, content_type, max_recipients):
             raise Reject("unsupported_algorithm")
     else:
         mode, plabels, labels = "hpke-key-encryption", {1, COMMITMENT}, {5}
-    if set(prot) != plabels:
+    if set(prot) != plabels:                        # 5.5: the labels of that kind
         raise Reject("invalid_header")
     check_values(prot)
-    if not all(is_int(k) for k in unprot) or set(unprot) != labels:
+    if set(unprot) != labels:
         raise Reject("invalid_header")
     check_values(unprot)
     recipients = []                                 # (suite alg, kid, entry)
-    for r in msg[3] if content_type == 96 else ():
+    for r in msg[3] if content_type == 96 else ():  # 5.6
         rp = protected_map(r[0], {1, 4})
+        integer_labels(r[1])
         if set(r[1]) != {-4}:
             raise Reject("invalid_header")
         check_values(rp)

@@ -23,12 +23,13 @@ from cwt.exceptions import VerifyError
 PROFILE = "payseal/1"
 MAX_DEPTH, MAX_ITEMS = 4, 64            # §4.1 / §4.3
 MAX_PROTECTED, MAX_ENTRIES, MAX_KID = 256, 16, 32
+MAX_CERTS, MAX_CERT_BYTES = 4, 4096     # §4.3: the x5chain budget (0 refuses chains)
 # §3.4: the algorithm of a trust-store key, and the header alg ids the verifier accepts for it.
 ACCEPTED_ALGS = {"Ed25519": (-19, -8), "ESP256": (-9, -7), "ES256K": (-47,)}
 SUPPORTED_ALGS = {a for ids in ACCEPTED_ALGS.values() for a in ids}
 KIND_LABEL = -65540                 # §3.7: the signed message kind (1 retained, 2 will)
 KIND_VALUES = (1, 2)
-UNDERSTOOD_LABELS = {1, 3, 4, 6, 15, 16, KIND_LABEL}   # §3.5 (3: content type, encryption.md)
+UNDERSTOOD_LABELS = {1, 3, 4, 6, 15, 16, 33, 34, KIND_LABEL}   # §3.5 (3: content type, encryption.md)
 UNDERSTOOD_CLAIMS = {6}                    # §3.5: with 15 critical, the only claim understood (iat)
 
 
@@ -137,7 +138,9 @@ def strict_scan(buf, allow_outer_tag, max_items=MAX_ITEMS):
 # ---------------------------------------------------------------------------------------
 # §4.2 structure and header rules (steps 1-9); §5 steps 3-4.
 # ---------------------------------------------------------------------------------------
-def decode_envelope(env):
+def decode_envelope(env, max_certs=MAX_CERTS, max_cert_bytes=MAX_CERT_BYTES):
+    """§4.2 for every receiver, static trust store or PKI: an x5chain's structure and limits
+    are checked here whoever reads its certificates (§3.6)."""
     if not env or env[0] >> 5 != 6:
         raise Reject("not_an_envelope")         # §4.1: not even a tag head (plaintext, JSON, ...)
     tag, start = strict_scan(env, allow_outer_tag=True)
@@ -157,7 +160,8 @@ def decode_envelope(env):
         raise Reject("invalid_structure")                                  # step 5
     if not isinstance(protected, bytes):
         raise Reject("invalid_structure")                                  # step 6
-    if len(protected) > MAX_PROTECTED:
+    budget = max_cert_bytes if max_certs and max_cert_bytes else 0   # 0 refuses chains
+    if len(protected) > MAX_PROTECTED + budget:
         raise Reject("too_large")
     if not protected:
         raise Reject("invalid_header")
@@ -168,6 +172,15 @@ def decode_envelope(env):
     fields = check_header(hdr)                                             # step 7
     if len(fields["kid"]) > MAX_KID:
         raise Reject("too_large")                                          # step 8
+    chain, cert_bytes = fields["x5chain"], 0
+    if chain is not None:
+        if len(chain) > max_certs:
+            raise Reject("too_complex")
+        cert_bytes = sum(len(c) for c in chain)
+        if cert_bytes > max_cert_bytes:
+            raise Reject("too_large")
+    if len(protected) - cert_bytes > MAX_PROTECTED:
+        raise Reject("too_large")
     if fields["alg"] not in SUPPORTED_ALGS:
         raise Reject("unsupported_algorithm")                              # step 9
     if fields["kind"] is not None and fields["kind"] not in KIND_VALUES:
@@ -208,6 +221,17 @@ def check_header(h):
         raise bad                        # message kind: a uint (its value: §4.2 step 10)
     if any(label in h for label in (5, 7)):
         raise bad                        # IV, countersignature: forbidden
+    chain = h.get(33)
+    if isinstance(chain, bytes):
+        chain = [chain]                  # x5chain: one certificate, or an array of them
+    if 33 in h and not (isinstance(chain, list) and chain
+                        and all(isinstance(c, bytes) and c for c in chain)):
+        raise bad
+    x5t = h.get(34)                      # x5t: [int hashAlg (64-bit signed), 1..64-byte bstr]
+    if 34 in h and not (isinstance(x5t, list) and len(x5t) == 2 and is_int(x5t[0])
+                        and -2**63 <= x5t[0] < 2**63
+                        and isinstance(x5t[1], bytes) and 1 <= len(x5t[1]) <= 64):
+        raise bad
     if 2 in h and any(label not in UNDERSTOOD_LABELS for label in h[2]):
         raise Reject("unknown_critical_header")
     if 2 in h and 15 in h[2] and isinstance(h.get(15), dict) \
@@ -216,7 +240,7 @@ def check_header(h):
     if not all(label in h for label in (1, 4, 6, 15, 16)) or 6 not in h[15]:
         raise bad
     return {"alg": h[1], "kid": h[4], "seq": int.from_bytes(h[6], "big"), "iat": h[15][6],
-            "content_type": h.get(3), "kind": h.get(KIND_LABEL)}
+            "content_type": h.get(3), "kind": h.get(KIND_LABEL), "x5chain": chain, "x5t": x5t}
 
 
 def window_key(kid, kind, topic):

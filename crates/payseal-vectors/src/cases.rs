@@ -192,6 +192,21 @@ pub(crate) fn all() -> Vec<Vector> {
         )
         .signer("k256-a")
         .sealed(),
+        // §3.4: senders write low s, receivers accept both; the high-s twin of each.
+        case(
+            "valid-esp256-high-s",
+            "valid-esp256 with its signature's s replaced by n - s (high s): receivers accept both forms, senders write low s",
+            "valid",
+        )
+        .signer("p256-a")
+        .altered(craft::high_s(payseal::Algorithm::EcdsaP256)),
+        case(
+            "valid-es256k-high-s",
+            "valid-es256k with its signature's s replaced by n - s (high s): receivers accept both forms, senders write low s",
+            "valid",
+        )
+        .signer("k256-a")
+        .altered(craft::high_s(payseal::Algorithm::EcdsaSecp256k1)),
         case(
             "valid-eddsa-legacy-alg",
             "Ed25519 key, alg EdDSA (-8): accepted on verify",
@@ -699,6 +714,35 @@ pub(crate) fn all() -> Vec<Vector> {
         .edited(|e| {
             e.insert(1, (uint(2), craft::array(&[int(payseal::MessageKind::LABEL)])));
             e.push((int(payseal::MessageKind::LABEL), uint(2)));
+        }),
+        // §3.6, §4.2 steps 7-8: a static trust store ignores an x5chain's content, but its
+        // structural limits still apply.
+        case(
+            "valid-x5chain-ignored-by-static-store",
+            "x5chain (33) holds one bstr that is not even a certificate: a static trust store resolves the sender by kid and never parses it",
+            "valid",
+        )
+        .edited(|e| e.push((uint(33), bstr(b"not a certificate: ignored by a static store")))),
+        case(
+            "invalid-x5chain-not-bstr-static-store",
+            "x5chain (33) is the integer 1: the type of x5chain is checked at the structural step whatever the receiver",
+            "invalid_header",
+        )
+        .edited(|e| e.push((uint(33), uint(1)))),
+        case(
+            "invalid-x5chain-too-many-certs-static-store",
+            "x5chain holds 5 certificates of 8 bytes each: over the limit of 4 (too_complex), for a static trust store too",
+            "too_complex",
+        )
+        .edited(|e| e.push((uint(33), craft::array(&[bstr(&[7; 8]), bstr(&[7; 8]), bstr(&[7; 8]), bstr(&[7; 8]), bstr(&[7; 8])])))),
+        case(
+            "invalid-x5chain-rest-too-large-static-store",
+            "x5chain holds one 8-byte certificate, and an unknown parameter 99 holds 240 bytes: the header less its certificate bytes is over 256 (too_large), for a static trust store too",
+            "too_large",
+        )
+        .edited(|e| {
+            e.push((uint(33), bstr(&[7; 8])));
+            e.push((uint(99), bstr(&[0; 240])));
         }),
         case(
             "invalid-unknown-kind",

@@ -125,3 +125,33 @@ pub(crate) fn envelope(
     ]);
     [vec![0xd2], body.0].concat()
 }
+
+/// The envelope's ECDSA signature (its last 64 bytes) with `s` replaced by `n - s`: the same
+/// signature in its other, equally valid form (spec §3.4). Panics if the sealer did not write
+/// low `s`, which is what the vectors pin.
+pub(crate) fn high_s(alg: payseal::Algorithm) -> impl FnOnce(&mut Vec<u8>) {
+    move |envelope| {
+        let at = envelope.len() - 64;
+        let sig = &envelope[at..];
+        let high: [u8; 64] = match alg {
+            payseal::Algorithm::EcdsaP256 => {
+                let low = p256::ecdsa::Signature::from_slice(sig).expect("r || s");
+                assert_eq!(low, low.normalize_s(), "the sealer writes low s");
+                p256::ecdsa::Signature::from_scalars(low.r(), -*low.s())
+                    .expect("n - s is a valid s")
+                    .to_bytes()
+                    .into()
+            }
+            payseal::Algorithm::EcdsaSecp256k1 => {
+                let low = k256::ecdsa::Signature::from_slice(sig).expect("r || s");
+                assert_eq!(low, low.normalize_s(), "the sealer writes low s");
+                k256::ecdsa::Signature::from_scalars(low.r(), -*low.s())
+                    .expect("n - s is a valid s")
+                    .to_bytes()
+                    .into()
+            }
+            other => panic!("{other:?} has no high-s form"),
+        };
+        envelope[at..].copy_from_slice(&high);
+    }
+}

@@ -4,10 +4,12 @@
 //! Deterministic: fixed Ed25519 CA keys (Ed25519 signatures are deterministic), fixed serial
 //! numbers and validity dates, device keys from keys.rs, RFC 6979 ECDSA envelope signatures.
 
+use payseal::CertHash;
 use payseal::{Algorithm, Counter, ManualClock, Sealer, SigningKey};
 use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
-    PublicKeyData, SanType, SerialNumber, SignatureAlgorithm, date_time_ymd,
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SignatureAlgorithm,
+    date_time_ymd,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -43,7 +45,17 @@ struct X5Vector {
     timestamp: u64,
     envelope: String,
     now: u64,
+    /// The receiver's x5chain budget for this vector, when not the default (spec §4.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limits: Option<Budget>,
     expected: &'static str,
+}
+
+/// An x5chain budget other than the default 4 certificates / 4096 bytes.
+#[derive(Serialize, Clone, Copy)]
+struct Budget {
+    max_x5chain_certs: usize,
+    max_x5chain_bytes: usize,
 }
 
 /// A public key for rcgen to certify, from a payseal test key.
@@ -83,16 +95,54 @@ fn ca(
     serial: u8,
     parent: Option<&CertifiedIssuer<'static, KeyPair>>,
 ) -> CertifiedIssuer<'static, KeyPair> {
+    issuer(
+        Issuer {
+            name,
+            key: name,
+            serial,
+            ca: true,
+            not_after: (2040, 1, 1),
+        },
+        parent,
+    )
+}
+
+/// How an issuing certificate differs from a well-formed CA.
+struct Issuer<'a> {
+    /// Subject common name.
+    name: &'a str,
+    /// Which fixed key signs (another than `name`'s makes an impostor of that name).
+    key: &'a str,
+    serial: u8,
+    /// basicConstraints cA.
+    ca: bool,
+    not_after: (i32, u8, u8),
+}
+
+fn issuer(
+    spec: Issuer<'_>,
+    parent: Option<&CertifiedIssuer<'static, KeyPair>>,
+) -> CertifiedIssuer<'static, KeyPair> {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("no SANs");
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params
+        .distinguished_name
+        .push(DnType::CommonName, spec.name);
+    if spec.ca {
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    } else {
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    }
     params.not_before = date_time_ymd(2020, 1, 1);
-    params.not_after = date_time_ymd(2040, 1, 1);
-    params.serial_number = Some(SerialNumber::from_slice(&[serial]));
+    let (y, m, d) = spec.not_after;
+    params.not_after = date_time_ymd(y, m, d);
+    params.serial_number = Some(SerialNumber::from_slice(&[spec.serial]));
     match parent {
-        None => CertifiedIssuer::self_signed(params, ca_key(name)).expect("issues"),
-        Some(parent) => CertifiedIssuer::signed_by(params, ca_key(name), parent).expect("issues"),
+        None => CertifiedIssuer::self_signed(params, ca_key(spec.key)).expect("issues"),
+        Some(parent) => {
+            CertifiedIssuer::signed_by(params, ca_key(spec.key), parent).expect("issues")
+        }
     }
 }
 
@@ -104,6 +154,10 @@ struct Leaf {
     not_before: (i32, u8, u8),
     not_after: (i32, u8, u8),
     usage: KeyUsagePurpose,
+    /// extendedKeyUsage, if any.
+    eku: Option<ExtendedKeyUsagePurpose>,
+    /// basicConstraints cA on a leaf (which must not be a CA).
+    ca: bool,
 }
 
 const GOOD: Leaf = Leaf {
@@ -113,6 +167,8 @@ const GOOD: Leaf = Leaf {
     not_before: (2023, 1, 1),
     not_after: (2030, 1, 1),
     usage: KeyUsagePurpose::DigitalSignature,
+    eku: None,
+    ca: false,
 };
 
 fn leaf(issuer: &CertifiedIssuer<'static, KeyPair>, key: &SigningKey, leaf: &Leaf) -> Vec<u8> {
@@ -124,6 +180,10 @@ fn leaf(issuer: &CertifiedIssuer<'static, KeyPair>, key: &SigningKey, leaf: &Lea
         .map(|t| SanType::URI(format!("mqtt-topic:{t}").try_into().expect("ASCII")))
         .collect();
     params.key_usages = vec![leaf.usage];
+    params.extended_key_usages = leaf.eku.iter().cloned().collect();
+    if leaf.ca {
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    }
     params.serial_number = Some(SerialNumber::from_slice(leaf.serial));
     let (y, m, d) = leaf.not_before;
     params.not_before = date_time_ymd(y, m, d);
@@ -152,8 +212,10 @@ fn vector(
     let key =
         SigningKey::from_secret_bytes(signer.algorithm(), signer.expose_secret_bytes().as_ref())
             .expect("same key");
-    let mut sealer =
-        Sealer::new(key, Counter::starting_at(seq), &clock).with_x5chain(chain.clone());
+    let mut sealer = Sealer::new(key, Counter::starting_at(seq), &clock);
+    if !chain.is_empty() {
+        sealer = sealer.with_x5chain(chain.clone());
+    }
     if let Some(kid) = kid {
         sealer = sealer.with_kid(kid);
     }
@@ -168,7 +230,37 @@ fn vector(
         timestamp: NOW,
         envelope: hex::encode(envelope),
         now: NOW,
+        limits: None,
         expected,
+    }
+}
+
+impl X5Vector {
+    /// Re-seals the same message with an `x5t` too (or only, when `chain` was empty).
+    fn with_x5t(mut self, signer: &SigningKey, chain: &[Vec<u8>], hash: CertHash) -> Self {
+        let clock = ManualClock::new(NOW);
+        let key = SigningKey::from_secret_bytes(
+            signer.algorithm(),
+            signer.expose_secret_bytes().as_ref(),
+        )
+        .expect("same key");
+        let mut sealer = Sealer::new(key, Counter::starting_at(self.seq), &clock).with_x5t(hash);
+        if !chain.is_empty() {
+            sealer = sealer.with_x5chain(chain.to_vec());
+        }
+        let envelope = sealer
+            .seal(self.topic, b"{\"celsius\":21.5}")
+            .expect("seals");
+        self.envelope = hex::encode(envelope);
+        self
+    }
+
+    fn with_budget(mut self, certs: usize, bytes: usize) -> Self {
+        self.limits = Some(Budget {
+            max_x5chain_certs: certs,
+            max_x5chain_bytes: bytes,
+        });
+        self
     }
 }
 
@@ -176,6 +268,37 @@ pub(crate) fn build() -> X5File {
     let root = ca("payseal test root", 1, None);
     let intermediate = ca("payseal test intermediate", 2, Some(&root));
     let other = ca("someone else's root", 3, None);
+    let not_ca = issuer(
+        Issuer {
+            name: "payseal test not a CA",
+            key: "not a CA",
+            serial: 4,
+            ca: false,
+            not_after: (2040, 1, 1),
+        },
+        Some(&root),
+    );
+    let expired_intermediate = issuer(
+        Issuer {
+            name: "payseal test expired intermediate",
+            key: "expired intermediate",
+            serial: 5,
+            ca: true,
+            not_after: (2023, 6, 1),
+        },
+        Some(&root),
+    );
+    let denied_intermediate = ca("payseal test denied intermediate", 6, Some(&root));
+    let impostor = issuer(
+        Issuer {
+            name: "payseal test root",
+            key: "impostor",
+            serial: 7,
+            ca: true,
+            not_after: (2040, 1, 1),
+        },
+        None,
+    );
     let ed = keys::key("ed25519-a");
     let p256 = keys::key("p256-a");
     let good_ed = leaf(&root, &ed, &GOOD);
@@ -326,6 +449,137 @@ pub(crate) fn build() -> X5File {
             "sensors/1/temp",
             "certificate_invalid",
         ),
+        // spec/x509.md: one vector per rule, and pairs of violations that pin the order.
+        vector(
+            "invalid-no-chain",
+            "an envelope with neither x5chain nor x5t, for a PKI receiver (x509.md step 2)",
+            &ed,
+            None,
+            Vec::new(),
+            "sensors/1/temp",
+            "unknown_sender",
+        ),
+        vector(
+            "invalid-x5t-unknown",
+            "x5t only, naming a certificate the receiver has not registered (x509.md step 2)",
+            &ed,
+            None,
+            Vec::new(),
+            "sensors/1/temp",
+            "certificate_invalid",
+        )
+        .with_x5t(&ed, &[], CertHash::sha256(Sha256::digest(&good_ed).into())),
+        vector(
+            "invalid-x5t-not-the-leaf",
+            "a valid chain, and an x5t that is the SHA-256 of another certificate (x509.md step 2)",
+            &ed,
+            None,
+            vec![good_ed.clone()],
+            "sensors/1/temp",
+            "certificate_invalid",
+        )
+        .with_x5t(&ed, std::slice::from_ref(&good_ed), CertHash::sha256(Sha256::digest(root.der()).into())),
+        vector(
+            "valid-x5t-matches-leaf",
+            "a valid chain and an x5t that is the SHA-256 (-16) of its leaf (x509.md step 2)",
+            &ed,
+            None,
+            vec![good_ed.clone()],
+            "sensors/1/temp",
+            "valid",
+        )
+        .with_x5t(&ed, std::slice::from_ref(&good_ed), CertHash::sha256(Sha256::digest(&good_ed).into())),
+        vector(
+            "invalid-budget-zero",
+            "a valid chain, for a receiver whose certificate budget is 0 (chains refused): the protected header may then hold 256 bytes in all (envelope.md §4.2 step 6), which the chain exceeds",
+            &ed,
+            None,
+            vec![good_ed.clone()],
+            "sensors/1/temp",
+            "too_large",
+        )
+        .with_budget(0, 0),
+        vector(
+            "invalid-leaf-is-ca",
+            "the leaf has basicConstraints cA=true (x509.md step 4)",
+            &ed,
+            None,
+            vec![leaf(&root, &ed, &Leaf { ca: true, ..GOOD })],
+            "sensors/1/temp",
+            "certificate_invalid",
+        ),
+        vector(
+            "invalid-eku-server-auth",
+            "the leaf's extendedKeyUsage lists id-kp-serverAuth only, not id-kp-clientAuth (x509.md step 4)",
+            &ed,
+            None,
+            vec![leaf(&root, &ed, &Leaf { eku: Some(ExtendedKeyUsagePurpose::ServerAuth), ..GOOD })],
+            "sensors/1/temp",
+            "key_usage",
+        ),
+        vector(
+            "valid-eku-client-auth",
+            "the leaf's extendedKeyUsage lists id-kp-clientAuth (x509.md step 4)",
+            &ed,
+            None,
+            vec![leaf(&root, &ed, &Leaf { eku: Some(ExtendedKeyUsagePurpose::ClientAuth), ..GOOD })],
+            "sensors/1/temp",
+            "valid",
+        ),
+        vector(
+            "invalid-intermediate-not-ca",
+            "chain [leaf, issuer]: the issuer is signed by the root but is not a CA (basicConstraints cA=false) (x509.md step 5)",
+            &ed,
+            None,
+            vec![leaf(&not_ca, &ed, &GOOD), not_ca.der().to_vec()],
+            "sensors/1/temp",
+            "certificate_invalid",
+        ),
+        vector(
+            "invalid-intermediate-expired",
+            "chain [leaf, intermediate]: the intermediate expired on 2023-06-01 (x509.md step 5)",
+            &ed,
+            None,
+            vec![leaf(&expired_intermediate, &ed, &GOOD), expired_intermediate.der().to_vec()],
+            "sensors/1/temp",
+            "certificate_expired",
+        ),
+        vector(
+            "invalid-intermediate-revoked",
+            "chain [leaf, intermediate]: the intermediate's thumbprint is on the deny list (x509.md step 6: every certificate of the path but the anchor)",
+            &ed,
+            None,
+            vec![leaf(&denied_intermediate, &ed, &GOOD), denied_intermediate.der().to_vec()],
+            "sensors/1/temp",
+            "certificate_revoked",
+        ),
+        vector(
+            "invalid-bad-chain-signature",
+            "the leaf names the root as its issuer but is signed by another key (an impostor CA of the same name) (x509.md step 5)",
+            &ed,
+            None,
+            vec![leaf(&impostor, &ed, &GOOD)],
+            "sensors/1/temp",
+            "certificate_invalid",
+        ),
+        vector(
+            "invalid-expired-and-revoked",
+            "the leaf expired on 2023-06-01 and its serial 8f03 is on the deny list: validity (step 4) comes before the deny list (step 6)",
+            &ed,
+            None,
+            vec![leaf(&root, &ed, &Leaf { serial: &[0x8f, 0x03], not_after: (2023, 6, 1), ..GOOD })],
+            "sensors/1/temp",
+            "certificate_expired",
+        ),
+        vector(
+            "invalid-revoked-and-key-usage",
+            "the leaf's serial 8f03 is on the deny list and its keyUsage lacks digitalSignature: the deny list (step 6) comes before keyUsage (step 7)",
+            &ed,
+            None,
+            vec![leaf(&root, &ed, &Leaf { serial: &[0x8f, 0x03], usage: KeyUsagePurpose::KeyAgreement, ..GOOD })],
+            "sensors/1/temp",
+            "certificate_revoked",
+        ),
     ];
     X5File {
         profile: payseal::PROFILE,
@@ -333,6 +587,10 @@ pub(crate) fn build() -> X5File {
         trust_anchor: hex::encode(root.der()),
         deny_list: vec![
             format!("sha256:{}", hex::encode(Sha256::digest(&revoked))),
+            format!(
+                "sha256:{}",
+                hex::encode(Sha256::digest(denied_intermediate.der()))
+            ),
             "serial:8F03".to_owned(),
         ],
         topic_rights: "the topic filters in the leaf's subjectAltName URIs `mqtt-topic:<filter>`",

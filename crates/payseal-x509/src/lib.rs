@@ -8,22 +8,13 @@
 //! (spec/envelope.md §5).
 //!
 //! ## What is checked, in order
-//! 1. The chain (leaf first; at most `Limits::max_x5chain_certs` certificates) is validated
-//!    with `rustls-webpki` against the configured trust anchors at the opener's clock time:
-//!    signatures, validity periods, basic constraints and path length, and the extended key
-//!    usage (below). Unknown time: `certificate_expired` (fail closed).
-//! 2. The leaf, and every certificate of the chain, must not be on the deny list
-//!    ([`DenyList`]) nor, for CAs with a configured CRL, revoked by it: `certificate_revoked`.
-//! 3. The leaf must carry keyUsage with digitalSignature: `key_usage`.
-//! 4. The leaf key must be Ed25519 or ECDSA P-256 (webpki, and rcgen for issuing, have no
-//!    secp256k1), and the envelope's kid must be its RFC 9679 kid, as payseal computes it
-//!    ([`payseal::VerifyingKey::kid`]): else `certificate_invalid`. The key then pins the
-//!    algorithm as a static key does (`algorithm_mismatch`).
-//!
-//! Extended key usage: payseal has no registered EKU OID. By default a leaf with no EKU
-//! extension, or one listing id-kp-clientAuth (1.3.6.1.5.5.7.3.2, which MQTT device
-//! certificates usually carry), is accepted; [`X509Resolver::require_eku`] sets another OID,
-//! still "if present". A leaf whose EKU lists neither is refused with `key_usage`.
+//! The numbered steps of `spec/x509.md` §1 (one home for them): time, which chain (`x5chain`,
+//! `x5t`, neither: `unknown_sender`), the leaf (validity, not a CA, extended key usage), the
+//! path by names, signatures and CRLs, the deny list ([`DenyList`]), keyUsage
+//! digitalSignature, the key type (Ed25519 or P-256: webpki, and rcgen for issuing, have no
+//! secp256k1), the `mqtt-topic:` filters and the kid. Validation is `rustls-webpki`'s;
+//! [`X509Resolver::require_eku`] sets the accepted extended key usage (default
+//! id-kp-clientAuth, "if present").
 //!
 //! ## Topic rights
 //! A certificate grants the MQTT topic filters in its subjectAltName URI entries of the form

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use payseal::{ManualClock, Opener, Policy};
+use payseal::{Limits, ManualClock, Opener, Policy};
 use payseal_x509::{DenyList, X509Resolver};
 use serde_json::Value;
 
@@ -29,7 +29,20 @@ fn every_x5chain_vector_has_its_expected_outcome() {
         let resolver = X509Resolver::new([anchor.as_slice()])
             .unwrap()
             .with_deny_list(deny.clone());
-        let mut opener = Opener::with_resolver(resolver, Policy::default(), &clock);
+        // A vector may give the receiver another certificate budget (spec §4.3).
+        let budget = &v["limits"];
+        let limits = match (
+            budget["max_x5chain_bytes"].as_u64(),
+            budget["max_x5chain_certs"].as_u64(),
+        ) {
+            (Some(bytes), Some(certs)) => Limits::DEFAULT.with_max_x5chain(
+                usize::try_from(bytes).unwrap(),
+                usize::try_from(certs).unwrap(),
+            ),
+            _ => Limits::DEFAULT,
+        };
+        let policy = Policy::default().with_limits(limits);
+        let mut opener = Opener::with_resolver(resolver, policy, &clock);
         let envelope = hex::decode(v["envelope"].as_str().unwrap()).unwrap();
         let outcome = opener.open(v["topic"].as_str().unwrap(), &envelope);
         let expected = v["expected"].as_str().unwrap();
@@ -53,6 +66,8 @@ fn every_x5chain_vector_has_its_expected_outcome() {
         "topic_not_authorized",
         "algorithm_mismatch",
         "certificate_invalid",
+        "unknown_sender",
+        "too_large",
     ] {
         assert!(seen.contains(code), "no vector for {code}");
     }

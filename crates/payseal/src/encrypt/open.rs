@@ -318,9 +318,12 @@ fn header_map_ref(encoded: &[u8]) -> Result<Vec<(i64, Value)>, Rejection> {
     if encoded.is_empty() {
         return Err(Malformed::InvalidHeader("protected header must not be empty").into());
     }
+    // The limits of spec/envelope.md §4.1 (depth 4, 64 items), as for the outer protected
+    // header: a deeper or longer header is refused by the exact labels anyway (step 5.5), but
+    // the scan's reason must be the one the spec gives (encryption.md §6 step 5.1).
     let limits = ScanLimits {
-        max_depth: 2,
-        max_items: 32,
+        max_depth: 4,
+        max_items: 64,
     };
     // No tag at all, not even at the root: flagged at its own head (envelope.md §4.1).
     cbor::scan_untagged(encoded, limits)?;

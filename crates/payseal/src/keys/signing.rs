@@ -102,14 +102,17 @@ impl SigningKey {
         self.verifying_key().kid()
     }
 
-    /// Signs `message`. Ed25519 and ECDSA (RFC 6979 nonces) are both deterministic.
+    /// Signs `message`. Ed25519 and ECDSA (RFC 6979 nonces) are both deterministic. ECDSA
+    /// signatures are written with low `s` (`s <= n/2`) on both curves (spec §3.4), so that
+    /// every implementation following the spec reproduces the same bytes.
     pub fn sign(&self, message: &[u8]) -> Signature {
         use signature::Signer;
         match self {
             SigningKey::Ed25519(k) => Signature::from_bytes(k.sign(message).to_bytes()),
             SigningKey::P256(k) => {
                 let sig: p256::ecdsa::Signature = k.sign(message);
-                Signature::from_bytes(sig.to_bytes().into())
+                // p256 does not normalize (k256 does): RFC 6979 gives high `s` half the time.
+                Signature::from_bytes(sig.normalize_s().to_bytes().into())
             }
             SigningKey::K256(k) => {
                 let sig: k256::ecdsa::Signature = k.sign(message);

@@ -234,3 +234,38 @@ fn cose_key_bytes(x: &[u8; 32]) -> alloc::vec::Vec<u8> {
     out.extend_from_slice(x);
     out
 }
+
+/// Spec §3.4: senders write low `s` (`s <= n/2`) for both ECDSA curves, so that regenerating a
+/// vector reproduces its bytes whatever library normalizes; receivers accept both (below).
+#[test]
+fn ecdsa_signatures_are_low_s_and_high_s_still_verifies() {
+    for alg in [Algorithm::EcdsaP256, Algorithm::EcdsaSecp256k1] {
+        let key = SigningKey::from_secret_bytes(alg, &[7; 32]).unwrap();
+        for i in 0u8..64 {
+            let message = [i; 3];
+            let sig = key.sign(&message);
+            let (low, high) = match alg {
+                Algorithm::EcdsaP256 => {
+                    let s = p256::ecdsa::Signature::from_slice(sig.as_ref()).unwrap();
+                    let high = p256::ecdsa::Signature::from_scalars(s.r(), -*s.s()).unwrap();
+                    (
+                        s == s.normalize_s(),
+                        Signature::from_slice(&high.to_bytes()),
+                    )
+                }
+                _ => {
+                    let s = k256::ecdsa::Signature::from_slice(sig.as_ref()).unwrap();
+                    let high = k256::ecdsa::Signature::from_scalars(s.r(), -*s.s()).unwrap();
+                    (
+                        s == s.normalize_s(),
+                        Signature::from_slice(&high.to_bytes()),
+                    )
+                }
+            };
+            assert!(low, "{alg:?} message {i}: high s written");
+            let high = high.unwrap();
+            assert_ne!(high, sig);
+            key.verifying_key().verify(&message, &high).unwrap();
+        }
+    }
+}
