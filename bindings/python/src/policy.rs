@@ -15,13 +15,16 @@ pub(crate) struct Policy(pub(crate) payseal::Policy);
 impl Policy {
     #[new]
     #[pyo3(signature = (*, max_age = None, max_future_skew = None, window = None,
-                        max_envelope_bytes = None, max_recipients = None))]
+                        max_envelope_bytes = None, max_recipients = None,
+                        max_x5chain_bytes = None, max_x5chain_certs = None))]
     fn new(
         max_age: Option<u64>,
         max_future_skew: Option<u64>,
         window: Option<usize>,
         max_envelope_bytes: Option<usize>,
         max_recipients: Option<usize>,
+        max_x5chain_bytes: Option<usize>,
+        max_x5chain_certs: Option<usize>,
     ) -> PyResult<Self> {
         let mut policy = payseal::Policy::default();
         if let Some(secs) = max_age {
@@ -39,6 +42,13 @@ impl Policy {
         }
         if let Some(n) = max_recipients {
             limits.max_recipients = n;
+        }
+        // The certificate budget (spec §4.3): 0 refuses every envelope carrying a chain.
+        if let Some(bytes) = max_x5chain_bytes {
+            limits.max_x5chain_bytes = bytes;
+        }
+        if let Some(n) = max_x5chain_certs {
+            limits.max_x5chain_certs = n;
         }
         Ok(Policy(policy.with_limits(limits)))
     }

@@ -126,9 +126,14 @@ def test_kind(v):
 
 @pytest.mark.parametrize("v", X5CHAIN["vectors"], ids=lambda v: v["id"])
 def test_x5chain(v):
+    budget = v.get("limits", {})  # a vector may give the receiver another certificate budget
     opener = payseal.Opener.x509(
         [bytes.fromhex(X5CHAIN["trust_anchor"])],
         deny_list="\n".join(X5CHAIN["deny_list"]),
+        policy=payseal.Policy(
+            max_x5chain_bytes=budget.get("max_x5chain_bytes"),
+            max_x5chain_certs=budget.get("max_x5chain_certs"),
+        ),
         clock=payseal.ManualClock(v["now"]),
     )
     verified, code = outcome(lambda: opener.open(v["topic"], bytes.fromhex(v["envelope"])))

@@ -131,6 +131,8 @@ class Policy:
         window: Optional[int] = None,
         max_envelope_bytes: Optional[int] = None,
         max_recipients: Optional[int] = None,
+        max_x5chain_bytes: Optional[int] = None,
+        max_x5chain_certs: Optional[int] = None,
     ) -> None: ...
     @property
     def max_age(self) -> int: ...
