@@ -37,7 +37,9 @@ pub(crate) fn kid_arg(kid: &[u8]) -> PyResult<Kid> {
 }
 
 fn pem_text(pem: &Bytes<'_>) -> PyResult<String> {
-    String::from_utf8(pem.as_slice().to_vec())
+    // Checked in place, so a refused (secret) text is never copied into an unzeroized buffer.
+    std::str::from_utf8(pem.as_slice())
+        .map(str::to_owned)
         .map_err(|_| errors::InvalidKey::new_err("PEM text is not UTF-8"))
 }
 
@@ -49,6 +51,13 @@ fn read_pem(path: PathBuf) -> PyResult<zeroize::Zeroizing<String>> {
 
 fn io_err(e: payseal_cli::Failure) -> PyErr {
     pyo3::exceptions::PyOSError::new_err(e.to_string())
+}
+
+/// Writes a private key (0600, never overwriting) and its public key beside it
+/// (`sensor.key` -> `sensor.pub`), as `payseal keygen` does.
+fn save_pair(path: &std::path::Path, private_pem: &str, public_pem: &str) -> PyResult<()> {
+    keyfile::write_private(path, private_pem).map_err(io_err)?;
+    keyfile::write_public(&keyfile::public_path_for(path), public_pem).map_err(io_err)
 }
 
 /// A private signing key (Ed25519, ECDSA P-256 or secp256k1). Never printed.
@@ -112,8 +121,7 @@ impl SigningKey {
             .verifying_key()
             .to_public_key_pem()
             .map_err(|e| errors::key(&e))?;
-        keyfile::write_private(&path, &pem).map_err(io_err)?;
-        keyfile::write_public(&keyfile::public_path_for(&path), &public).map_err(io_err)
+        save_pair(&path, &pem, &public)
     }
 
     /// The public key receivers trust.
@@ -224,8 +232,7 @@ impl RecipientKey {
             .public_key()
             .to_public_key_pem()
             .map_err(|e| errors::key(&e))?;
-        keyfile::write_private(&path, &pem).map_err(io_err)?;
-        keyfile::write_public(&keyfile::public_path_for(&path), &public).map_err(io_err)
+        save_pair(&path, &pem, &public)
     }
 
     /// The public key senders encrypt to.
