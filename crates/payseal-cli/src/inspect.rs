@@ -90,12 +90,12 @@ fn describe(envelope: &UnverifiedEnvelope, len: usize, value: &Value) -> String 
             describe_encryption(payload, &mut out);
         }
     }
-    let stamp = if envelope.is_mac() { "MAC tag " } else { "signature" };
-    let _ = writeln!(
-        out,
-        "  {stamp}   {} bytes",
-        envelope.stamp_bytes().len()
-    );
+    let stamp = if envelope.is_mac() {
+        "MAC tag "
+    } else {
+        "signature"
+    };
+    let _ = writeln!(out, "  {stamp}   {} bytes", envelope.stamp_bytes().len());
     let _ = writeln!(out, "diagnostic notation:\n{}", diag::diag(value));
     out
 }

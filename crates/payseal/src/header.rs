@@ -547,7 +547,13 @@ mod tests {
             );
         }
         assert_eq!(
-            parse(&header(alloc::vec![exp], false), 64, &limits, Family::Signed).err(),
+            parse(
+                &header(alloc::vec![exp], false),
+                64,
+                &limits,
+                Family::Signed
+            )
+            .err(),
             Some(invalid("CWT Claims lack iat"))
         );
     }

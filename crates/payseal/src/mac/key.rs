@@ -165,7 +165,8 @@ impl MacKey {
         if let Some(head) = block.get_mut(..Self::LEN) {
             head.copy_from_slice(self.key.as_ref());
         }
-        let mut mac = <Hmac<Sha256> as KeyInit>::new(&hmac::digest::Key::<Hmac<Sha256>>::from(*block));
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new(&hmac::digest::Key::<Hmac<Sha256>>::from(*block));
         mac.update(message);
         mac
     }

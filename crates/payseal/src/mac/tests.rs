@@ -16,7 +16,9 @@ fn sender_keys_are_separated_by_kid_and_algorithm() {
     // Deterministic: the receiver derives the key the sender was given.
     assert_eq!(
         *a64.to_bytes(),
-        *secret.sender_key(kid("a"), MacAlgorithm::Hmac256_64).to_bytes()
+        *secret
+            .sender_key(kid("a"), MacAlgorithm::Hmac256_64)
+            .to_bytes()
     );
 }
 
@@ -61,7 +63,10 @@ fn keys_are_never_printed() {
     let secret = MacSecret::from_bytes(&[0xab; 32]).unwrap();
     let key = secret.sender_key(kid("a"), MacAlgorithm::Hmac256_64);
     for printed in [alloc::format!("{secret:?}"), alloc::format!("{key:?}")] {
-        assert!(!printed.contains("ab, ab") && !printed.contains("abab"), "{printed}");
+        assert!(
+            !printed.contains("ab, ab") && !printed.contains("abab"),
+            "{printed}"
+        );
     }
     let bytes = key.to_bytes();
     let hex: alloc::string::String = bytes.iter().map(|b| alloc::format!("{b:02x}")).collect();
@@ -70,7 +75,9 @@ fn keys_are_never_printed() {
 
 #[test]
 fn mac_structure_matches_coset() {
-    let header = coset::HeaderBuilder::new().key_id(alloc::vec![1, 2]).build();
+    let header = coset::HeaderBuilder::new()
+        .key_id(alloc::vec![1, 2])
+        .build();
     let protected = coset::ProtectedHeader {
         original_data: None,
         header,
@@ -79,11 +86,7 @@ fn mac_structure_matches_coset() {
         panic!("encodes")
     };
     let ours = mac_structure(&protected_bytes, b"aad", b"payload");
-    let theirs = coset::mac_structure_data(
-        coset::MacContext::CoseMac0,
-        protected,
-        b"aad",
-        b"payload",
-    );
+    let theirs =
+        coset::mac_structure_data(coset::MacContext::CoseMac0, protected, b"aad", b"payload");
     assert_eq!(ours, theirs);
 }
