@@ -283,3 +283,33 @@ fn batches_mix_signed_and_mac_envelopes() {
     assert_eq!(results[3], Err(Rejection::BadSignature));
     assert_eq!(results[4], Err(Rejection::Replayed { seq: 1 }));
 }
+
+/// Bytes on the wire (spec/mac.md §6): the MAC envelope is the signed one with an 8- or
+/// 32-byte tag in place of the 64-byte signature; everything else is the same header.
+#[test]
+fn mac_envelopes_differ_from_signed_ones_by_the_stamp_only() {
+    let clock = ManualClock::new(NOW);
+    let payload = [0x42u8; 15];
+    let kid = signer().kid();
+    let signed = Sealer::new(signer(), Counter::starting_at(1), &clock)
+        .seal(TOPIC, &payload)
+        .unwrap();
+    for (alg, saved) in [
+        (MacAlgorithm::Hmac256_64, 64 - 8 + 1), // and the tag's bstr head shrinks from 2 to 1
+        (MacAlgorithm::Hmac256_256, 64 - 32),
+    ] {
+        let mac = Sealer::new(
+            secret().sender_key(kid.clone(), alg),
+            Counter::starting_at(1),
+            &clock,
+        )
+        .seal(TOPIC, &payload)
+        .unwrap();
+        println!(
+            "{alg}: {} bytes; Ed25519: {} bytes",
+            mac.len(),
+            signed.len()
+        );
+        assert_eq!(signed.len() - mac.len(), saved, "{alg}");
+    }
+}

@@ -34,7 +34,12 @@ fn trust(file: &MacFile) -> TrustStore {
         let alg = MacAlgorithm::from_cose_id(s.alg_id).unwrap();
         assert_eq!(alg.to_string(), s.alg, "{}", s.name);
         let key = secret.sender_key(Kid::from_hex(&s.kid).unwrap(), alg);
-        assert_eq!(hex::encode(*key.to_bytes()), s.key, "{}: derived key", s.name);
+        assert_eq!(
+            hex::encode(*key.to_bytes()),
+            s.key,
+            "{}: derived key",
+            s.name
+        );
         if !s.topics.is_empty() {
             trust.add_mac_sender(key, &s.topics).unwrap();
         }
