@@ -29,7 +29,7 @@ const SENDER_KEY_LABEL: &[u8] = b"payseal/1 mac key";
 /// let a = secret.sender_key(Kid::new(b"sensor-a".to_vec())?, MacAlgorithm::Hmac256_64);
 /// let b = secret.sender_key(Kid::new(b"sensor-b".to_vec())?, MacAlgorithm::Hmac256_64);
 /// assert_ne!(a.tag(b"m"), b.tag(b"m"));
-/// # Ok::<(), payseal::KeyError>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct MacSecret(Zeroizing<Vec<u8>>);
