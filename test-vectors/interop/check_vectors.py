@@ -138,13 +138,21 @@ def strict_scan(buf, allow_outer_tag, max_items=MAX_ITEMS):
 # ---------------------------------------------------------------------------------------
 # §4.2 structure and header rules (steps 1-9); §5 steps 3-4.
 # ---------------------------------------------------------------------------------------
-def decode_envelope(env, max_certs=MAX_CERTS, max_cert_bytes=MAX_CERT_BYTES):
-    """§4.2 for every receiver, static trust store or PKI: an x5chain's structure and limits
-    are checked here whoever reads its certificates (§3.6)."""
+def is_signature(stamp):
+    return isinstance(stamp, bytes) and len(stamp) == 64
+
+
+def decode_envelope(env, max_certs=MAX_CERTS, max_cert_bytes=MAX_CERT_BYTES, root_tag=18,
+                    stamp_ok=is_signature, supported=None):
+    """Steps 1-10 of §4.2, for every receiver, static trust store or PKI: an x5chain's structure
+    and limits are checked here whoever reads its certificates (§3.6). The defaults are a
+    COSE_Sign1's; check_mac.py passes a COSE_Mac0's root tag (17), tag check and algorithms
+    (spec/mac.md §3)."""
+    supported = SUPPORTED_ALGS if supported is None else supported
     if not env or env[0] >> 5 != 6:
         raise Reject("not_an_envelope")         # §4.1: not even a tag head (plaintext, JSON, ...)
     tag, start = strict_scan(env, allow_outer_tag=True)
-    if tag != 18:
+    if tag != root_tag:
         raise Reject("wrong_tag")                                          # step 1
     msg = cbor2.loads(env[start:])       # the tag head is stripped: the scan allowed no other tag
     if not (isinstance(msg, list) and len(msg) == 4):
@@ -156,7 +164,7 @@ def decode_envelope(env, max_certs=MAX_CERTS, max_cert_bytes=MAX_CERT_BYTES):
         raise Reject("invalid_header")
     if not isinstance(payload, bytes):
         raise Reject("invalid_structure")                                  # step 4
-    if not (isinstance(signature, bytes) and len(signature) == 64):
+    if not stamp_ok(signature):
         raise Reject("invalid_structure")                                  # step 5
     if not isinstance(protected, bytes):
         raise Reject("invalid_structure")                                  # step 6
@@ -181,7 +189,7 @@ def decode_envelope(env, max_certs=MAX_CERTS, max_cert_bytes=MAX_CERT_BYTES):
             raise Reject("too_large")
     if len(protected) - cert_bytes > MAX_PROTECTED:
         raise Reject("too_large")
-    if fields["alg"] not in SUPPORTED_ALGS:
+    if fields["alg"] not in supported:
         raise Reject("unsupported_algorithm")                              # step 9
     if fields["kind"] is not None and fields["kind"] not in KIND_VALUES:
         raise Reject("unknown_kind")                                       # step 10 (§3.7)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test-vectors" / "COVERAGE.md"
-FILES = ("sign1.json", "encrypt.json", "x5chain.json", "kind.json")
+FILES = ("sign1.json", "encrypt.json", "x5chain.json", "kind.json", "mac.json")
 
 # In check order. The section that decides each code; None as the third item: no vector can
 # pin it (it describes the receiver's situation, not the envelope).

@@ -32,11 +32,15 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Generate a key pair: a private key (PKCS#8 PEM, mode 0600) and its public key (SPKI PEM).
+    /// Generate a key pair: a private key (PKCS#8 PEM, mode 0600) and its public key (SPKI PEM);
+    /// or, for the MAC mode (spec/mac.md), a secret or a sender key derived from one (mode 0600).
     #[command(after_help = "\
 Examples:
   payseal keygen --alg ed25519 --out sensor.key      # writes sensor.key and sensor.pub
-  payseal keygen --alg x25519 --out dashboard.key    # an encryption (recipient) key")]
+  payseal keygen --alg x25519 --out dashboard.key    # an encryption (recipient) key
+  payseal keygen --alg hmac-256-64 --out plant.secret                 # a MAC secret (receivers)
+  payseal keygen --alg hmac --secret plant.secret --kid sensor-7 --out sensor-7.key
+                                                     # a MAC sender's own key, derived from it")]
     Keygen(KeygenArgs),
     /// Show a key file: kind, algorithm, kid, COSE_Key (never the secret).
     #[command(subcommand)]
@@ -117,6 +121,14 @@ pub enum KeyAlg {
     K256,
     /// X25519 encryption (recipient) key, for HPKE.
     X25519,
+    /// MAC mode, HMAC 256/64 (8-byte tags): a secret, or with --secret a sender key.
+    #[value(name = "hmac-256-64")]
+    Hmac256_64,
+    /// MAC mode, HMAC 256/256 (32-byte tags): a secret, or with --secret a sender key.
+    #[value(name = "hmac-256-256")]
+    Hmac256_256,
+    /// MAC mode: hmac-256-256 for a new secret; with --secret, the secret's algorithm.
+    Hmac,
 }
 
 /// `payseal keygen`.
@@ -125,10 +137,17 @@ pub struct KeygenArgs {
     /// The key algorithm.
     #[arg(long, value_enum)]
     pub alg: KeyAlg,
-    /// The private key file; the public key goes beside it (`x.key` -> `x.pub`). Existing
-    /// files are never overwritten.
+    /// The private key file; the public key goes beside it (`x.key` -> `x.pub`); MAC files
+    /// have no public part. Existing files are never overwritten.
     #[arg(short, long)]
     pub out: PathBuf,
+    /// MAC mode: derive a sender key from this secret file (for --kid) instead of generating
+    /// a secret. The sender gets this key only, never the secret.
+    #[arg(long, requires = "kid")]
+    pub secret: Option<PathBuf>,
+    /// MAC mode: the sender's kid (text, 1 to 32 bytes) to derive a key for.
+    #[arg(long, requires = "secret")]
+    pub kid: Option<String>,
 }
 
 /// `payseal key ...`.
@@ -207,9 +226,12 @@ pub struct Io {
 /// `payseal seal`.
 #[derive(Debug, Args)]
 pub struct SealArgs {
-    /// The sender's private signing key.
+    /// The sender's private signing key, or its MAC sender key or MAC secret (with --kid).
     #[arg(short, long)]
     pub key: PathBuf,
+    /// MAC mode with a secret as --key: the sender's kid (text) to derive its key for.
+    #[arg(long)]
+    pub kid: Option<String>,
     /// The MQTT topic the envelope is bound to.
     #[arg(short, long)]
     pub topic: String,
@@ -331,9 +353,12 @@ pub struct PubArgs {
     /// Retain the message.
     #[arg(short = 'r', long)]
     pub retain: bool,
-    /// The sender's private signing key.
+    /// The sender's private signing key, or its MAC sender key or MAC secret (with --kid).
     #[arg(long)]
     pub key: PathBuf,
+    /// MAC mode with a secret as --key: the sender's kid (text) to derive its key for.
+    #[arg(long)]
+    pub kid: Option<String>,
     /// Encrypt to this recipient's public key (repeat for several).
     #[arg(long = "to", value_name = "RECIPIENT.pub")]
     pub to: Vec<PathBuf>,

@@ -65,6 +65,8 @@ struct RawConfig {
     policy: RawPolicy,
     #[serde(default, rename = "sender")]
     senders: Vec<RawSender>,
+    #[serde(default, rename = "mac_sender")]
+    mac_senders: Vec<RawMacSender>,
     #[serde(default)]
     decrypt: RawDecrypt,
     #[serde(default, rename = "encrypt")]
@@ -86,6 +88,15 @@ struct RawSender {
     name: Option<String>,
     public_key: Spanned<String>,
     kid: Option<Spanned<String>>,
+    topics: Spanned<Vec<Spanned<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMacSender {
+    name: Option<String>,
+    secret: Spanned<String>,
+    kid: Spanned<String>,
     topics: Spanned<Vec<Spanned<String>>>,
 }
 
@@ -206,18 +217,7 @@ impl TrustConfig {
                     ));
                 }
             }
-            if sender.topics.get_ref().is_empty() {
-                return Err(locate.error(
-                    Some(sender.topics.span()),
-                    format!(
-                        "{label}: no topics: a sender must be allowed at least one topic filter"
-                    ),
-                ));
-            }
-            for topic in sender.topics.get_ref() {
-                payseal::TopicFilter::new(topic.get_ref())
-                    .map_err(|e| locate.error(Some(topic.span()), format!("{label}: {e}")))?;
-            }
+            locate.topics(&label, &sender.topics)?;
             let kid = key.kid();
             trust
                 .add_sender(
@@ -227,6 +227,23 @@ impl TrustConfig {
                 .map_err(|e| {
                     locate.error(Some(sender.public_key.span()), format!("{label}: {e}"))
                 })?;
+            names.insert(kid, label);
+        }
+        for (i, sender) in raw.mac_senders.iter().enumerate() {
+            let label = sender
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("mac_sender #{}", i + 1));
+            let kid = crate::macfile::kid_from_text(sender.kid.get_ref())
+                .map_err(|e| locate.error(Some(sender.kid.span()), format!("{label}: {e}")))?;
+            let (secret, alg) = locate.mac_secret(&label, &sender.secret, base)?;
+            locate.topics(&label, &sender.topics)?;
+            trust
+                .add_mac_sender(
+                    secret.sender_key(kid.clone(), alg),
+                    sender.topics.get_ref().iter().map(|t| t.get_ref().as_str()),
+                )
+                .map_err(|e| locate.error(Some(sender.kid.span()), format!("{label}: {e}")))?;
             names.insert(kid, label);
         }
 
@@ -320,7 +337,16 @@ impl Locator<'_> {
         if value.trim_start().starts_with("-----BEGIN") {
             return Ok(zeroize::Zeroizing::new(value.clone()));
         }
-        let path = base.join(value);
+        self.read_key_file(entry, base)
+    }
+
+    /// The text of the key file an entry names (relative to `base`), wiped when dropped.
+    fn read_key_file(
+        &self,
+        entry: &Spanned<String>,
+        base: &Path,
+    ) -> Result<zeroize::Zeroizing<String>, ConfigFileError> {
+        let path = base.join(entry.get_ref());
         // A key file that cannot be read is an I/O failure (exit 4) wherever it is named,
         // on the command line or in a trust file.
         let bytes = zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| ConfigFileError {
@@ -344,6 +370,70 @@ impl Locator<'_> {
                     format!("'{}' is not a PEM key file", path.display()),
                 )
             })
+    }
+
+    /// A sender's topic filters: at least one, each valid.
+    fn topics(
+        &self,
+        label: &str,
+        topics: &Spanned<Vec<Spanned<String>>>,
+    ) -> Result<(), ConfigFileError> {
+        if topics.get_ref().is_empty() {
+            return Err(self.error(
+                Some(topics.span()),
+                format!("{label}: no topics: a sender must be allowed at least one topic filter"),
+            ));
+        }
+        for topic in topics.get_ref() {
+            payseal::TopicFilter::new(topic.get_ref())
+                .map_err(|e| self.error(Some(topic.span()), format!("{label}: {e}")))?;
+        }
+        Ok(())
+    }
+
+    /// A `[[mac_sender]]`'s secret: always a file (never inline, so that a trust file can be
+    /// shown or copied without leaking it), readable by its owner only, holding a MAC secret.
+    fn mac_secret(
+        &self,
+        label: &str,
+        entry: &Spanned<String>,
+        base: &Path,
+    ) -> Result<(payseal::MacSecret, payseal::MacAlgorithm), ConfigFileError> {
+        let value = entry.get_ref();
+        if value.contains('\n') || crate::macfile::MacFile::looks_like(value) {
+            return Err(self.error(
+                Some(entry.span()),
+                format!("{label}: secret: give the path of a secret file (payseal keygen --alg hmac), never the secret itself"),
+            ));
+        }
+        let text = self.read_key_file(entry, base)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let path = base.join(value);
+            let mode = std::fs::metadata(&path).map_or(0, |m| m.permissions().mode());
+            if mode & 0o077 != 0 {
+                return Err(self.error(
+                    Some(entry.span()),
+                    format!(
+                        "{label}: '{}' has mode {:o}: a MAC secret must be readable by its owner only (chmod 600)",
+                        path.display(),
+                        mode & 0o777
+                    ),
+                ));
+            }
+        }
+        match crate::macfile::MacFile::parse(&text) {
+            Ok(crate::macfile::MacFile::Secret(secret, alg)) => Ok((secret, alg)),
+            Ok(other) => Err(self.error(
+                Some(entry.span()),
+                format!(
+                    "{label}: secret: found a {}; a receiver derives sender keys from the secret",
+                    other.describe()
+                ),
+            )),
+            Err(e) => Err(self.error(Some(entry.span()), format!("{label}: secret: {e}"))),
+        }
     }
 
     fn key(&self, entry: &Spanned<String>, base: &Path) -> Result<AnyKey, ConfigFileError> {

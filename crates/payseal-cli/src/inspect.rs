@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use ciborium::value::Value;
-use payseal::{Algorithm, ContentAlg, HpkeSuite, Limits, UnverifiedEnvelope};
+use payseal::{Algorithm, ContentAlg, HpkeSuite, Limits, MacAlgorithm, UnverifiedEnvelope};
 
 use crate::diag;
 use crate::time::utc;
@@ -47,12 +47,21 @@ pub fn inspect(bytes: &[u8]) -> Result<String, String> {
 
 fn describe(envelope: &UnverifiedEnvelope, len: usize, value: &Value) -> String {
     let mut out = String::new();
+    let structure = if envelope.is_mac() {
+        "COSE_Mac0"
+    } else {
+        "COSE_Sign1"
+    };
     let _ = writeln!(
         out,
-        "payseal envelope (COSE_Sign1), {len} bytes; NOT VERIFIED: inspect checks no signature"
+        "payseal envelope ({structure}), {len} bytes; NOT VERIFIED: inspect checks no signature"
     );
-    let alg = Algorithm::from_cose_id(envelope.alg())
-        .map_or("unsupported", |a| crate::keyfile::alg_label(a));
+    let alg = match MacAlgorithm::from_cose_id(envelope.alg()) {
+        Some(mac) if envelope.is_mac() => mac.to_string(),
+        _ => Algorithm::from_cose_id(envelope.alg())
+            .map_or("unsupported", |a| crate::keyfile::alg_label(a))
+            .to_string(),
+    };
     let _ = writeln!(out, "  algorithm   {alg} ({})", envelope.alg());
     let _ = writeln!(out, "  sender kid  {}", hex::encode(envelope.kid()));
     let _ = writeln!(out, "  sequence    {}", envelope.seq());
@@ -81,11 +90,12 @@ fn describe(envelope: &UnverifiedEnvelope, len: usize, value: &Value) -> String 
             describe_encryption(payload, &mut out);
         }
     }
-    let _ = writeln!(
-        out,
-        "  signature   {} bytes",
-        envelope.signature().as_ref().len()
-    );
+    let stamp = if envelope.is_mac() {
+        "MAC tag "
+    } else {
+        "signature"
+    };
+    let _ = writeln!(out, "  {stamp}   {} bytes", envelope.stamp_bytes().len());
     let _ = writeln!(out, "diagnostic notation:\n{}", diag::diag(value));
     out
 }

@@ -83,6 +83,12 @@ impl AnyKey {
 /// [`Failure::Io`] if the file cannot be read, [`Failure::BadInput`] if it holds no key.
 pub fn read_any(path: &Path) -> Result<AnyKey, Failure> {
     let text = read_text(path)?;
+    if crate::macfile::MacFile::looks_like(&text) {
+        return Err(Failure::BadInput(format!(
+            "'{}' is a MAC key file: it is used by seal/pub --key and a trust file's [[mac_sender]] secret",
+            path.display()
+        )));
+    }
     AnyKey::from_pem(&text).map_err(|e| Failure::BadInput(format!("'{}': {e}", path.display())))
 }
 
@@ -199,7 +205,7 @@ fn write_new(path: &Path, text: &str, options: &OpenOptions) -> Result<(), Failu
 }
 
 /// A key file's text, in memory that is wiped when dropped (it may hold a private key).
-fn read_text(path: &Path) -> Result<Zeroizing<String>, Failure> {
+pub(crate) fn read_text(path: &Path) -> Result<Zeroizing<String>, Failure> {
     let bytes = Zeroizing::new(std::fs::read(path).map_err(|e| Failure::io("read", path, &e))?);
     // Refuse huge files before parsing: a key file is a few hundred bytes.
     if bytes.len() > 64 * 1024 {

@@ -5,8 +5,8 @@
 //! malicious broker failing against payseal with no setup. Run `payseal --help`.
 //!
 //! The library part holds what the commands share and what the fuzz targets exercise: key
-//! files ([`keyfile`]), the trust configuration ([`config`], documented in
-//! `docs/trust-config.md`), the human-readable envelope view ([`inspect`]) and the exit codes
+//! files ([`keyfile`], and [`macfile`] for the MAC mode's secrets), the trust configuration
+//! ([`config`], documented in `docs/trust-config.md`), the human-readable envelope view ([`inspect`]) and the exit codes
 //! ([`Failure`]).
 //!
 //! ## Features
@@ -45,6 +45,7 @@ mod diag;
 mod failure;
 pub mod inspect;
 pub mod keyfile;
+pub mod macfile;
 mod time;
 
 #[cfg(feature = "net")]

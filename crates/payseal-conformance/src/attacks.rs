@@ -9,12 +9,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use payseal::{
-    Algorithm, Audience, Counter, KemKind, Keyring, Limits, ManualClock, Opener, Policy, Recipient,
-    RecipientKey, Sealer, SigningKey, SystemClock, TrustStore, UnverifiedEnvelope,
+    Algorithm, Audience, Counter, KemKind, Keyring, Kid, Limits, MacAlgorithm, MacKey, MacSecret,
+    ManualClock, Opener, Policy, Recipient, RecipientKey, Sealer, SigningKey, SystemClock,
+    TrustStore, UnverifiedEnvelope,
 };
 use payseal_mqtt::{Event, QoS, Security};
 use payseal_testkit::Mosquitto;
-use payseal_testkit::envelope::resign;
+use payseal_testkit::envelope::{remac, resign};
 use payseal_testkit::mitm::{Mitm, Out};
 use payseal_testkit::mqtt::Publish;
 use tokio::sync::mpsc::Receiver;
@@ -36,6 +37,84 @@ fn stranger() -> SigningKey {
 }
 fn dashboard_key() -> RecipientKey {
     RecipientKey::from_secret_bytes(KemKind::X25519, &[4; 32]).unwrap()
+}
+
+/// MAC mode (spec/mac.md) keys for the same three senders: derived from the dashboard's
+/// secret, except the stranger's (another secret).
+fn mac_key(secret: u8, name: &[u8]) -> MacKey {
+    MacSecret::from_bytes(&[secret; 32])
+        .unwrap()
+        .sender_key(Kid::new(name.to_vec()).unwrap(), MacAlgorithm::Hmac256_64)
+}
+
+/// How the table's senders stamp: signatures, or MAC tags (the same attacks, one run each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Ed25519 signatures (COSE_Sign1).
+    Signed,
+    /// HMAC 256/64 tags under per-sender keys (COSE_Mac0).
+    Mac,
+}
+
+/// The senders of the table, as [`Mode`] stamps for them.
+#[derive(Clone, Copy)]
+enum Who {
+    Sensor,
+    Valve,
+    Stranger,
+}
+
+impl Mode {
+    fn signing_key(who: Who) -> SigningKey {
+        match who {
+            Who::Sensor => sensor(),
+            Who::Valve => valve(),
+            Who::Stranger => stranger(),
+        }
+    }
+
+    fn mac_key(who: Who) -> MacKey {
+        match who {
+            Who::Sensor => mac_key(5, b"sensor"),
+            Who::Valve => mac_key(5, b"valve"),
+            Who::Stranger => mac_key(6, b"stranger"),
+        }
+    }
+
+    /// `original` re-stamped by `who` (an envelope only `who` could have made).
+    fn restamp(self, original: &[u8], who: Who, topic: &str) -> Vec<u8> {
+        match self {
+            Mode::Signed => resign(original, &Self::signing_key(who), topic, None),
+            Mode::Mac => remac(original, &Self::mac_key(who), topic, None),
+        }
+    }
+
+    /// A fresh sealer for `who`.
+    fn sealer(self, who: Who, seq: u64) -> Box<dyn payseal_mqtt::EnvelopeSealer> {
+        let seq = Counter::starting_at(seq);
+        match self {
+            Mode::Signed => Box::new(Sealer::new(Self::signing_key(who), seq, SystemClock)),
+            Mode::Mac => Box::new(Sealer::new(Self::mac_key(who), seq, SystemClock)),
+        }
+    }
+
+    /// Bytes at the end of an envelope after the payload: the signature or tag bstr.
+    fn stamp_bstr_len(self) -> usize {
+        match self {
+            Mode::Signed => 2 + 64,
+            Mode::Mac => 1 + 8,
+        }
+    }
+
+    /// The protected `alg` entry (label 1, value), and another algorithm's value.
+    fn alg_swap(self) -> ([u8; 2], u8) {
+        match self {
+            // -19 (Ed25519) to -9 (ESP256).
+            Mode::Signed => ([0x01, 0x32], 0x28),
+            // 4 (HMAC 256/64) to 5 (HMAC 256/256).
+            Mode::Mac => ([0x01, 0x04], 0x05),
+        }
+    }
 }
 
 fn now() -> u64 {
@@ -113,7 +192,7 @@ struct Lab<A: Adapter> {
     _publisher_events: Receiver<Event>,
 }
 
-async fn lab<A: Adapter>() -> Lab<A> {
+async fn lab<A: Adapter>(mode: Mode) -> Lab<A> {
     let broker = Mosquitto::start().expect("mosquitto must start");
     let plan: Arc<Mutex<TamperFn>> = Arc::new(Mutex::new(Box::new(|p| vec![Out::Forward(p)])));
     let plan_in_proxy = Arc::clone(&plan);
@@ -125,12 +204,25 @@ async fn lab<A: Adapter>() -> Lab<A> {
     .unwrap();
     let clock = Arc::new(ManualClock::new(now()));
     let mut trust = TrustStore::new();
-    trust
-        .add_sender(sensor().verifying_key(), ["plant/#"])
-        .unwrap();
-    trust
-        .add_sender(valve().verifying_key(), ["valves/#", "plant/+/secret"])
-        .unwrap();
+    let (sensor_topics, valve_topics) = (["plant/#"], ["valves/#", "plant/+/secret"]);
+    match mode {
+        Mode::Signed => {
+            trust
+                .add_sender(sensor().verifying_key(), sensor_topics)
+                .unwrap();
+            trust
+                .add_sender(valve().verifying_key(), valve_topics)
+                .unwrap();
+        }
+        Mode::Mac => {
+            trust
+                .add_mac_sender(Mode::mac_key(Who::Sensor), sensor_topics)
+                .unwrap();
+            trust
+                .add_mac_sender(Mode::mac_key(Who::Valve), valve_topics)
+                .unwrap();
+        }
+    }
     let mut keyring = Keyring::new();
     keyring
         .add_recipient_key(dashboard_key())
@@ -160,13 +252,24 @@ async fn lab<A: Adapter>() -> Lab<A> {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let audience = Audience::recipients([Recipient::new(dashboard_key().public_key())]).unwrap();
-    let sealer = Sealer::new(sensor(), Counter::from_unix_micros(), SystemClock)
-        .with_audience("plant/+/secret", audience)
-        .unwrap();
-    let (publisher, mut publisher_events) = A::connect(
-        &Endpoint::new("sensor", broker.port()),
-        Security::new().sealer(sealer),
-    );
+    let security = match mode {
+        Mode::Signed => Security::new().sealer(
+            Sealer::new(sensor(), Counter::from_unix_micros(), SystemClock)
+                .with_audience("plant/+/secret", audience)
+                .unwrap(),
+        ),
+        Mode::Mac => Security::new().sealer(
+            Sealer::new(
+                Mode::mac_key(Who::Sensor),
+                Counter::from_unix_micros(),
+                SystemClock,
+            )
+            .with_audience("plant/+/secret", audience)
+            .unwrap(),
+        ),
+    };
+    let (publisher, mut publisher_events) =
+        A::connect(&Endpoint::new("sensor", broker.port()), security);
     wait_connected(&mut publisher_events).await;
     Lab {
         _broker: broker,
@@ -219,13 +322,14 @@ async fn collect(events: &mut Receiver<Event>, expected: usize, row: &mut Row) {
     }
 }
 
-fn attacks() -> Vec<Attack> {
-    let copy_inject = |f: fn(&Publish) -> Vec<u8>| -> TamperFn {
+fn attacks(mode: Mode) -> Vec<Attack> {
+    fn copy_inject(f: impl Fn(&Publish) -> Vec<u8> + Send + 'static) -> TamperFn {
         Box::new(move |p: Publish| {
             let bad = injected(&p, f(&p));
             vec![Out::Forward(p), bad]
         })
-    };
+    }
+    let stamp = mode.stamp_bstr_len();
     let simple = |name, topic, tamper, expect: Vec<&'static str>| Attack {
         name,
         topic,
@@ -238,7 +342,8 @@ fn attacks() -> Vec<Attack> {
         simple(
             "flip a payload bit",
             "plant/1/temp",
-            copy_inject(|p| flip(p.payload.clone(), p.payload.len() - 70)),
+            // The payload "21.5" ends just before the signature or tag.
+            copy_inject(move |p| flip(p.payload.clone(), p.payload.len() - stamp - 4)),
             vec!["bad_signature"],
         ),
         simple(
@@ -321,12 +426,12 @@ fn attacks() -> Vec<Attack> {
         simple(
             "inject an authentic message on an unsubscribed topic",
             "plant/1/temp",
-            Box::new(|p: Publish| {
+            Box::new(move |p: Publish| {
                 // Sealed by a sender trusted for `valves/#`, on a topic the dashboard never
                 // subscribed to: authentic, and still not for this application.
                 // Its own low sequence numbers, so nothing in this row can move the valve's
                 // replay window past the later rows' re-signed envelopes.
-                let mut sealer = Sealer::new(valve(), Counter::starting_at(1), SystemClock);
+                let mut sealer = mode.sealer(Who::Valve, 1);
                 let command = Out::Inject(Publish {
                     topic: "valves/1/cmd".into(),
                     payload: sealer.seal("valves/1/cmd", b"OPEN").unwrap(),
@@ -342,22 +447,26 @@ fn attacks() -> Vec<Attack> {
         simple(
             "inject from an unknown key",
             "plant/1/temp",
-            copy_inject(|p| resign(&p.payload, &stranger(), &p.topic, None)),
+            copy_inject(move |p| mode.restamp(&p.payload, Who::Stranger, &p.topic)),
             vec!["unknown_sender"],
         ),
         simple(
             "known key on a topic it may not use",
             "plant/1/temp",
-            copy_inject(|p| resign(&p.payload, &valve(), &p.topic, None)),
+            copy_inject(move |p| mode.restamp(&p.payload, Who::Valve, &p.topic)),
             vec!["topic_not_authorized"],
         ),
         simple(
-            "swap the algorithm (-19 to -9)",
+            match mode {
+                Mode::Signed => "swap the algorithm (-19 to -9)",
+                Mode::Mac => "swap the algorithm (HMAC 256/64 to 256/256)",
+            },
             "plant/1/temp",
-            copy_inject(|p| {
+            copy_inject(move |p| {
+                let (entry, other) = mode.alg_swap();
                 let mut bytes = p.payload.clone();
-                let at = bytes.windows(2).position(|w| w == [0x01, 0x32]).unwrap();
-                bytes[at + 1] = 0x28;
+                let at = bytes.windows(2).position(|w| w == entry).unwrap();
+                bytes[at + 1] = other;
                 bytes
             }),
             vec!["algorithm_mismatch"],
@@ -388,9 +497,9 @@ fn attacks() -> Vec<Attack> {
         simple(
             "downgrade: plaintext where encryption is required",
             "plant/1/secret",
-            copy_inject(|p| {
+            copy_inject(move |p| {
                 let env = UnverifiedEnvelope::decode(&p.payload, &Limits::DEFAULT).unwrap();
-                let mut sealer = Sealer::new(valve(), Counter::starting_at(env.seq()), SystemClock);
+                let mut sealer = mode.sealer(Who::Valve, env.seq());
                 sealer.seal(&p.topic, b"open the door").unwrap()
             }),
             vec!["encryption_required"],
@@ -412,7 +521,7 @@ fn attacks() -> Vec<Attack> {
         simple(
             "re-sign the ciphertext with another authorized key",
             "plant/1/secret",
-            copy_inject(|p| resign(&p.payload, &valve(), &p.topic, None)),
+            copy_inject(move |p| mode.restamp(&p.payload, Who::Valve, &p.topic)),
             vec!["decrypt_failed"],
         ),
         simple(
@@ -491,10 +600,21 @@ fn attacks() -> Vec<Attack> {
 /// Every attack in the table is refused with its reason; legitimate traffic arrives exactly
 /// once; a flood of junk leaves memory bounded.
 pub async fn a_malicious_broker_gets_nothing_through<A: Adapter>() {
-    let mut lab = lab::<A>().await;
+    run_table::<A>(Mode::Signed).await;
+}
+
+/// The same table with MAC-mode senders (spec/mac.md): every attack refused with the same
+/// reason as in signed mode. The hostile-frame rows and the flood, which never reach a stamp
+/// check, run in signed mode only.
+pub async fn a_malicious_broker_gets_nothing_through_mac_mode<A: Adapter>() {
+    run_table::<A>(Mode::Mac).await;
+}
+
+async fn run_table<A: Adapter>(mode: Mode) {
+    let mut lab = lab::<A>(mode).await;
     let mut table = Vec::new();
     let mut failures = Vec::new();
-    for attack in attacks() {
+    for attack in attacks(mode) {
         let mut row = Row::default();
         // Stash every publish the proxy sees in this round, for late injection.
         let stash = Arc::clone(&lab.stash);
@@ -579,8 +699,51 @@ pub async fn a_malicious_broker_gets_nothing_through<A: Adapter>() {
         table.push((attack.name, row, attack.legit_passes));
     }
 
+    let flood = if mode == Mode::Signed {
+        Some(hostile_and_flood(&mut lab, &mut table, &mut failures).await)
+    } else {
+        None
+    };
+    println!("\n{} ({mode:?} mode)", A::NAME);
+    println!(
+        "\n| attack | injected | rejected (by reason) | legitimate delivered | legitimate lost (proxy dropped) |"
+    );
+    println!("|---|---|---|---|---|");
+    for (name, row, passes) in &table {
+        let reasons: Vec<String> = row
+            .rejected
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        let lost = if *passes {
+            row.lost.to_string()
+        } else {
+            format!("{} (dropped by the proxy)", 1 - row.delivered)
+        };
+        println!(
+            "| {name} | {} | {} | {} | {lost} |",
+            row.injected,
+            reasons.join(", "),
+            row.delivered
+        );
+    }
+    if let Some(summary) = flood {
+        println!("{summary}");
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+type Table = Vec<(&'static str, Row, bool)>;
+
+/// The rows no stamp check is reached in: hostile frames, and a flood of junk while legitimate
+/// traffic flows (its memory growth checked). The flood's summary line.
+async fn hostile_and_flood<A: Adapter>(
+    lab: &mut Lab<A>,
+    table: &mut Table,
+    failures: &mut Vec<String>,
+) -> String {
     // Frames no honest broker sends: hostile topics and 250 MiB packets.
-    hostile::rows(&mut lab, &mut table, &mut failures).await;
+    hostile::rows(lab, table, failures).await;
 
     // A flood of junk at a high rate while legitimate traffic flows.
     let rss_before = rss_kib();
@@ -626,30 +789,7 @@ pub async fn a_malicious_broker_gets_nothing_through<A: Adapter>() {
     }
     table.push(("flood of junk (20,000 at full speed)", flood, true));
 
-    println!("\n{}", A::NAME);
-    println!(
-        "\n| attack | injected | rejected (by reason) | legitimate delivered | legitimate lost (proxy dropped) |"
-    );
-    println!("|---|---|---|---|---|");
-    for (name, row, passes) in &table {
-        let reasons: Vec<String> = row
-            .rejected
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        let lost = if *passes {
-            row.lost.to_string()
-        } else {
-            format!("{} (dropped by the proxy)", 1 - row.delivered)
-        };
-        println!(
-            "| {name} | {} | {} | {} | {lost} |",
-            row.injected,
-            reasons.join(", "),
-            row.delivered
-        );
-    }
-    println!(
+    let summary = format!(
         "\nflood: {junk} junk messages injected at full speed with {legit} legitimate ones behind them: all {} handled in {elapsed:?} ({:.0} msgs/s through the subscriber); subscriber RSS {rss_before} KiB -> {rss_after} KiB",
         junk + legit,
         (junk + legit) as f64 / elapsed.as_secs_f64()
@@ -662,7 +802,7 @@ pub async fn a_malicious_broker_gets_nothing_through<A: Adapter>() {
         "RSS grew by {} KiB",
         rss_after - rss_before
     );
-    assert!(failures.is_empty(), "{failures:#?}");
+    summary
 }
 
 /// A held message sent on later, as QoS 0 (the proxy never acked the original).

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use payseal::{
-    Algorithm, Audience, Counter, KemKind, Keyring, Opener, Policy, Recipient, RecipientKey,
-    Rejection, Sealer, SigningKey, SystemClock,
+    Algorithm, Audience, Counter, KemKind, Keyring, Kid, MacAlgorithm, MacSecret, Opener, Policy,
+    Recipient, RecipientKey, Rejection, Sealer, SigningKey, SystemClock,
 };
 use payseal_mqtt::{Event, QoS, Security};
 
@@ -32,6 +32,64 @@ pub async fn signed_messages_at_every_qos<A: Adapter>() {
         assert_eq!(m.verified.payload(), payload.as_bytes());
         assert_eq!(m.verified.sender(), &sensor_key().kid());
         assert_eq!(m.qos, qos);
+    }
+}
+
+/// MAC mode (spec/mac.md) through the adapter: the same `Security` carries a MAC sealer and an
+/// opener trusting MAC senders; tagged messages at every QoS arrive verified as MAC messages,
+/// a forged tag is `bad_signature`, and a sender off its topics is refused.
+pub async fn mac_messages_arrive_verified_and_forged_tags_are_refused<A: Adapter>() {
+    let secret = MacSecret::from_bytes(&[5; 32]).unwrap();
+    let key =
+        |kid: &[u8]| secret.sender_key(Kid::new(kid.to_vec()).unwrap(), MacAlgorithm::Hmac256_64);
+    let mut trust = payseal::TrustStore::new();
+    trust.add_mac_sender(key(b"sensor-7"), ["plant/#"]).unwrap();
+    let opener = Opener::new(trust, Policy::default(), SystemClock);
+    let broker = broker("");
+    let (sub, mut sub_events) = A::connect(
+        &Endpoint::new("sub", broker.port()),
+        Security::new().opener(opener),
+    );
+    subscribe::<A>(&sub, &mut sub_events, "#", QoS::ExactlyOnce).await;
+    let sealer =
+        |key| Security::new().sealer(Sealer::new(key, Counter::starting_at(1), SystemClock));
+    let (publ, _pe) = A::connect(
+        &Endpoint::new("pub", broker.port()),
+        sealer(key(b"sensor-7")),
+    );
+    for (i, qos) in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce]
+        .into_iter()
+        .enumerate()
+    {
+        let payload = format!("reading {i}");
+        A::publish(&publ, "plant/7/temp", qos, false, payload.as_bytes())
+            .await
+            .unwrap();
+        let m = message(next(&mut sub_events).await);
+        assert_eq!(m.verified.payload(), payload.as_bytes());
+        assert_eq!(m.verified.sender().as_bytes(), b"sensor-7");
+        assert_eq!(m.verified.mac_algorithm(), Some(MacAlgorithm::Hmac256_64));
+        assert_eq!(m.qos, qos);
+    }
+    // The right kid, a key not derived from the receiver's secret.
+    let forged = MacSecret::from_bytes(&[6; 32]).unwrap().sender_key(
+        Kid::new(b"sensor-7".to_vec()).unwrap(),
+        MacAlgorithm::Hmac256_64,
+    );
+    let (forger, _fe) = A::connect(&Endpoint::new("forger", broker.port()), sealer(forged));
+    A::publish(&forger, "plant/7/temp", QoS::AtLeastOnce, false, b"99")
+        .await
+        .unwrap();
+    match next(&mut sub_events).await {
+        Event::Rejected { reason, .. } => assert_eq!(reason.code(), "bad_signature"),
+        other => panic!("a forged tag must be rejected, got {other:?}"),
+    }
+    A::publish(&publ, "office/door", QoS::AtLeastOnce, false, b"open")
+        .await
+        .unwrap();
+    match next(&mut sub_events).await {
+        Event::Rejected { reason, .. } => assert_eq!(reason, Rejection::TopicNotAuthorized),
+        other => panic!("an unauthorized topic must be rejected, got {other:?}"),
     }
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use payseal::{
     Clock, Freshness, Kid, MessageKind, Opener, Rejection, ReplayStore, SealError, Sealer,
-    SealingKey, SequenceSource, TopicFilter, Verified,
+    SequenceSource, StampKey, TopicFilter, Verified,
 };
 
 use crate::QoS;
@@ -34,7 +34,7 @@ pub trait EnvelopeSealer: Send {
 
 impl<K, S, C> EnvelopeSealer for Sealer<K, S, C>
 where
-    K: SealingKey + Send,
+    K: StampKey + Send,
     S: SequenceSource + Send,
     C: Clock + Send,
 {

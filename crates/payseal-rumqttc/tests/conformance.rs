@@ -5,6 +5,8 @@ use payseal_conformance::adapters::{Rumqttc5, Rumqttc311};
 
 mod mqtt311 {
     payseal_conformance::suite!(super::Rumqttc311);
+    payseal_conformance::scenarios!(super::Rumqttc311;
+        delivery::mac_messages_arrive_verified_and_forged_tags_are_refused);
 }
 
 mod mqtt5 {

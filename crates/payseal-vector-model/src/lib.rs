@@ -16,4 +16,5 @@
 
 pub mod encrypt;
 pub mod kind;
+pub mod mac;
 pub mod sign1;

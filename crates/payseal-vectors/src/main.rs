@@ -1,5 +1,5 @@
 //! Regenerates `test-vectors/sign1.json`, `test-vectors/encrypt.json`,
-//! `test-vectors/x5chain.json` and `test-vectors/kind.json`, or with `--check`
+//! `test-vectors/x5chain.json`, `test-vectors/kind.json` and `test-vectors/mac.json`, or with `--check`
 //! verifies that they are up to date.
 //!
 //! Every byte is deterministic: fixed keys, fixed clocks and sequence numbers, Ed25519 and
@@ -13,6 +13,7 @@ mod enc_model;
 mod enc_spec_cases;
 mod keys;
 mod kind_cases;
+mod mac_cases;
 mod model;
 mod x5chain;
 
@@ -126,7 +127,8 @@ fn main() -> ExitCode {
     let encrypted = emit("encrypt.json", pretty(&build_encrypted()), check);
     let certificates = emit("x5chain.json", pretty(&x5chain::build()), check);
     let kinds = emit("kind.json", pretty(&kind_cases::build()), check);
-    if signed && encrypted && certificates && kinds {
+    let macs = emit("mac.json", pretty(&mac_cases::build()), check);
+    if signed && encrypted && certificates && kinds && macs {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

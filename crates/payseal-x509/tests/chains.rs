@@ -145,7 +145,7 @@ fn a_valid_chain_is_accepted_with_the_certificate_identity() {
         let verified = roundtrip(resolver, key, vec![cert], "plant/3/temp").unwrap();
         assert_eq!(verified.payload(), b"21.5");
         assert_eq!(verified.sender(), &kid);
-        assert_eq!(verified.algorithm(), alg);
+        assert_eq!(verified.algorithm(), Some(alg));
         assert_eq!(verified.identity(), Some("CN=sensor-3"));
     }
 }

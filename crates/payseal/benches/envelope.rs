@@ -1,5 +1,6 @@
 //! Seal and open against the bare signature primitive on the same bytes, per algorithm, for a
-//! 256-byte payload: the ratios say what the envelope costs beyond the cryptography. Also: the
+//! 256-byte payload: the ratios say what the envelope costs beyond the cryptography; the MAC
+//! mode's seal and open on the same payload. Also: the
 //! encrypted modes against bare HPKE, batch against one-by-one Ed25519 opening, the P-256
 //! backends, the replay window against a hash map, and the AEADs on small messages.
 //! `scripts/bench` turns criterion's estimates into BENCHMARKS.md (run it with `--features
@@ -16,8 +17,8 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use payseal::{
-    Algorithm, Audience, Counter, KemKind, Keyring, ManualClock, Opener, Policy, Recipient,
-    RecipientKey, Sealer, SigningKey, TrustStore, UnverifiedEnvelope,
+    Algorithm, Audience, Counter, KemKind, Keyring, MacAlgorithm, MacSecret, ManualClock, Opener,
+    Policy, Recipient, RecipientKey, Sealer, SigningKey, TrustStore, UnverifiedEnvelope,
 };
 
 const NOW: u64 = 1_700_000_000;
@@ -61,6 +62,34 @@ fn signed(c: &mut Criterion) {
             b.iter(|| public.verify(black_box(&tbs), &signature).unwrap())
         });
         let mut opener = Opener::new(trust, Policy::default(), &clock);
+        group.bench_function("open", |b| {
+            b.iter_batched(
+                || sealer.seal(TOPIC, &payload).unwrap(),
+                |envelope| opener.open(TOPIC, &envelope).unwrap(),
+                BatchSize::SmallInput,
+            )
+        });
+        group.finish();
+    }
+}
+
+/// MAC mode (spec/mac.md) against the signed mode's `signed/*` rows, same 256-byte payload.
+fn mac(c: &mut Criterion) {
+    let payload = [0x42u8; 256];
+    let secret = MacSecret::from_bytes(&[7; 32]).unwrap();
+    for alg in MacAlgorithm::ALL {
+        let kid = payseal::Kid::new(b"sensor-7".to_vec()).unwrap();
+        let mut trust = TrustStore::new();
+        trust
+            .add_mac_sender(secret.sender_key(kid.clone(), alg), ["#"])
+            .unwrap();
+        let clock = ManualClock::new(NOW);
+        let mut sealer = Sealer::new(secret.sender_key(kid, alg), Counter::starting_at(1), &clock);
+        let mut opener = Opener::new(trust, Policy::default(), &clock);
+        let mut group = c.benchmark_group(format!("mac/{}", alg.name()));
+        group.bench_function("seal", |b| {
+            b.iter(|| sealer.seal(TOPIC, black_box(&payload)).unwrap())
+        });
         group.bench_function("open", |b| {
             b.iter_batched(
                 || sealer.seal(TOPIC, &payload).unwrap(),
@@ -334,6 +363,7 @@ fn aead(c: &mut Criterion) {
 criterion_group!(
     benches,
     signed,
+    mac,
     encrypted,
     bare_hpke,
     batch,

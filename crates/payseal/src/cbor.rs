@@ -206,6 +206,7 @@ pub(crate) const fn shortest_head_len(n: u64) -> usize {
 
 /// CBOR major types used when writing.
 pub(crate) mod major {
+    pub(crate) const UNSIGNED: u8 = 0;
     pub(crate) const BYTES: u8 = 2;
     pub(crate) const TEXT: u8 = 3;
     pub(crate) const ARRAY: u8 = 4;

@@ -7,8 +7,9 @@ use ciborium::Value;
 
 use crate::cbor::{self, ScanLimits, major};
 use crate::error::{Malformed, Rejection};
-use crate::header::{self, CertHash, Fields, PROFILE};
+use crate::header::{self, CertHash, Family, Fields, PROFILE};
 use crate::keys::Signature;
+use crate::mac::COSE_MAC0_TAG;
 use crate::policy::Limits;
 
 /// CBOR tag of a COSE_Sign1 (RFC 9052 §4.2).
@@ -38,8 +39,16 @@ pub(crate) fn sig_structure(protected: &[u8], aad: &[u8], payload: &[u8]) -> Vec
     out
 }
 
+/// What authenticates an envelope: a COSE_Sign1's signature, or a COSE_Mac0's tag
+/// (spec/mac.md).
+#[derive(Clone, Debug)]
+enum Stamp {
+    Signature(Signature),
+    Mac(Vec<u8>),
+}
+
 /// An envelope that has been decoded and checked against the profile's structure, but whose
-/// signature, sender, topic, freshness and sequence number have **not** been checked.
+/// signature (or MAC tag), sender, topic, freshness and sequence number have **not** been checked.
 ///
 /// Use it to look inside envelopes (the CLI's `inspect`); never act on its payload. Only
 /// [`Opener::open`](crate::Opener::open) returns payloads you can trust.
@@ -48,7 +57,7 @@ pub struct UnverifiedEnvelope {
     protected: Vec<u8>,
     fields: Fields,
     payload: Vec<u8>,
-    signature: Signature,
+    stamp: Stamp,
 }
 
 impl UnverifiedEnvelope {
@@ -74,14 +83,18 @@ impl UnverifiedEnvelope {
             max_items: limits.max_items,
         };
         let scanned = cbor::scan(bytes, scan_limits)?;
-        if scanned.top_tag != Some(COSE_SIGN1_TAG) {
-            return Err(Malformed::WrongTag.into());
-        }
+        // A signed envelope (COSE_Sign1) or a MAC one (COSE_Mac0, spec/mac.md §3): the root
+        // tag decides which algorithms the header may name.
+        let family = match scanned.top_tag {
+            Some(COSE_SIGN1_TAG) => Family::Signed,
+            Some(COSE_MAC0_TAG) => Family::Mac,
+            _ => return Err(Malformed::WrongTag.into()),
+        };
         let Ok(Value::Tag(_, sign1)) = ciborium::from_reader::<Value, _>(bytes) else {
             // The scan accepted it, so this cannot happen; fail closed anyway.
             return Err(Malformed::InvalidCbor { offset: 0 }.into());
         };
-        let [protected, unprotected, payload, signature] = sign1_parts(*sign1)?;
+        let [protected, unprotected, payload, stamp] = sign1_parts(*sign1, family)?;
         match unprotected {
             Value::Map(m) if m.is_empty() => {}
             Value::Map(_) => {
@@ -94,21 +107,24 @@ impl UnverifiedEnvelope {
             Value::Null => return Err(structure("detached payloads are not allowed")),
             _ => return Err(structure("payload must be a byte string")),
         };
-        let signature = match signature {
-            Value::Bytes(s) => {
-                Signature::from_slice(&s).ok_or_else(|| structure("signature must be 64 bytes"))?
-            }
-            _ => return Err(structure("signature must be a byte string")),
+        let stamp = match (family, stamp) {
+            (Family::Signed, Value::Bytes(s)) => Stamp::Signature(
+                Signature::from_slice(&s).ok_or_else(|| structure("signature must be 64 bytes"))?,
+            ),
+            (Family::Signed, _) => return Err(structure("signature must be a byte string")),
+            // Its length is the algorithm's, or it does not verify (spec/mac.md §4).
+            (Family::Mac, Value::Bytes(tag)) => Stamp::Mac(tag),
+            (Family::Mac, _) => return Err(structure("MAC tag must be a byte string")),
         };
         let Value::Bytes(protected) = protected else {
             return Err(structure("protected header must be a byte string"));
         };
-        let fields = decode_protected(&protected, limits, scan_limits)?;
+        let fields = decode_protected(&protected, limits, scan_limits, family)?;
         Ok(UnverifiedEnvelope {
             protected,
             fields,
             payload,
-            signature,
+            stamp,
         })
     }
 
@@ -164,9 +180,33 @@ impl UnverifiedEnvelope {
         &self.protected
     }
 
-    /// The signature bytes.
-    pub fn signature(&self) -> &Signature {
-        &self.signature
+    /// The signature of a signed envelope; `None` for a MAC envelope.
+    pub fn signature(&self) -> Option<&Signature> {
+        match &self.stamp {
+            Stamp::Signature(signature) => Some(signature),
+            Stamp::Mac(_) => None,
+        }
+    }
+
+    /// The tag of a MAC envelope (COSE_Mac0, spec/mac.md); `None` for a signed envelope.
+    pub fn mac_tag(&self) -> Option<&[u8]> {
+        match &self.stamp {
+            Stamp::Signature(_) => None,
+            Stamp::Mac(tag) => Some(tag),
+        }
+    }
+
+    /// The stamp's bytes, as on the wire: the signature or the MAC tag.
+    pub fn stamp_bytes(&self) -> &[u8] {
+        match &self.stamp {
+            Stamp::Signature(signature) => signature.as_ref(),
+            Stamp::Mac(tag) => tag,
+        }
+    }
+
+    /// Whether the envelope is a MAC envelope (COSE_Mac0) rather than a signed one.
+    pub fn is_mac(&self) -> bool {
+        matches!(self.stamp, Stamp::Mac(_))
     }
 
     pub(crate) fn into_payload(self) -> Vec<u8> {
@@ -178,12 +218,22 @@ fn structure(what: &'static str) -> Rejection {
     Malformed::InvalidStructure(what).into()
 }
 
-fn sign1_parts(sign1: Value) -> Result<[Value; 4], Rejection> {
+/// The four parts of a COSE_Sign1 or COSE_Mac0: both are `[protected, unprotected, payload,
+/// signature or tag]`.
+fn sign1_parts(sign1: Value, family: Family) -> Result<[Value; 4], Rejection> {
+    let (array, count) = match family {
+        Family::Signed => (
+            "COSE_Sign1 must be an array",
+            "COSE_Sign1 must have 4 elements",
+        ),
+        Family::Mac => (
+            "COSE_Mac0 must be an array",
+            "COSE_Mac0 must have 4 elements",
+        ),
+    };
     match sign1 {
-        Value::Array(items) => items
-            .try_into()
-            .map_err(|_| structure("COSE_Sign1 must have 4 elements")),
-        _ => Err(structure("COSE_Sign1 must be an array")),
+        Value::Array(items) => items.try_into().map_err(|_| structure(count)),
+        _ => Err(structure(array)),
     }
 }
 
@@ -191,6 +241,7 @@ fn decode_protected(
     protected: &[u8],
     limits: &Limits,
     scan_limits: ScanLimits,
+    family: Family,
 ) -> Result<Fields, Rejection> {
     // Certificates have their own budget; the header without them is held to
     // `max_protected_bytes` once parsed (header::parse).
@@ -208,7 +259,7 @@ fn decode_protected(
     // No tag at all, not even at the root: flagged at its own head (spec §4.1).
     cbor::scan_untagged(protected, scan_limits)?;
     match ciborium::from_reader::<Value, _>(protected) {
-        Ok(Value::Map(map)) => header::parse(&map, protected.len(), limits),
+        Ok(Value::Map(map)) => header::parse(&map, protected.len(), limits, family),
         _ => Err(Malformed::InvalidHeader("protected header must be a map").into()),
     }
 }

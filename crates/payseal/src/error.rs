@@ -66,6 +66,16 @@ pub enum Rejection {
         /// The COSE `alg` value in the envelope.
         found: i64,
     },
+    /// The `alg` header does not name the MAC algorithm pinned to the MAC sender's key
+    /// (spec/mac.md; code `algorithm_mismatch`, as [`Rejection::AlgorithmMismatch`]). A signed
+    /// envelope under a MAC sender's kid is refused so too.
+    #[error("algorithm mismatch: MAC sender key is {expected}, envelope says {found}")]
+    MacAlgorithmMismatch {
+        /// The MAC sender key's algorithm.
+        expected: crate::MacAlgorithm,
+        /// The COSE `alg` value in the envelope.
+        found: i64,
+    },
     /// The sender is known but may not publish on this topic.
     #[error("sender is not authorized for this topic")]
     TopicNotAuthorized,
@@ -229,7 +239,9 @@ impl Rejection {
             Rejection::UnknownCa => "unknown_ca",
             Rejection::CertificateRevoked => "certificate_revoked",
             Rejection::KeyUsage => "key_usage",
-            Rejection::AlgorithmMismatch { .. } => "algorithm_mismatch",
+            Rejection::AlgorithmMismatch { .. } | Rejection::MacAlgorithmMismatch { .. } => {
+                "algorithm_mismatch"
+            }
             Rejection::TopicNotAuthorized => "topic_not_authorized",
             Rejection::BadSignature => "bad_signature",
             Rejection::Stale { .. } => "stale",

@@ -13,6 +13,25 @@ use crate::policy::Limits;
 /// The profile identifier, carried in `typ` and in the topic binding.
 pub const PROFILE: &str = "payseal/1";
 
+/// Which kind of envelope a protected header belongs to, from the envelope's root tag: it
+/// decides which `alg` values are supported (spec §3.4, spec/mac.md §3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// COSE_Sign1 (tag 18): the signature algorithms.
+    Signed,
+    /// COSE_Mac0 (tag 17): HMAC 256/64 and HMAC 256/256.
+    Mac,
+}
+
+impl Family {
+    fn supports(self, alg: i64) -> bool {
+        match self {
+            Family::Signed => crate::Algorithm::from_cose_id(alg).is_some(),
+            Family::Mac => crate::mac::MacAlgorithm::from_cose_id(alg).is_some(),
+        }
+    }
+}
+
 /// COSE header labels the profile uses (IANA "COSE Header Parameters").
 pub(crate) mod label {
     pub(crate) const ALG: i64 = 1;
@@ -112,7 +131,7 @@ pub(crate) struct CertParams {
 /// typ, then x5chain and x5t when configured, then the kind marker for retained state and
 /// wills (already sorted for deterministic CBOR: negative labels follow positive ones).
 pub(crate) fn build(
-    alg: crate::Algorithm,
+    alg: coset::iana::Algorithm,
     content_type: Option<u64>,
     kid: &Kid,
     seq: u64,
@@ -124,7 +143,7 @@ pub(crate) fn build(
         Value::from(label::CLAIM_IAT),
         Value::from(iat)
     )]);
-    let mut builder = HeaderBuilder::new().algorithm(alg.iana());
+    let mut builder = HeaderBuilder::new().algorithm(alg);
     builder = match content_type {
         Some(crate::encrypt::COSE_ENCRYPT0) => {
             builder.content_format(coset::iana::CoapContentFormat::CoseEncrypt0)
@@ -190,6 +209,7 @@ pub(crate) fn parse(
     map: &[(Value, Value)],
     protected_len: usize,
     limits: &Limits,
+    family: Family,
 ) -> Result<Fields, Rejection> {
     if map.len() > limits.max_header_entries {
         return Err(Malformed::TooComplex("too many protected header entries").into());
@@ -318,7 +338,7 @@ pub(crate) fn parse(
     }
     let alg = i64::try_from(alg)
         .ok()
-        .filter(|&id| crate::Algorithm::from_cose_id(id).is_some())
+        .filter(|&id| family.supports(id))
         .ok_or(Rejection::UnsupportedAlgorithm(alg))?;
     let kind = match kind {
         None => crate::kind::MessageKind::Live,
@@ -490,16 +510,16 @@ mod tests {
             let critical = header(alloc::vec![claim.clone(), iat.clone()], true);
             assert!(
                 matches!(
-                    parse(&critical, 64, &limits),
+                    parse(&critical, 64, &limits, Family::Signed),
                     Err(Rejection::Malformed(Malformed::UnknownCriticalHeader(_)))
                 ),
                 "{claim:?}"
             );
             // Not critical: ignored, as any claim a sealer of this profile does not write.
             let plain = header(alloc::vec![claim, iat.clone()], false);
-            assert!(parse(&plain, 64, &limits).is_ok());
+            assert!(parse(&plain, 64, &limits, Family::Signed).is_ok());
         }
-        assert!(parse(&header(alloc::vec![iat], true), 64, &limits).is_ok());
+        assert!(parse(&header(alloc::vec![iat], true), 64, &limits, Family::Signed).is_ok());
     }
 
     /// Issue 17: CWT Claims without iat plus an unknown critical label was `invalid_header`;
@@ -520,14 +540,20 @@ mod tests {
         for map in [unknown, header(alloc::vec![exp.clone()], true)] {
             assert!(
                 matches!(
-                    parse(&map, 64, &limits),
+                    parse(&map, 64, &limits, Family::Signed),
                     Err(Rejection::Malformed(Malformed::UnknownCriticalHeader(_)))
                 ),
                 "{map:?}"
             );
         }
         assert_eq!(
-            parse(&header(alloc::vec![exp], false), 64, &limits).err(),
+            parse(
+                &header(alloc::vec![exp], false),
+                64,
+                &limits,
+                Family::Signed
+            )
+            .err(),
             Some(invalid("CWT Claims lack iat"))
         );
     }
@@ -546,7 +572,7 @@ mod tests {
             let mut map = header(alloc::vec![iat.clone()], false);
             map[0].1 = Value::Integer(ciborium::value::Integer::try_from(alg).unwrap());
             assert_eq!(
-                parse(&map, 64, &Limits::DEFAULT).err(),
+                parse(&map, 64, &Limits::DEFAULT, Family::Signed).err(),
                 Some(Rejection::UnsupportedAlgorithm(alg)),
                 "{alg}"
             );

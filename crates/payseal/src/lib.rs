@@ -79,6 +79,7 @@ mod error;
 mod header;
 mod keys;
 mod kind;
+mod mac;
 mod open;
 mod policy;
 mod replay;
@@ -101,14 +102,15 @@ pub use error::{ConfigError, KeyError, Malformed, Rejection, SealError, Sequence
 pub use header::{CertHash, PROFILE};
 pub use keys::{Kid, Signature, SigningKey, VerifyingKey};
 pub use kind::{MessageKind, replay_window_key};
+pub use mac::{MacAlgorithm, MacKey, MacSecret};
 pub use open::{Opener, Verified};
 pub use policy::{Freshness, Limits, Policy};
 pub use replay::{MemoryReplayStore, ReplayStore, ReplayWindow};
-pub use seal::{Sealer, SealingKey};
-pub use sender::{ResolvedSender, SenderClaim, SenderResolver};
+pub use seal::{Sealer, SealingKey, StampKey};
+pub use sender::{ResolvedMacSender, ResolvedSender, SenderClaim, SenderResolver};
 pub use sequence::{Counter, SequenceSource};
 pub use topic::{MAX_TOPIC_LEN, TopicFilter, is_valid_topic_name};
-pub use trust::{TrustStore, TrustedSender};
+pub use trust::{TrustStore, TrustedMacSender, TrustedSender};
 
 /// The repository README's code blocks, compiled and run as doctests so they stay true.
 #[cfg(doctest)]

@@ -12,6 +12,7 @@ use crate::envelope::{UnverifiedEnvelope, external_aad, sig_structure};
 use crate::error::Rejection;
 use crate::keys::{Kid, VerifyingKey};
 use crate::kind::MessageKind;
+use crate::mac::{MacAlgorithm, MacKey, mac_structure};
 use crate::policy::{Freshness, Policy};
 use crate::replay::{MemoryReplayStore, ReplayStore};
 use crate::sender::{SenderClaim, SenderResolver};
@@ -23,7 +24,8 @@ use crate::trust::TrustStore;
 pub struct Verified {
     sender: Kid,
     identity: Option<String>,
-    algorithm: Algorithm,
+    algorithm: Option<Algorithm>,
+    mac_algorithm: Option<MacAlgorithm>,
     topic: String,
     seq: u64,
     timestamp: u64,
@@ -33,7 +35,7 @@ pub struct Verified {
 }
 
 impl Verified {
-    /// The key id of the sender who signed it.
+    /// The key id of the sender who signed (or MAC-stamped) it.
     pub fn sender(&self) -> &Kid {
         &self.sender
     }
@@ -44,9 +46,15 @@ impl Verified {
         self.identity.as_deref()
     }
 
-    /// The algorithm of the sender's key.
-    pub fn algorithm(&self) -> Algorithm {
+    /// The signature algorithm of the sender's key; `None` for a MAC envelope.
+    pub fn algorithm(&self) -> Option<Algorithm> {
         self.algorithm
+    }
+
+    /// The MAC algorithm of the sender's key, for a MAC envelope (spec/mac.md); `None` for a
+    /// signed one.
+    pub fn mac_algorithm(&self) -> Option<MacAlgorithm> {
+        self.mac_algorithm
     }
 
     /// The topic it was sealed for and arrived on.
@@ -251,10 +259,9 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         bounds: impl FnOnce(MessageKind, &Kid, Freshness) -> Freshness,
     ) -> Result<Verified, Rejection> {
         let checked = self.check_until_signature(topic, envelope)?;
-        checked
-            .key
-            .verify(&checked.tbs, checked.env.signature())
-            .map_err(|_| Rejection::BadSignature)?;
+        if !checked.stamp_verifies() {
+            return Err(Rejection::BadSignature);
+        }
         let freshness = bounds(checked.env.kind(), &checked.kid, self.policy.freshness());
         self.finish(topic, checked, freshness)
     }
@@ -345,32 +352,76 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
             x5t: env.x5t(),
             now: self.clock.now(),
         };
+        // A kid names one key, signature or MAC (spec/mac.md §4): a MAC sender's kid only
+        // ever opens MAC envelopes of its algorithm.
+        if let Some(sender) = self.trust.resolve_mac(&claim)? {
+            let expected = sender.key.algorithm();
+            if env.alg() != expected.cose_id() || !env.is_mac() {
+                return Err(Rejection::MacAlgorithmMismatch {
+                    expected,
+                    found: env.alg(),
+                });
+            }
+            let may_publish = sender.may_publish(topic);
+            let (kid, key) = (sender.key.kid().clone(), sender.key.clone());
+            self.authorize(topic, may_publish, &env)?;
+            let tbs = mac_structure(
+                env.protected_bytes(),
+                &external_aad(topic),
+                env.unverified_payload(),
+            );
+            return Ok(Checked {
+                kid,
+                identity: None,
+                key: ExpectedKey::Mac(key),
+                tbs,
+                env,
+            });
+        }
         let sender = self.trust.resolve(&claim)?;
         let algorithm = sender.key.algorithm();
-        if Algorithm::from_cose_id(env.alg()) != Some(algorithm) {
+        if Algorithm::from_cose_id(env.alg()) != Some(algorithm) || env.is_mac() {
             return Err(Rejection::AlgorithmMismatch {
                 expected: algorithm,
                 found: env.alg(),
             });
         }
-        if !sender.may_publish(topic) {
-            return Err(Rejection::TopicNotAuthorized);
-        }
-        if env.content_type().is_none() && self.keyring.requires_encryption(topic) {
-            return Err(Rejection::EncryptionRequired);
-        }
+        let may_publish = sender.may_publish(topic);
+        let (kid, identity, key) = (
+            sender.kid.clone(),
+            sender.identity.map(String::from),
+            sender.key.clone(),
+        );
+        self.authorize(topic, may_publish, &env)?;
         let tbs = sig_structure(
             env.protected_bytes(),
             &external_aad(topic),
             env.unverified_payload(),
         );
         Ok(Checked {
-            kid: sender.kid.clone(),
-            identity: sender.identity.map(String::from),
-            key: sender.key.clone(),
+            kid,
+            identity,
+            key: ExpectedKey::Signature(key),
             tbs,
             env,
         })
+    }
+
+    /// Spec §5 step 7 and "encryption required" (spec/encryption.md §6), for signature and MAC
+    /// senders alike.
+    fn authorize(
+        &self,
+        topic: &str,
+        may_publish: bool,
+        env: &UnverifiedEnvelope,
+    ) -> Result<(), Rejection> {
+        if !may_publish {
+            return Err(Rejection::TopicNotAuthorized);
+        }
+        if env.content_type().is_none() && self.keyring.requires_encryption(topic) {
+            return Err(Rejection::EncryptionRequired);
+        }
+        Ok(())
     }
 
     /// Spec §5 steps 9-10 for an envelope whose signature verified, then decryption, then
@@ -418,10 +469,15 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         // same envelope `replayed` for a retry with the key.
         self.replay
             .check_and_record_for(&window, seq, remember_for)?;
+        let (algorithm, mac_algorithm) = match &key {
+            ExpectedKey::Signature(key) => (Some(key.algorithm()), None),
+            ExpectedKey::Mac(key) => (None, Some(key.algorithm())),
+        };
         Ok(Verified {
             sender,
             identity,
-            algorithm: key.algorithm(),
+            algorithm,
+            mac_algorithm,
             topic: String::from(topic),
             seq,
             timestamp,
@@ -471,25 +527,47 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
 struct Checked {
     kid: Kid,
     identity: Option<String>,
-    key: VerifyingKey,
+    key: ExpectedKey,
+    /// The bytes the stamp covers: `Sig_structure` or `MAC_structure`.
     tbs: Vec<u8>,
     env: UnverifiedEnvelope,
+}
+
+/// The key an envelope's stamp must verify under.
+enum ExpectedKey {
+    Signature(VerifyingKey),
+    Mac(MacKey),
+}
+
+impl Checked {
+    /// Spec §5 step 8, one envelope: the signature, or the MAC tag compared in constant time.
+    fn stamp_verifies(&self) -> bool {
+        match &self.key {
+            ExpectedKey::Signature(key) => self
+                .env
+                .signature()
+                .is_some_and(|signature| key.verify(&self.tbs, signature).is_ok()),
+            ExpectedKey::Mac(key) => self
+                .env
+                .mac_tag()
+                .is_some_and(|tag| key.verify(&self.tbs, tag)),
+        }
+    }
 }
 
 /// Whether each envelope's signature verifies (`false` for those that failed earlier checks:
 /// they are never looked at again). Ed25519 signatures are verified in one batch when there
 /// are at least two; a failed batch falls back to one by one.
 fn verify_signatures(checked: &[Result<Checked, Rejection>]) -> Vec<bool> {
-    let single = |c: &Checked| c.key.verify(&c.tbs, c.env.signature()).is_ok();
     let mut messages: Vec<&[u8]> = Vec::new();
     let mut signatures = Vec::new();
     let mut keys = Vec::new();
     for c in checked.iter().flatten() {
-        if let VerifyingKey::Ed25519(key) = &c.key {
+        if let (ExpectedKey::Signature(VerifyingKey::Ed25519(key)), Some(signature)) =
+            (&c.key, c.env.signature())
+        {
             messages.push(&c.tbs);
-            signatures.push(ed25519_dalek::Signature::from_bytes(
-                &c.env.signature().to_bytes(),
-            ));
+            signatures.push(ed25519_dalek::Signature::from_bytes(&signature.to_bytes()));
             keys.push(*key);
         }
     }
@@ -499,8 +577,15 @@ fn verify_signatures(checked: &[Result<Checked, Rejection>]) -> Vec<bool> {
         .iter()
         .map(|c| match c {
             Err(_) => false,
-            Ok(c) if batch_ok && matches!(c.key, VerifyingKey::Ed25519(_)) => true,
-            Ok(c) => single(c),
+            Ok(c) if batch_ok && is_ed25519(c) => true,
+            Ok(c) => c.stamp_verifies(),
         })
         .collect()
+}
+
+fn is_ed25519(c: &Checked) -> bool {
+    matches!(
+        (&c.key, c.env.signature()),
+        (ExpectedKey::Signature(VerifyingKey::Ed25519(_)), Some(_))
+    )
 }

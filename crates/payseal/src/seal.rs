@@ -2,7 +2,7 @@
 
 use alloc::vec::Vec;
 
-use coset::{CborSerializable, CoseSign1Builder, TaggedCborSerializable};
+use coset::CborSerializable;
 
 use crate::alg::Algorithm;
 use crate::clock::Clock;
@@ -14,6 +14,7 @@ use crate::error::SealError;
 use crate::header;
 use crate::keys::{Kid, Signature, SigningKey};
 use crate::kind::MessageKind;
+use crate::mac::MacKey;
 use crate::policy::Limits;
 use crate::sequence::SequenceSource;
 use crate::topic::{TopicFilter, is_valid_topic_name};
@@ -40,6 +41,108 @@ impl SealingKey for SigningKey {
     }
 }
 
+/// A key a [`Sealer`] can stamp envelopes with: any [`SealingKey`] (a signed envelope, a
+/// COSE_Sign1) or a [`MacKey`] (a MAC envelope, a COSE_Mac0, spec/mac.md).
+///
+/// Sealed: implement [`SealingKey`] for your own signer instead.
+pub trait StampKey: stamping::Stamping {}
+
+impl<K: SealingKey> StampKey for K {}
+impl StampKey for MacKey {}
+
+mod stamping {
+    use alloc::vec::Vec;
+
+    use coset::{CoseMac0Builder, CoseSign1Builder, TaggedCborSerializable};
+
+    use super::SealingKey;
+    use crate::error::SealError;
+    use crate::keys::{Kid, Signature};
+    use crate::mac::MacKey;
+
+    /// What the sealer needs of a key: its `alg`, its kid, the stamp's length, and the
+    /// stamped envelope.
+    pub trait Stamping {
+        /// The COSE `alg` written into the protected header.
+        fn cose_alg(&self) -> coset::iana::Algorithm;
+        /// The key id receivers know the key by.
+        fn stamp_kid(&self) -> Kid;
+        /// Length of the signature or tag, in bytes.
+        fn stamp_len(&self) -> usize;
+        /// The tagged envelope: `protected`, `payload`, and the stamp over them and `aad`.
+        fn stamp(
+            &self,
+            protected: coset::Header,
+            aad: &[u8],
+            payload: Vec<u8>,
+        ) -> Result<Vec<u8>, SealError>;
+    }
+
+    impl<K: SealingKey> Stamping for K {
+        fn cose_alg(&self) -> coset::iana::Algorithm {
+            self.algorithm().iana()
+        }
+
+        fn stamp_kid(&self) -> Kid {
+            self.kid()
+        }
+
+        fn stamp_len(&self) -> usize {
+            Signature::LEN
+        }
+
+        fn stamp(
+            &self,
+            protected: coset::Header,
+            aad: &[u8],
+            payload: Vec<u8>,
+        ) -> Result<Vec<u8>, SealError> {
+            CoseSign1Builder::new()
+                .protected(protected)
+                .payload(payload)
+                .try_create_signature(aad, |tbs| {
+                    self.try_sign(tbs).map(|sig| sig.to_bytes().to_vec())
+                })
+                .map_err(|_| SealError::Signing)?
+                .build()
+                .to_tagged_vec()
+                .map_err(|_| SealError::Signing)
+        }
+    }
+
+    impl Stamping for MacKey {
+        fn cose_alg(&self) -> coset::iana::Algorithm {
+            match self.algorithm() {
+                crate::MacAlgorithm::Hmac256_64 => coset::iana::Algorithm::HMAC_256_64,
+                crate::MacAlgorithm::Hmac256_256 => coset::iana::Algorithm::HMAC_256_256,
+            }
+        }
+
+        fn stamp_kid(&self) -> Kid {
+            self.kid().clone()
+        }
+
+        fn stamp_len(&self) -> usize {
+            self.algorithm().tag_len()
+        }
+
+        fn stamp(
+            &self,
+            protected: coset::Header,
+            aad: &[u8],
+            payload: Vec<u8>,
+        ) -> Result<Vec<u8>, SealError> {
+            CoseMac0Builder::new()
+                .protected(protected)
+                .payload(payload)
+                .create_tag(aad, |data| self.tag(data))
+                .build()
+                .to_tagged_vec()
+                .map_err(|_| SealError::Signing)
+        }
+    }
+}
+
 /// Seals payloads for one sender.
 ///
 /// ```
@@ -61,11 +164,28 @@ pub struct Sealer<K, S, C> {
     certs: header::CertParams,
 }
 
-impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
+impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
     /// A sealer using `key` under its own key id, numbering envelopes from `seq` and stamping
-    /// them with `clock`.
+    /// them with `clock`. A [`SigningKey`] (or any [`SealingKey`]) seals signed envelopes; a
+    /// [`MacKey`] seals MAC envelopes (spec/mac.md) under its sender kid.
+    ///
+    /// ```
+    /// use payseal::{Counter, Kid, MacAlgorithm, MacSecret, ManualClock, Opener, Policy, Sealer,
+    ///               TrustStore};
+    /// let clock = ManualClock::new(1_700_000_000);
+    /// let secret = MacSecret::from_bytes(&[7; 32])?;
+    /// let kid = Kid::new(b"sensor-7".to_vec())?;
+    /// let key = secret.sender_key(kid.clone(), MacAlgorithm::Hmac256_64);
+    /// let mut sealer = Sealer::new(key, Counter::starting_at(1), &clock);
+    /// let mut trust = TrustStore::new();
+    /// trust.add_mac_sender(secret.sender_key(kid, MacAlgorithm::Hmac256_64), ["plant/#"])?;
+    /// let mut opener = Opener::new(trust, Policy::default(), &clock);
+    /// let envelope = sealer.seal("plant/3/temp", b"21.5")?;
+    /// assert_eq!(opener.open("plant/3/temp", &envelope)?.payload(), b"21.5");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(key: K, seq: S, clock: C) -> Self {
-        let kid = key.kid();
+        let kid = key.stamp_kid();
         Sealer {
             key,
             kid,
@@ -263,7 +383,7 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             None => (None, payload),
         };
         let protected = header::build(
-            self.key.algorithm(),
+            self.key.cose_alg(),
             content_type,
             &self.kid,
             seq,
@@ -271,36 +391,32 @@ impl<K: SealingKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             &self.certs,
             kind,
         );
-        let size = envelope_size(&protected, payload.len())?;
+        let size = envelope_size(&protected, payload.len(), self.key.stamp_len())?;
         if size > self.limits.max_envelope_bytes {
             return Err(SealError::TooLarge {
                 limit: self.limits.max_envelope_bytes,
                 actual: size,
             });
         }
-        let aad = external_aad(topic);
-        let sign1 = CoseSign1Builder::new()
-            .protected(protected)
-            .payload(payload.to_vec())
-            .try_create_signature(&aad, |tbs| {
-                self.key.try_sign(tbs).map(|sig| sig.to_bytes().to_vec())
-            })
-            .map_err(|_| SealError::Signing)?
-            .build();
-        sign1.to_tagged_vec().map_err(|_| SealError::Signing)
+        self.key
+            .stamp(protected, &external_aad(topic), payload.to_vec())
     }
 }
 
 /// The exact envelope size: tag, array head, protected bstr, empty map, payload bstr and the
-/// 64-byte signature bstr.
-fn envelope_size(protected: &coset::Header, payload_len: usize) -> Result<usize, SealError> {
+/// signature or tag bstr.
+fn envelope_size(
+    protected: &coset::Header,
+    payload_len: usize,
+    stamp_len: usize,
+) -> Result<usize, SealError> {
     let protected_len = protected
         .clone()
         .to_vec()
         .map_err(|_| SealError::Signing)?
         .len();
     let bstr = |len: usize| crate::cbor::shortest_head_len(len as u64) + len;
-    Ok(1 + 1 + bstr(protected_len) + 1 + bstr(payload_len) + bstr(Signature::LEN))
+    Ok(1 + 1 + bstr(protected_len) + 1 + bstr(payload_len) + bstr(stamp_len))
 }
 
 /// A ChaCha20 generator seeded from the OS for one envelope: fallible where the OS RNG is

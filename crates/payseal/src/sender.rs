@@ -4,6 +4,7 @@
 use crate::error::Rejection;
 use crate::header::CertHash;
 use crate::keys::{Kid, VerifyingKey};
+use crate::mac::MacKey;
 use crate::topic::TopicFilter;
 use crate::trust::TrustStore;
 
@@ -61,6 +62,29 @@ impl<'a> ResolvedSender<'a> {
     }
 }
 
+/// A MAC sender the resolver vouches for (spec/mac.md): its derived key, the key id its
+/// replay window is kept under, and the topics it may publish on.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct ResolvedMacSender<'a> {
+    /// The key the tag must verify under; it pins the MAC algorithm.
+    pub key: &'a MacKey,
+    /// The topic filters the sender may publish on.
+    pub topics: &'a [TopicFilter],
+}
+
+impl<'a> ResolvedMacSender<'a> {
+    /// A resolved MAC sender.
+    pub fn new(key: &'a MacKey, topics: &'a [TopicFilter]) -> Self {
+        ResolvedMacSender { key, topics }
+    }
+
+    /// Whether the sender may publish on `topic`.
+    pub fn may_publish(&self, topic: &str) -> bool {
+        self.topics.iter().any(|f| f.matches(topic))
+    }
+}
+
 /// How an [`Opener`](crate::Opener) finds out who sent an envelope: spec §5 step 5.
 ///
 /// [`TrustStore`] looks the kid up among statically configured keys. A PKI resolver validates
@@ -78,6 +102,21 @@ pub trait SenderResolver {
     /// [`Rejection::UnknownSender`], or one of the certificate reasons
     /// ([`Rejection::CertificateInvalid`] and the others after it).
     fn resolve(&mut self, claim: &SenderClaim<'_>) -> Result<ResolvedSender<'_>, Rejection>;
+
+    /// The MAC sender (spec/mac.md) the claim's kid names, if it names one; asked before
+    /// [`resolve`](Self::resolve). A kid names one key: when this returns a sender, the
+    /// envelope must be a MAC envelope of that sender's algorithm (else
+    /// `algorithm_mismatch`). The default knows no MAC senders.
+    ///
+    /// # Errors
+    /// None from the default; a resolver may fail closed with a [`Rejection`].
+    fn resolve_mac(
+        &mut self,
+        claim: &SenderClaim<'_>,
+    ) -> Result<Option<ResolvedMacSender<'_>>, Rejection> {
+        let _ = claim;
+        Ok(None)
+    }
 }
 
 /// The static trust store resolves by kid alone and ignores `x5chain`/`x5t`: the key it holds
@@ -88,5 +127,14 @@ impl SenderResolver for TrustStore {
             .sender_by_bytes(claim.kid)
             .ok_or(Rejection::UnknownSender)?;
         Ok(ResolvedSender::new(kid, sender.key(), sender.topics()))
+    }
+
+    fn resolve_mac(
+        &mut self,
+        claim: &SenderClaim<'_>,
+    ) -> Result<Option<ResolvedMacSender<'_>>, Rejection> {
+        Ok(self
+            .mac_sender_by_bytes(claim.kid)
+            .map(|sender| ResolvedMacSender::new(sender.key(), sender.topics())))
     }
 }

@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use crate::error::ConfigError;
 use crate::keys::{Kid, VerifyingKey};
+use crate::mac::MacKey;
 use crate::topic::TopicFilter;
 
 /// One trusted sender: its public key (which pins its algorithm) and the topic filters it may
@@ -32,6 +33,26 @@ impl TrustedSender {
     }
 }
 
+/// One trusted MAC sender (spec/mac.md): its derived key (which pins its MAC algorithm) and
+/// the topic filters it may publish on.
+#[derive(Clone, Debug)]
+pub struct TrustedMacSender {
+    key: MacKey,
+    topics: Vec<TopicFilter>,
+}
+
+impl TrustedMacSender {
+    /// The sender's MAC key.
+    pub fn key(&self) -> &MacKey {
+        &self.key
+    }
+
+    /// The topic filters the sender may publish on.
+    pub fn topics(&self) -> &[TopicFilter] {
+        &self.topics
+    }
+}
+
 /// The senders a receiver trusts, keyed by key id.
 ///
 /// A valid signature alone is not enough: the sender must also be allowed on the topic the
@@ -50,6 +71,8 @@ impl TrustedSender {
 #[derive(Clone, Debug, Default)]
 pub struct TrustStore {
     senders: BTreeMap<Kid, TrustedSender>,
+    /// MAC senders share the kid namespace with `senders`: a kid names one key.
+    mac_senders: BTreeMap<Kid, TrustedMacSender>,
 }
 
 impl TrustStore {
@@ -90,20 +113,62 @@ impl TrustStore {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let topics = topics
-            .into_iter()
-            .map(|t| TopicFilter::new(t.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        if self.senders.contains_key(&kid) {
-            return Err(ConfigError::DuplicateKid(kid));
-        }
+        let topics = filters(topics)?;
+        self.refuse_duplicate(&kid)?;
         self.senders.insert(kid, TrustedSender { key, topics });
         Ok(self)
     }
 
-    /// Removes a sender; returns whether it was present.
+    /// Trusts a MAC sender (spec/mac.md) under its kid for `topics`: the key is the sender's
+    /// derived key ([`MacSecret::sender_key`](crate::MacSecret::sender_key)), which pins its
+    /// MAC algorithm.
+    ///
+    /// ```
+    /// use payseal::{Kid, MacAlgorithm, MacSecret, TrustStore};
+    /// let secret = MacSecret::from_bytes(&[7; 32])?;
+    /// let kid = Kid::new(b"sensor-7".to_vec())?;
+    /// let mut trust = TrustStore::new();
+    /// trust.add_mac_sender(secret.sender_key(kid.clone(), MacAlgorithm::Hmac256_64), ["plant/#"])?;
+    /// assert!(trust.mac_sender(&kid).is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`add_sender`](Self::add_sender): a kid already used by a signature or MAC sender
+    /// is [`ConfigError::DuplicateKid`].
+    pub fn add_mac_sender<I, S>(&mut self, key: MacKey, topics: I) -> Result<&mut Self, ConfigError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let topics = filters(topics)?;
+        let kid = key.kid().clone();
+        self.refuse_duplicate(&kid)?;
+        self.mac_senders
+            .insert(kid, TrustedMacSender { key, topics });
+        Ok(self)
+    }
+
+    fn refuse_duplicate(&self, kid: &Kid) -> Result<(), ConfigError> {
+        if self.senders.contains_key(kid) || self.mac_senders.contains_key(kid) {
+            return Err(ConfigError::DuplicateKid(kid.clone()));
+        }
+        Ok(())
+    }
+
+    /// Removes a sender, signature or MAC; returns whether it was present.
     pub fn remove_sender(&mut self, kid: &Kid) -> bool {
-        self.senders.remove(kid).is_some()
+        self.senders.remove(kid).is_some() | self.mac_senders.remove(kid).is_some()
+    }
+
+    /// Looks a MAC sender up by key id.
+    pub fn mac_sender(&self, kid: &Kid) -> Option<&TrustedMacSender> {
+        self.mac_senders.get(kid)
+    }
+
+    /// Looks a MAC sender up by raw key id bytes (as found in an envelope).
+    pub(crate) fn mac_sender_by_bytes(&self, kid: &[u8]) -> Option<&TrustedMacSender> {
+        self.mac_senders.get(&Kid::from_checked(kid.to_vec()))
     }
 
     /// Looks a sender up by key id.
@@ -118,13 +183,24 @@ impl TrustStore {
         self.senders.get_key_value(&Kid::from_checked(kid.to_vec()))
     }
 
-    /// How many senders are trusted.
+    /// How many senders are trusted, signature and MAC.
     pub fn len(&self) -> usize {
-        self.senders.len()
+        self.senders.len() + self.mac_senders.len()
     }
 
     /// Whether no sender is trusted.
     pub fn is_empty(&self) -> bool {
-        self.senders.is_empty()
+        self.len() == 0
     }
+}
+
+fn filters<I, S>(topics: I) -> Result<Vec<TopicFilter>, ConfigError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    topics
+        .into_iter()
+        .map(|t| TopicFilter::new(t.as_ref()))
+        .collect()
 }

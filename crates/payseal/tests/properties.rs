@@ -51,7 +51,7 @@ proptest! {
         prop_assert_eq!(verified.topic(), topic.as_str());
         prop_assert_eq!(verified.seq(), seq);
         prop_assert_eq!(verified.timestamp(), NOW);
-        prop_assert_eq!(verified.algorithm(), alg);
+        prop_assert_eq!(verified.algorithm(), Some(alg));
         prop_assert_eq!(verified.sender(), &key(alg).kid());
     }
 

@@ -5,11 +5,12 @@ use crate::cli::{InspectArgs, OpenArgs, SealArgs};
 use crate::commands::io::{read_envelope, read_input, write_output};
 use crate::commands::setup::{self, SealerSpec};
 use crate::time::utc;
-use payseal_rumqttc::escape_text;
+use payseal_rumqttc::{EnvelopeSealer, escape_text};
 
 pub(crate) fn seal(args: &SealArgs) -> Result<(), Failure> {
     let mut sealer = setup::sealer(&SealerSpec {
         key: &args.key,
+        kid: args.kid.as_deref(),
         topic: &args.topic,
         to: &args.to,
         trust: args.trust.as_deref(),
@@ -42,9 +43,12 @@ pub(crate) fn open(args: &OpenArgs) -> Result<(), Failure> {
         );
     }
     if args.verbose {
+        let stamp = verified
+            .mac_algorithm()
+            .map_or_else(|| "signed".to_owned(), |alg| format!("MAC-stamped ({alg})"));
         let encryption = verified.encryption().map_or_else(
-            || "signed".to_owned(),
-            |e| format!("signed and encrypted ({:?}) to key {}", e.mode(), e.key()),
+            || stamp.clone(),
+            |e| format!("{stamp} and encrypted ({:?}) to key {}", e.mode(), e.key()),
         );
         eprintln!(
             "verified: from {} on {}, seq {}, {}, {}",

@@ -2,13 +2,75 @@
 
 use std::path::Path;
 
-use payseal::{Algorithm, KemKind, RecipientKey, SigningKey};
+use payseal::{Algorithm, KemKind, MacAlgorithm, MacSecret, RecipientKey, SigningKey};
 
 use crate::Failure;
 use crate::cli::{KeyAlg, KeygenArgs};
 use crate::keyfile::{self, AnyKey};
+use crate::macfile::{self, MacFile};
 
 pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
+    let mac = match args.alg {
+        KeyAlg::Hmac256_64 => Some(Some(MacAlgorithm::Hmac256_64)),
+        KeyAlg::Hmac256_256 => Some(Some(MacAlgorithm::Hmac256_256)),
+        KeyAlg::Hmac => Some(None),
+        _ => None,
+    };
+    match mac {
+        Some(alg) => mac_keygen(args, alg),
+        None if args.secret.is_some() => Err(Failure::Usage(
+            "--secret and --kid derive MAC sender keys: use them with --alg hmac".into(),
+        )),
+        None => key_pair(args),
+    }
+}
+
+/// A MAC secret (`alg` or HMAC 256/256), or with `--secret` a sender key derived from one
+/// (with the secret's algorithm, which `alg` must match). Never printed; the kid of a sender
+/// key is.
+fn mac_keygen(args: &KeygenArgs, alg: Option<MacAlgorithm>) -> Result<(), Failure> {
+    let bad = |e: payseal::KeyError| Failure::BadInput(format!("key generation failed: {e}"));
+    if args.out.exists() {
+        return Err(Failure::Io(format!(
+            "'{}' exists; refusing to overwrite a key",
+            args.out.display()
+        )));
+    }
+    let (Some(secret_path), Some(kid)) = (&args.secret, &args.kid) else {
+        let alg = alg.unwrap_or(MacAlgorithm::Hmac256_256);
+        let secret = MacSecret::generate().map_err(bad)?;
+        keyfile::write_private(&args.out, &macfile::secret_text(&secret, alg))?;
+        eprintln!(
+            "wrote {} (MAC secret, {alg}, private, mode 0600): give it to receivers only; \
+             each sender gets a key derived from it (keygen --secret --kid)",
+            args.out.display()
+        );
+        return Ok(());
+    };
+    let MacFile::Secret(secret, secret_alg) = macfile::read(secret_path)? else {
+        return Err(Failure::BadInput(format!(
+            "'{}' is a MAC sender key; --secret needs a MAC secret",
+            secret_path.display()
+        )));
+    };
+    if alg.is_some_and(|alg| alg != secret_alg) {
+        return Err(Failure::Usage(format!(
+            "'{}' is a {secret_alg} secret: receivers derive {secret_alg} keys from it (give --alg hmac)",
+            secret_path.display()
+        )));
+    }
+    let kid = macfile::kid_from_text(kid).map_err(Failure::Usage)?;
+    let key = secret.sender_key(kid, secret_alg);
+    keyfile::write_private(&args.out, &macfile::sender_key_text(&key))?;
+    eprintln!(
+        "wrote {} (MAC sender key, {secret_alg}, private, mode 0600)",
+        args.out.display()
+    );
+    println!("{}", key.kid());
+    Ok(())
+}
+
+fn key_pair(args: &KeygenArgs) -> Result<(), Failure> {
     let public_path = keyfile::public_path_for(&args.out);
     for path in [&args.out, &public_path] {
         if path.exists() {

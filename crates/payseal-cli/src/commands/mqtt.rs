@@ -23,6 +23,7 @@ const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 pub(crate) fn publish(args: &PubArgs) -> Result<(), Failure> {
     let sealer = setup::sealer(&SealerSpec {
         key: &args.key,
+        kid: args.kid.as_deref(),
         topic: &args.topic,
         to: &args.to,
         trust: args.trust.as_deref(),

@@ -3,17 +3,55 @@
 use std::path::{Path, PathBuf};
 
 use payseal::{
-    Audience, Counter, Kid, MemoryReplayStore, Opener, Recipient, Rejection, ReplayStore, Sealer,
-    SigningKey, SystemClock,
+    Audience, ConfigError, Counter, Kid, MacKey, MemoryReplayStore, MessageKind, Opener, Recipient,
+    Rejection, ReplayStore, SealError, Sealer, SigningKey, SystemClock,
 };
+use payseal_rumqttc::EnvelopeSealer;
 use payseal_store::FileReplayStore;
 
 use crate::Failure;
 use crate::config::{ConfigFileError, TrustConfig, parse_content_alg};
 use crate::keyfile;
+use crate::macfile::{self, MacFile};
 
-/// The CLI's sealer: a key file, time-based or given sequence numbers, the system clock.
-pub(crate) type CliSealer = Sealer<SigningKey, Counter, SystemClock>;
+/// The CLI's sealer: a key file (signing, or a MAC sender's), time-based or given sequence
+/// numbers, the system clock.
+pub(crate) enum CliSealer {
+    /// Signed envelopes (COSE_Sign1).
+    Signed(Sealer<SigningKey, Counter, SystemClock>),
+    /// MAC envelopes (COSE_Mac0, spec/mac.md).
+    Mac(Sealer<MacKey, Counter, SystemClock>),
+}
+
+impl CliSealer {
+    fn with_audience(self, filter: &str, audience: Audience) -> Result<Self, ConfigError> {
+        Ok(match self {
+            CliSealer::Signed(s) => CliSealer::Signed(s.with_audience(filter, audience)?),
+            CliSealer::Mac(s) => CliSealer::Mac(s.with_audience(filter, audience)?),
+        })
+    }
+}
+
+impl EnvelopeSealer for CliSealer {
+    fn seal(&mut self, topic: &str, payload: &[u8]) -> Result<Vec<u8>, SealError> {
+        match self {
+            CliSealer::Signed(s) => s.seal(topic, payload),
+            CliSealer::Mac(s) => s.seal(topic, payload),
+        }
+    }
+
+    fn seal_kind(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        kind: MessageKind,
+    ) -> Result<Vec<u8>, SealError> {
+        match self {
+            CliSealer::Signed(s) => s.seal_kind(topic, payload, kind),
+            CliSealer::Mac(s) => s.seal_kind(topic, payload, kind),
+        }
+    }
+}
 
 /// The CLI's opener, with replay windows in memory or in a directory.
 pub(crate) type CliOpener = Opener<Replay, SystemClock>;
@@ -21,6 +59,8 @@ pub(crate) type CliOpener = Opener<Replay, SystemClock>;
 /// How the sealer encrypts: recipients given as flags (for `topic`), else the trust file's.
 pub(crate) struct SealerSpec<'a> {
     pub(crate) key: &'a Path,
+    /// With a MAC secret as `key`: the kid to derive the sender key for.
+    pub(crate) kid: Option<&'a str>,
     pub(crate) topic: &'a str,
     pub(crate) to: &'a [PathBuf],
     pub(crate) trust: Option<&'a Path>,
@@ -30,12 +70,14 @@ pub(crate) struct SealerSpec<'a> {
 
 pub(crate) fn sealer(spec: &SealerSpec<'_>) -> Result<CliSealer, Failure> {
     check_topic(spec.topic)?;
-    let key = keyfile::read_signing_key(spec.key)?;
     let seq = match spec.seq {
         Some(first) => Counter::starting_at(first),
         None => Counter::from_unix_micros(),
     };
-    let mut sealer = Sealer::new(key, seq, SystemClock);
+    let mut sealer = match sealing_key(spec.key, spec.kid)? {
+        SealingKeyFile::Signing(key) => CliSealer::Signed(Sealer::new(key, seq, SystemClock)),
+        SealingKeyFile::Mac(key) => CliSealer::Mac(Sealer::new(key, seq, SystemClock)),
+    };
     if !spec.to.is_empty() {
         let content = parse_content_alg(spec.content).map_err(Failure::Usage)?;
         let mut recipients = Vec::new();
@@ -58,6 +100,43 @@ pub(crate) fn sealer(spec: &SealerSpec<'_>) -> Result<CliSealer, Failure> {
         }
     }
     Ok(sealer)
+}
+
+enum SealingKeyFile {
+    Signing(SigningKey),
+    Mac(MacKey),
+}
+
+/// The key `seal`/`pub --key` names: a private signing key, a MAC sender key, or a MAC
+/// secret with `kid` (the sender key is derived from it, as receivers derive it).
+fn sealing_key(path: &Path, kid: Option<&str>) -> Result<SealingKeyFile, Failure> {
+    let text = keyfile::read_text(path)?;
+    if !MacFile::looks_like(&text) {
+        if kid.is_some() {
+            return Err(Failure::Usage(
+                "--kid is for MAC secrets: a signing key's kid is its thumbprint".into(),
+            ));
+        }
+        return keyfile::read_signing_key(path).map(SealingKeyFile::Signing);
+    }
+    let file = MacFile::parse(&text)
+        .map_err(|e| Failure::BadInput(format!("'{}': {e}", path.display())))?;
+    match (file, kid) {
+        (MacFile::SenderKey(key), None) => Ok(SealingKeyFile::Mac(key)),
+        (MacFile::SenderKey(key), Some(_)) => Err(Failure::Usage(format!(
+            "'{}' is a MAC sender key with its own kid ({}): drop --kid",
+            path.display(),
+            key.kid()
+        ))),
+        (MacFile::Secret(secret, alg), Some(kid)) => {
+            let kid = macfile::kid_from_text(kid).map_err(Failure::Usage)?;
+            Ok(SealingKeyFile::Mac(secret.sender_key(kid, alg)))
+        }
+        (MacFile::Secret(..), None) => Err(Failure::Usage(format!(
+            "'{}' is a MAC secret: give the sender's --kid to derive its key",
+            path.display()
+        ))),
+    }
 }
 
 /// Refuses to seal in clear on a topic the trust file requires encryption for

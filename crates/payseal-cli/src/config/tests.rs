@@ -132,3 +132,99 @@ fn a_small_order_ed25519_sender_key_is_refused_as_weak() {
     assert!(error.contains("weak key"), "{error}");
     assert!(!error.contains("X25519"), "{error}");
 }
+
+/// A scratch directory holding `plant.secret` (mode `mode`) for `[[mac_sender]]` tests.
+fn mac_dir(name: &str, mode: u32) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("payseal-config-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let secret = payseal::MacSecret::from_bytes(&[7; 32]).unwrap();
+    let path = dir.join("plant.secret");
+    let text = crate::macfile::secret_text(&secret, payseal::MacAlgorithm::Hmac256_64);
+    std::fs::write(&path, text.as_bytes()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    dir
+}
+
+const MAC_SENDER: &str = r#"
+[[mac_sender]]
+name = "sensor-7"
+secret = "plant.secret"
+kid = "sensor-7"
+topics = ["plant/7/#"]
+"#;
+
+#[test]
+fn a_mac_sender_is_trusted_under_the_key_derived_from_its_secret_file() {
+    let dir = mac_dir("mac-ok", 0o600);
+    let config = TrustConfig::parse(MAC_SENDER, Path::new("trust.toml"), &dir).unwrap();
+    let kid = payseal::Kid::new(b"sensor-7".to_vec()).unwrap();
+    let sender = config.trust.mac_sender(&kid).unwrap();
+    let expected = payseal::MacSecret::from_bytes(&[7; 32])
+        .unwrap()
+        .sender_key(kid.clone(), payseal::MacAlgorithm::Hmac256_64);
+    assert_eq!(sender.key().tag(b"m"), expected.tag(b"m"));
+    assert_eq!(sender.key().algorithm(), payseal::MacAlgorithm::Hmac256_64);
+    assert!(sender.topics().iter().any(|t| t.matches("plant/7/temp")));
+    assert_eq!(config.name_of(&kid), "sensor-7");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn mac_sender_errors_are_located() {
+    let dir = mac_dir("mac-errors", 0o600);
+    let parse_in = |text: &str| TrustConfig::parse(text, Path::new("trust.toml"), &dir);
+    let cases = [
+        // The secret inline, not a path.
+        (
+            MAC_SENDER.replace(
+                "secret = \"plant.secret\"",
+                "secret = \"payseal mac secret v1 alg hmac256 secret 0707\"",
+            ),
+            (4, 10),
+            "never the secret itself",
+        ),
+        (
+            MAC_SENDER.replace("kid = \"sensor-7\"", "kid = \"\""),
+            (5, 7),
+            "kid \"\"",
+        ),
+        (
+            MAC_SENDER.replace("plant/7/#", "plant/#/7"),
+            (6, 11),
+            "invalid topic filter",
+        ),
+        (
+            MAC_SENDER.replace("secret = \"plant.secret\"", "secret = \"missing.secret\""),
+            (4, 10),
+            "cannot read key file",
+        ),
+        // A kid used twice.
+        (
+            format!("{MAC_SENDER}{MAC_SENDER}"),
+            (11, 7),
+            "duplicate key id",
+        ),
+    ];
+    for (text, at, needle) in cases {
+        let error = parse_in(&text).unwrap_err();
+        assert_eq!(error.at, Some(at), "{error}");
+        assert!(error.message.contains(needle), "{error}");
+        assert!(!error.to_string().contains("0707"), "{error}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn a_mac_secret_others_may_read_is_refused() {
+    let dir = mac_dir("mac-mode", 0o644);
+    let error = TrustConfig::parse(MAC_SENDER, Path::new("trust.toml"), &dir).unwrap_err();
+    assert_eq!(error.at, Some((4, 10)), "{error}");
+    assert!(error.message.contains("has mode 644"), "{error}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

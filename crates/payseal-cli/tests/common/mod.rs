@@ -133,6 +133,19 @@ pub fn trust_toml(senders: &[(&str, &[&str])], keys: &[&str]) -> String {
     text
 }
 
+/// A trust file trusting MAC senders (`kid`, secret file, topics), named by their kids.
+pub fn mac_trust_toml(senders: &[(&str, &str, &[&str])]) -> String {
+    let mut text = String::from("[policy]\nmax_age_secs = 300\n");
+    for (kid, secret, topics) in senders {
+        let topics: Vec<String> = topics.iter().map(|t| format!("{t:?}")).collect();
+        text.push_str(&format!(
+            "\n[[mac_sender]]\nname = {kid:?}\nsecret = {secret:?}\nkid = {kid:?}\ntopics = [{}]\n",
+            topics.join(", ")
+        ));
+    }
+    text
+}
+
 /// Starts `payseal sub ARGS` in `dir`, and gives it time to subscribe.
 pub fn spawn_sub(dir: &Scratch, args: &[&str]) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_payseal"))
