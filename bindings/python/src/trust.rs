@@ -37,6 +37,31 @@ impl TrustStore {
         outcome.map(|_| ()).map_err(errors::config)
     }
 
+    /// Trusts the MAC sender `kid` on `topics`: its key is derived from the shared `secret`
+    /// (16 to 64 bytes) for `algorithm` ("hmac256-64" or "hmac256"), as spec/mac.md §2 says.
+    /// Whoever holds `secret` can stamp as any of its senders.
+    #[pyo3(signature = (secret, kid, algorithm, topics))]
+    fn add_mac_sender(
+        &mut self,
+        secret: Bytes<'_>,
+        kid: Bytes<'_>,
+        algorithm: &str,
+        topics: Vec<String>,
+    ) -> PyResult<()> {
+        let alg = payseal::MacAlgorithm::from_name(algorithm).ok_or_else(|| {
+            pyo3::exceptions::PyValueError::new_err(format!(
+                "unknown MAC algorithm {algorithm:?} (hmac256-64 or hmac256)"
+            ))
+        })?;
+        let secret =
+            payseal::MacSecret::from_bytes(secret.as_slice()).map_err(|e| errors::key(&e))?;
+        let key = secret.sender_key(kid_arg(kid.as_slice())?, alg);
+        self.0
+            .add_mac_sender(key, &topics)
+            .map(|_| ())
+            .map_err(errors::config)
+    }
+
     fn __len__(&self) -> usize {
         self.0.len()
     }

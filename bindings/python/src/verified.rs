@@ -28,7 +28,12 @@ impl From<payseal::Verified> for Verified {
         Verified {
             sender: v.sender().as_bytes().to_vec(),
             identity: v.identity().map(str::to_owned),
-            algorithm: v.algorithm().name(),
+            // Exactly one of the two is set: the envelope was signed or MAC-stamped.
+            algorithm: v
+                .algorithm()
+                .map(payseal::Algorithm::name)
+                .or(v.mac_algorithm().map(payseal::MacAlgorithm::name))
+                .unwrap_or_default(),
             topic: v.topic().to_owned(),
             seq: v.seq(),
             timestamp: v.timestamp(),
@@ -69,7 +74,8 @@ impl Verified {
         self.identity.as_deref()
     }
 
-    /// The signature algorithm: "ed25519", "p256" or "k256".
+    /// The stamp's algorithm: "ed25519", "p256" or "k256" (signed), "hmac256-64" or "hmac256"
+    /// (MAC, spec/mac.md).
     #[getter]
     fn algorithm(&self) -> &'static str {
         self.algorithm

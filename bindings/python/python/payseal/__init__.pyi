@@ -118,6 +118,11 @@ class TrustStore:
     def add_sender(
         self, key: VerifyingKey, topics: Sequence[str], *, kid: Optional[BytesLike] = None
     ) -> None: ...
+    def add_mac_sender(
+        self, secret: BytesLike, kid: BytesLike, algorithm: str, topics: Sequence[str]
+    ) -> None:
+        """Trusts a MAC sender (spec/mac.md): its key is derived from the shared secret."""
+        ...
     def __len__(self) -> int: ...
 
 class Policy:
