@@ -90,9 +90,11 @@
 #![deny(missing_docs)]
 
 mod blocking;
+mod builder;
 mod client;
 mod driver;
 mod error;
+mod handle;
 mod outbox;
 mod qos;
 mod reasons;
@@ -101,13 +103,14 @@ mod subacks;
 mod v5;
 
 pub use blocking::BlockingClient;
+pub use builder::ClientBuilder;
 pub use client::{DEFAULT_MAX_PACKET_SIZE, SecureClient};
-pub use error::PublishError;
-/// The security settings, events and QoS are shared with every payseal adapter
-/// (`payseal-mqtt`), so code written against one adapter reads the same over another.
+pub use error::{Error, PublishError};
+// The security settings, events and QoS are shared with every payseal adapter
+// (`payseal-mqtt`), so code written against one adapter reads the same over another.
 pub use payseal_mqtt::{
-    EnvelopeOpener, EnvelopeSealer, Event, Message, QoS, Refusal, Security, Unconfirmed,
-    Undelivered, Will, escape_text, reason_code_name,
+    ConnectionError, ConnectionErrorKind, EnvelopeOpener, EnvelopeSealer, Event, Message, QoS,
+    Refusal, Security, Unconfirmed, Undelivered, Will, escape_text, reason_code_name,
 };
 pub use qos::IntoQoS;
 pub use rumqttc::MqttOptions;
