@@ -45,7 +45,7 @@
 //! - **QoS 1/2 redelivery** comes out as [`Event::Duplicate`]; **retained messages** get
 //!   [`Security::retained_max_age`]; a sealed [`Will`] is sealed again at every (re)connect;
 //!   a publish larger than the maximum packet size (MQTT 5: the broker's from CONNACK if
-//!   smaller) is refused with [`PublishError::TooLarge`], computed exactly; the adapter
+//!   smaller) is refused with [`Error::TooLarge`], computed exactly; the adapter
 //!   reconnects by itself and restores subscriptions when the session was lost.
 //!
 //! ## Paho specifics
@@ -55,8 +55,8 @@
 //!   window ([`MqttOptions::set_max_in_flight`]), and [`SecureClient::publish`] waits for the
 //!   token: it returns only when the broker confirmed the message, or with an error.
 //! - **Publish outcomes** (`spec/mqtt-adapters.md` §6a). A QoS 1/2 publish ends confirmed
-//!   (`Ok`), refused ([`PublishError::Refused`], at once, when the broker answers with a
-//!   reason code of 0x80 or more), or unconfirmed ([`PublishError::Unconfirmed`], only when
+//!   (`Ok`), refused ([`Error::Refused`], at once, when the broker answers with a
+//!   reason code of 0x80 or more), or unconfirmed ([`Error::Unconfirmed`], only when
 //!   the application disconnects first). When a connection drops and the session is lost
 //!   (clean session, or a CONNACK without a session), paho forgets its in-flight messages;
 //!   the adapter hands each unconfirmed one to paho again with the **same envelope bytes**
@@ -103,6 +103,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod books;
+mod builder;
 mod client;
 mod core;
 mod driver;
@@ -112,13 +114,16 @@ mod input_checks;
 mod link;
 mod options;
 mod settle;
+mod waiters;
 
+pub use builder::ClientBuilder;
 pub use client::{SecureClient, SecureClientV5};
-pub use error::PublishError;
+pub use error::{Error, PublishError};
 pub use options::{DEFAULT_MAX_IN_FLIGHT, MqttOptions};
-/// The security settings, events and QoS are shared with every payseal adapter
-/// (`payseal-mqtt`), so code written against one adapter reads the same over another.
+// The security settings, events and QoS are shared with every payseal adapter
+// (`payseal-mqtt`), so code written against one adapter reads the same over another.
 pub use payseal_mqtt::{
-    CONTENT_TYPE, DEFAULT_MAX_PACKET_SIZE, EnvelopeOpener, EnvelopeSealer, Event, Message, QoS,
-    Refusal, Security, Unconfirmed, Will,
+    CONTENT_TYPE, ConnectionError, ConnectionErrorKind, DEFAULT_MAX_PACKET_SIZE, EnvelopeOpener,
+    EnvelopeSealer, Event, Message, QoS, Refusal, Security, Unconfirmed, Undelivered, Will,
+    escape_text, reason_code_name,
 };
