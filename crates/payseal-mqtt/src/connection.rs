@@ -125,7 +125,10 @@ mod tests {
             Outer(std::io::Error::other("inner")),
         );
         assert_eq!(e.to_string(), "outer");
-        assert_eq!(e.source().map(ToString::to_string).as_deref(), Some("inner"));
+        assert_eq!(
+            e.source().map(ToString::to_string).as_deref(),
+            Some("inner")
+        );
         assert!(e.downcast_ref::<Outer>().is_some());
         assert!(e.downcast_ref::<std::io::Error>().is_none());
     }

@@ -65,11 +65,9 @@ impl Books {
                 };
                 if inner.in_flight.is_empty() || timed_out {
                     let mut unconfirmed = std::mem::take(&mut inner.unconfirmed);
-                    unconfirmed.extend(inner.in_flight.iter().map(|(index, topic)| {
-                        Unconfirmed {
-                            index: *index,
-                            topic: topic.clone(),
-                        }
+                    unconfirmed.extend(inner.in_flight.iter().map(|(index, topic)| Unconfirmed {
+                        index: *index,
+                        topic: topic.clone(),
                     }));
                     let refused = std::mem::take(&mut inner.refused);
                     if refused.is_empty() && unconfirmed.is_empty() {

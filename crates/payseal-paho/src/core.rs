@@ -213,7 +213,12 @@ impl Core {
         if !self.link.client.is_connected() {
             return Ok(());
         }
-        Ok(self.link.client.unsubscribe(filter.as_str()).await.map(drop)?)
+        Ok(self
+            .link
+            .client
+            .unsubscribe(filter.as_str())
+            .await
+            .map(drop)?)
     }
 
     pub(crate) async fn disconnect(&self) -> Result<(), Error> {

@@ -38,7 +38,10 @@ impl SubscribeWaiters {
         drop(list);
         for (filter, tx) in done {
             let outcome = match refused.iter().find(|(f, _)| *f == filter) {
-                Some((_, code)) => Err(Error::SubscribeRefused { filter, code: *code }),
+                Some((_, code)) => Err(Error::SubscribeRefused {
+                    filter,
+                    code: *code,
+                }),
                 None => Ok(()),
             };
             let _ = tx.send(outcome);

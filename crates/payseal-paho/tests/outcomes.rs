@@ -119,9 +119,7 @@ async fn refused_subscription_before_the_connection_is_a_typed_event() {
         }
         // Refused at the connection's own SUBSCRIBE, it is also reported as an event.
         let deadline = Instant::now() + Duration::from_secs(2);
-        while let Ok(Some(event)) =
-            tokio::time::timeout_at(deadline.into(), events.recv()).await
-        {
+        while let Ok(Some(event)) = tokio::time::timeout_at(deadline.into(), events.recv()).await {
             if let Event::SubscribeRefused { filter, code: got } = event {
                 assert_eq!((filter.as_str(), got), ("plant/#", code));
                 break;

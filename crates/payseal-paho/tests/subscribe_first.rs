@@ -50,7 +50,11 @@ async fn the_first_message_after_an_early_subscribe_arrives() {
                 .unwrap();
         }
         let got = received(&mut events, 5).await;
-        assert_eq!(got, (0..5u8).map(|i| vec![i]).collect::<Vec<_>>(), "round {round}");
+        assert_eq!(
+            got,
+            (0..5u8).map(|i| vec![i]).collect::<Vec<_>>(),
+            "round {round}"
+        );
         client.disconnect().await.unwrap();
     }
 }
@@ -70,7 +74,9 @@ async fn the_same_over_mqtt5() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_early_subscribe_ends_with_closed_when_the_client_disconnects() {
-    let port = Mosquitto::start().expect("mosquitto must be installed").kill();
+    let port = Mosquitto::start()
+        .expect("mosquitto must be installed")
+        .kill();
     let options = MqttOptions::new("never", "127.0.0.1", port);
     let (client, _events) = SecureClient::connect(options, security()).unwrap();
     let waiting = {
@@ -89,7 +95,9 @@ async fn an_early_subscribe_ends_with_closed_when_the_client_disconnects() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishes_cancelled_before_a_broker_is_up_leave_flush_working() {
-    let port = Mosquitto::start().expect("mosquitto must be installed").kill();
+    let port = Mosquitto::start()
+        .expect("mosquitto must be installed")
+        .kill();
     let options = MqttOptions::new("cancelled", "127.0.0.1", port);
     let (client, mut events) = SecureClient::builder(options, security())
         .request_queue(2)

@@ -135,7 +135,11 @@ impl SecureClient {
     ///
     /// # Errors
     /// [`Error::Closed`] if the client is closed.
-    pub async fn subscribe(&self, filter: impl Into<String>, qos: impl IntoQoS) -> Result<(), Error> {
+    pub async fn subscribe(
+        &self,
+        filter: impl Into<String>,
+        qos: impl IntoQoS,
+    ) -> Result<(), Error> {
         self.handle.subscribe(filter.into(), qos.into_qos()).await
     }
 

@@ -88,10 +88,9 @@ mod tests {
         assert!(e.source().is_none(), "the cause would be printed twice");
         let request = rumqttc::Request::Disconnect(rumqttc::Disconnect);
         let e = Error::from(rumqttc::ClientError::TryRequest(request));
-        let inner = rumqttc::ClientError::TryRequest(rumqttc::Request::Disconnect(
-            rumqttc::Disconnect,
-        ))
-        .to_string();
+        let inner =
+            rumqttc::ClientError::TryRequest(rumqttc::Request::Disconnect(rumqttc::Disconnect))
+                .to_string();
         assert_eq!(e.to_string().matches(&inner).count(), 1);
         assert!(e.source().is_none());
     }

@@ -13,8 +13,8 @@ use rumqttc::v5::mqttbytes::v5::{
 use rumqttc::v5::{AsyncClient, ConnectionError, EventLoop, MqttOptions, Request};
 use tokio::sync::mpsc;
 
-use crate::client::DEFAULT_MAX_PACKET_SIZE;
 use crate::builder::{ClientBuilder, Queues};
+use crate::client::DEFAULT_MAX_PACKET_SIZE;
 use crate::driver::{self, Link, Polled, Shared};
 use crate::error::Error;
 use crate::handle::{Handle, Requests};
@@ -117,7 +117,11 @@ impl SecureClientV5 {
     ///
     /// # Errors
     /// [`Error::Closed`] if the client is closed.
-    pub async fn subscribe(&self, filter: impl Into<String>, qos: impl IntoQoS) -> Result<(), Error> {
+    pub async fn subscribe(
+        &self,
+        filter: impl Into<String>,
+        qos: impl IntoQoS,
+    ) -> Result<(), Error> {
         self.handle.subscribe(filter.into(), qos.into_qos()).await
     }
 

@@ -22,14 +22,14 @@ fn security() -> Security {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishes_cancelled_on_a_full_queue_leave_flush_working() {
     // A port where no broker listens yet.
-    let port = Mosquitto::start().expect("mosquitto must be installed").kill();
-    let (client, mut events) = SecureClient::builder(
-        MqttOptions::new("cancelled", "127.0.0.1", port),
-        security(),
-    )
-    .request_queue(2)
-    .connect()
-    .unwrap();
+    let port = Mosquitto::start()
+        .expect("mosquitto must be installed")
+        .kill();
+    let (client, mut events) =
+        SecureClient::builder(MqttOptions::new("cancelled", "127.0.0.1", port), security())
+            .request_queue(2)
+            .connect()
+            .unwrap();
     tokio::spawn(async move { while events.recv().await.is_some() {} });
 
     let mut timed_out = 0;
@@ -42,7 +42,10 @@ async fn publishes_cancelled_on_a_full_queue_leave_flush_working() {
             timed_out += 1;
         }
     }
-    assert!(timed_out > 0, "the queue never filled: nothing was cancelled");
+    assert!(
+        timed_out > 0,
+        "the queue never filled: nothing was cancelled"
+    );
     assert!(
         client.flush(Duration::from_millis(100)).await.is_err(),
         "nothing can be confirmed without a broker"
@@ -63,8 +66,10 @@ async fn publishes_cancelled_on_a_full_queue_leave_flush_working() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_call_after_disconnect_is_closed() {
     let broker = Mosquitto::start().expect("mosquitto must be installed");
-    let (client, mut events) =
-        SecureClient::connect(MqttOptions::new("closer", "127.0.0.1", broker.port()), security());
+    let (client, mut events) = SecureClient::connect(
+        MqttOptions::new("closer", "127.0.0.1", broker.port()),
+        security(),
+    );
     loop {
         match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
             Ok(Some(Event::Connected { .. })) => break,
@@ -88,7 +93,9 @@ async fn every_call_after_disconnect_is_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn try_publish_says_when_the_queue_is_full() {
-    let port = Mosquitto::start().expect("mosquitto must be installed").kill();
+    let port = Mosquitto::start()
+        .expect("mosquitto must be installed")
+        .kill();
     let (client, _events) =
         SecureClient::builder(MqttOptions::new("full", "127.0.0.1", port), security())
             .request_queue(1)

@@ -70,12 +70,17 @@ async fn connects_subscriptions_rejections_and_errors_are_logged() {
     let broker = Mosquitto::start().expect("mosquitto must be installed");
     let trusted = SigningKey::generate(Algorithm::Ed25519).unwrap();
     let mut trust = TrustStore::new();
-    trust.add_sender(trusted.verifying_key(), ["plant/#"]).unwrap();
+    trust
+        .add_sender(trusted.verifying_key(), ["plant/#"])
+        .unwrap();
     let opener = Opener::new(trust, Policy::default(), SystemClock);
     let options = MqttOptions::new("dashboard", "127.0.0.1", broker.port());
     let (dashboard, mut events) = SecureClient::connect(options, Security::new().opener(opener));
     until(&mut events, |e| matches!(e, Event::Connected { .. })).await;
-    dashboard.subscribe("plant/#", QoS::AtLeastOnce).await.unwrap();
+    dashboard
+        .subscribe("plant/#", QoS::AtLeastOnce)
+        .await
+        .unwrap();
 
     let stranger = SigningKey::generate(Algorithm::Ed25519).unwrap();
     let sealer = Sealer::new(stranger, Counter::starting_at(1), SystemClock);
@@ -98,11 +103,15 @@ async fn connects_subscriptions_rejections_and_errors_are_logged() {
     assert_eq!(reason, Rejection::UnknownSender);
 
     // A client with no broker to reach.
-    let dead = Mosquitto::start().expect("mosquitto must be installed").kill();
+    let dead = Mosquitto::start()
+        .expect("mosquitto must be installed")
+        .kill();
     let (_lost, mut lost_events) =
         SecureClient::connect(MqttOptions::new("lost", "127.0.0.1", dead), Security::new());
-    let Event::Disconnected { error } =
-        until(&mut lost_events, |e| matches!(e, Event::Disconnected { .. })).await
+    let Event::Disconnected { error } = until(&mut lost_events, |e| {
+        matches!(e, Event::Disconnected { .. })
+    })
+    .await
     else {
         unreachable!()
     };
@@ -112,13 +121,19 @@ async fn connects_subscriptions_rejections_and_errors_are_logged() {
     let connected = captured.line_with("connected to the broker");
     assert!(connected.contains("INFO"), "{connected}");
     let subscribed = captured.line_with("subscribing");
-    assert!(subscribed.contains("INFO") && subscribed.contains("plant/#"), "{subscribed}");
+    assert!(
+        subscribed.contains("INFO") && subscribed.contains("plant/#"),
+        "{subscribed}"
+    );
     let refused = captured.line_with("refused a message");
     assert!(refused.contains("WARN"), "an alarm is a warning: {refused}");
     assert!(refused.contains("reason=\"unknown_sender\""), "{refused}");
     assert!(refused.contains("topic=plant/3/temp"), "{refused}");
     let disconnected = captured.line_with("disconnected from the broker");
-    assert!(disconnected.contains("WARN") && disconnected.contains("kind=Io"), "{disconnected}");
+    assert!(
+        disconnected.contains("WARN") && disconnected.contains("kind=Io"),
+        "{disconnected}"
+    );
 }
 
 #[test]
@@ -139,5 +154,8 @@ fn topics_are_escaped_and_non_alarms_are_info() {
     assert_eq!(text.lines().count(), 1, "a topic cannot add a line: {text}");
     assert!(!text.contains('\u{1b}'), "{text:?}");
     let line = captured.line_with("refused a message");
-    assert!(line.contains("INFO") && line.contains("not_for_me"), "{line}");
+    assert!(
+        line.contains("INFO") && line.contains("not_for_me"),
+        "{line}"
+    );
 }
