@@ -251,7 +251,7 @@ impl Requests for AsyncClient {
 fn full(error: rumqttc::ClientError) -> Error {
     match error {
         rumqttc::ClientError::TryRequest(_) => Error::QueueFull,
-        other => Error::Client(other),
+        other => Error::Client(Box::new(other)),
     }
 }
 

@@ -36,12 +36,12 @@ pub enum Error {
     /// The builder's `connect` was called outside a Tokio runtime.
     #[error("connect must be called inside a Tokio runtime")]
     NoRuntime,
-    /// rumqttc refused the request (MQTT 3.1.1 client).
+    /// rumqttc refused the request (MQTT 3.1.1 client; boxed: it holds the whole request).
     #[error("rumqttc refused the request: {0}")]
-    Client(rumqttc::ClientError),
-    /// rumqttc refused the request (MQTT 5 client).
+    Client(Box<rumqttc::ClientError>),
+    /// rumqttc refused the request (MQTT 5 client; boxed: it holds the whole request).
     #[error("rumqttc refused the request: {0}")]
-    ClientV5(rumqttc::v5::ClientError),
+    ClientV5(Box<rumqttc::v5::ClientError>),
 }
 
 /// The error of `publish`: the same type as every other client method's.
@@ -65,13 +65,13 @@ impl From<payseal::SealError> for Error {
 
 impl From<rumqttc::ClientError> for Error {
     fn from(error: rumqttc::ClientError) -> Self {
-        Error::Client(error)
+        Error::Client(Box::new(error))
     }
 }
 
 impl From<rumqttc::v5::ClientError> for Error {
     fn from(error: rumqttc::v5::ClientError) -> Self {
-        Error::ClientV5(error)
+        Error::ClientV5(Box::new(error))
     }
 }
 

@@ -235,7 +235,7 @@ impl Requests for AsyncClient {
 fn full(error: rumqttc::v5::ClientError) -> Error {
     match error {
         rumqttc::v5::ClientError::TryRequest(_) => Error::QueueFull,
-        other => Error::ClientV5(other),
+        other => Error::ClientV5(Box::new(other)),
     }
 }
 
