@@ -42,10 +42,12 @@ pub enum Event {
         /// Whether the broker resumed a persistent session.
         session_present: bool,
     },
-    /// The connection failed or dropped; the adapter reconnects by itself.
+    /// The connection failed or dropped; the adapter reconnects by itself (after a short
+    /// pause), until the application disconnects or drops the event stream.
     Disconnected {
-        /// What went wrong.
-        error: String,
+        /// What went wrong: [`ConnectionError::kind`](crate::ConnectionError::kind) to decide
+        /// on, the client library's error behind it.
+        error: crate::ConnectionError,
     },
 }
 

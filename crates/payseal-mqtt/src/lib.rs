@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod adapter;
+mod connection;
 mod escape;
 mod event;
 mod freshness;
@@ -20,6 +21,7 @@ mod outcome;
 mod qos;
 mod security;
 
+pub use connection::{ConnectionError, ConnectionErrorKind};
 pub use escape::{escape_bytes, escape_text};
 pub use event::{Event, Message};
 pub use outcome::{Refusal, Unconfirmed, Undelivered, is_refusal, reason_code_name};

@@ -177,7 +177,8 @@ impl Will {
     /// ```
     /// use std::time::Duration;
     /// use payseal::{Algorithm, Counter, Kid, Sealer, SigningKey, SystemClock};
-    /// use payseal_mqtt::{QoS, Will};
+    /// # use payseal_mqtt as payseal_rumqttc;
+    /// use payseal_rumqttc::{QoS, Will}; // or payseal_paho::{QoS, Will}
     /// let key = SigningKey::generate(Algorithm::Ed25519)?;
     /// let will_sealer = Sealer::new(key, Counter::from_unix_micros(), SystemClock)
     ///     .with_kid(Kid::new(b"sensor-7/will".to_vec())?);
@@ -242,9 +243,13 @@ impl std::fmt::Debug for Will {
 
 /// The security side of a client: how it seals what it publishes and opens what it receives.
 ///
+/// Import it from the adapter you depend on (`payseal_rumqttc::Security` or
+/// `payseal_paho::Security`: the same type, re-exported from `payseal-mqtt`).
+///
 /// ```
+/// # use payseal_mqtt as payseal_rumqttc;
 /// use payseal::{Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemClock, TrustStore};
-/// use payseal_mqtt::Security;
+/// use payseal_rumqttc::Security; // or payseal_paho::Security
 /// let key = SigningKey::generate(Algorithm::Ed25519)?;
 /// let security = Security::new()
 ///     .sealer(Sealer::new(key, Counter::from_unix_micros(), SystemClock))

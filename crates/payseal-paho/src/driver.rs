@@ -6,11 +6,23 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use payseal_mqtt::adapter::{ClientState, must_restore};
+use payseal_mqtt::adapter::{ClientState, must_restore, trace_event};
 use payseal_mqtt::{Event, QoS};
 use tokio::sync::mpsc;
 
 use crate::link::{Incoming, Link};
+use crate::waiters::SubscribeWaiters;
+
+/// The event stream, logging every event as it is handed over ([`trace_event`]).
+#[derive(Clone)]
+struct Traced(mpsc::Sender<Event>);
+
+impl Traced {
+    async fn send(&self, event: Event) -> Result<(), mpsc::error::SendError<Event>> {
+        trace_event(&event);
+        self.0.send(event).await
+    }
+}
 
 /// Events waiting for the application before the driver pauses (back-pressure, not loss).
 pub(crate) const EVENT_QUEUE: usize = 4096;
@@ -34,12 +46,26 @@ enum Ended {
 /// How long a refresh DISCONNECT lets in-flight QoS 1 and 2 transfers complete.
 const REFRESH_DISCONNECT_GRACE: Duration = Duration::from_secs(2);
 
-/// Runs until the application disconnects or drops the event stream.
+/// Runs until the application disconnects or drops the event stream; the client is closed
+/// from then on.
 pub(crate) async fn drive(
     link: Arc<Link>,
     state: Arc<ClientState>,
-    mut incoming: mpsc::UnboundedReceiver<Incoming>,
+    waiters: Arc<SubscribeWaiters>,
+    incoming: mpsc::UnboundedReceiver<Incoming>,
     events: mpsc::Sender<Event>,
+) {
+    run(link, Arc::clone(&state), &waiters, incoming, Traced(events)).await;
+    state.set_closing();
+    waiters.close();
+}
+
+async fn run(
+    link: Arc<Link>,
+    state: Arc<ClientState>,
+    waiters: &Arc<SubscribeWaiters>,
+    mut incoming: mpsc::UnboundedReceiver<Incoming>,
+    events: Traced,
 ) {
     let mut connected_before = false;
     let mut warned_backlog = EVENT_QUEUE;
@@ -55,7 +81,7 @@ pub(crate) async fn drive(
                 // The first connection and a lost session both need the remembered filters
                 // (subscribe() only records them while disconnected).
                 if !connected_before || must_restore(connected_before, connack.session_present) {
-                    restore_subscriptions(&link, &state, &events);
+                    restore_subscriptions(&link, &state, waiters, &events);
                 }
                 connected_before = true;
                 // The reconnect of a will refresh is not reported (nor was its disconnect).
@@ -102,7 +128,7 @@ async fn process(
     link: &Link,
     state: &ClientState,
     incoming: &mut mpsc::UnboundedReceiver<Incoming>,
-    events: &mpsc::Sender<Event>,
+    events: &Traced,
     warned_backlog: &mut usize,
 ) -> Result<Ended, Stop> {
     let every = state.will_refresh();
@@ -194,7 +220,7 @@ async fn refresh_will(link: &Link, state: &ClientState) -> bool {
 /// order is kept, and nothing that paho acknowledged is lost).
 async fn deliver(
     state: &ClientState,
-    events: &mpsc::Sender<Event>,
+    events: &Traced,
     topic: &str,
     payload: &[u8],
     retain: bool,
@@ -221,7 +247,12 @@ async fn deliver(
 /// Subscribes to every remembered filter (one SUBSCRIBE), without waiting for the SUBACK: a
 /// task waits for it and reports every refused filter as [`Event::SubscribeRefused`] (and
 /// forgets it).
-fn restore_subscriptions(link: &Link, state: &Arc<ClientState>, events: &mpsc::Sender<Event>) {
+fn restore_subscriptions(
+    link: &Link,
+    state: &Arc<ClientState>,
+    waiters: &Arc<SubscribeWaiters>,
+    events: &Traced,
+) {
     let all = state.subscriptions().all();
     if all.is_empty() {
         return;
@@ -230,10 +261,15 @@ fn restore_subscriptions(link: &Link, state: &Arc<ClientState>, events: &mpsc::S
     let filters: Vec<String> = all.iter().map(|(f, _)| f.clone()).collect();
     let qos: Vec<i32> = all.iter().map(|(_, q)| i32::from(*q as u8)).collect();
     let token = link.client.subscribe_many(&filters, &qos);
-    let (state, events) = (Arc::clone(state), events.clone());
+    let (state, events, waiters) = (Arc::clone(state), events.clone(), Arc::clone(waiters));
     tokio::spawn(async move {
-        for (filter, code) in refused(&filters, token.await) {
-            tracing::warn!(filter, code, "the broker refused a subscription");
+        // No SUBACK (the connection dropped first): the filters stay recorded, and their
+        // waiters wait for the next connection.
+        let Some(refused) = refused(&filters, token.await) else {
+            return;
+        };
+        waiters.answered(&filters, &refused);
+        for (filter, code) in refused {
             state.subscriptions().remove(&filter);
             if events
                 .send(Event::SubscribeRefused { filter, code })
@@ -249,11 +285,11 @@ fn restore_subscriptions(link: &Link, state: &Arc<ClientState>, events: &mpsc::S
 /// The refused filters of a SUBACK, with their reason codes. Paho completes the token with
 /// the granted QoS (or MQTT 5 reason code) per filter, 0x80 and above refusing; a single
 /// refused filter fails the token instead (MQTT 5: with its reason code; MQTT 3.1.1: a
-/// failure, reported as 0x80). A connection lost before the SUBACK refuses nothing.
+/// failure, reported as 0x80). `None` when no SUBACK came (a connection lost first).
 fn refused(
     filters: &[String],
     answer: Result<paho_mqtt::ServerResponse, paho_mqtt::Error>,
-) -> Vec<(String, u8)> {
+) -> Option<Vec<(String, u8)>> {
     let codes: Vec<i32> = match answer {
         Ok(response) => response
             .subscribe_many_response()
@@ -265,15 +301,16 @@ fn refused(
         Err(paho_mqtt::Error::Failure) if filters.len() == 1 => vec![0x80],
         Err(e) => {
             tracing::debug!("no SUBACK for the restored subscriptions: {e}");
-            Vec::new()
+            return None;
         }
     };
-    filters
+    let refused = filters
         .iter()
         .zip(codes)
         .filter_map(|(filter, code)| {
             let code = u8::try_from(code).ok()?;
             payseal_mqtt::is_refusal(code).then(|| (filter.clone(), code))
         })
-        .collect()
+        .collect();
+    Some(refused)
 }

@@ -26,26 +26,59 @@
 //! let (client, mut events) =
 //!     SecureClient::connect(MqttOptions::new("sensor-7", host, port), security)?;
 //! client.subscribe("plant/#", QoS::AtLeastOnce).await?;
-//! # tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-//! client.publish("plant/3/temp", QoS::AtLeastOnce, false, b"21.5").await?;
+//! client.publish("plant/3/temp", QoS::AtLeastOnce, false, "21.5").await?;
 //! while let Some(event) = events.recv().await {
 //!     match event {
 //!         Event::Message(m) => {
-//!             assert_eq!(m.verified.payload(), b"21.5");
-//!             break;
+//!             let text = String::from_utf8_lossy(m.verified.payload());
+//!             println!("{}: {text}", m.verified.topic()); // plant/3/temp: 21.5
+//!             # assert_eq!(text, "21.5");
+//!             # break;
 //!         }
+//!         // Forged, altered, moved, stale or replayed: never delivered as a message.
 //!         Event::Rejected { topic, reason } => eprintln!("refused on {topic}: {reason}"),
+//!         // The adapter reconnects by itself; `error.kind()` says what went wrong.
+//!         Event::Disconnected { error } => eprintln!("disconnected: {error}"),
 //!         _ => {}
 //!     }
 //! }
 //! # Ok(()) }
 //! ```
 //!
+//! ## Errors, cancellation, logging
+//! - Every client method returns the crate's one [`Error`] type, which prints its cause once.
+//!   Methods take what the wrapped client takes: a topic as `impl Into<String>`, a payload as
+//!   `impl AsRef<[u8]>`.
+//! - **Cancel safety**: every async method can be dropped (a `tokio::time::timeout` around
+//!   it, a `select!` branch). A `publish` dropped before it had its turn sends nothing; after,
+//!   the message is sent as if the call had completed, and `flush` accounts for it, so a
+//!   cancelled publish never leaves `flush` waiting for nothing.
+//! - **`tracing`**: connects (`info`), disconnects (`warn`, with the
+//!   [`ConnectionErrorKind`] of the typed [`ConnectionError`] that
+//!   [`Event::Disconnected`] carries), subscription changes (`info`), every rejection
+//!   (`warn` for alarms, `info` otherwise, with the stable reason code and the escaped
+//!   topic) and duplicates (`debug`).
+//!
+//! ## Durable replay windows and alarms
+//! A receiver's replay windows live in memory unless its opener has a durable store:
+//! `Opener::with_replay_store(trust, payseal_store::FileReplayStore::open(dir, 128)?, policy,
+//! clock)`, and a sender that must never reuse a sequence number after a crash seals with
+//! `payseal_store::FileSeqStore::open(path, 1_000)?` as its counter (crate `payseal-store`;
+//! the README's "Migrating from rumqttc / paho" section has the whole example). A message
+//! replayed after a restart then arrives as [`Event::Duplicate`], not as
+//! [`Event::Rejected`]: alarm on `Rejected` with
+//! [`is_alarm`](payseal::Rejection::is_alarm), and count duplicates if a burst matters.
+//!
+//! ## Plaintext topics
+//! Not on a secure client: its event stream carries verified messages only, and mixing in
+//! plaintext would let one mistaken `match` arm treat a forged message as authentic. Use a
+//! second, plain client (its own client id) for topics that must stay plaintext.
+//!
 //! ## MQTT realities (as in payseal-rumqttc; see `spec/mqtt-adapters.md`)
 //! - **QoS 1/2 redelivery** comes out as [`Event::Duplicate`]; **retained messages** get
 //!   [`Security::retained_max_age`]; a sealed [`Will`] is sealed again at every (re)connect;
 //!   a publish larger than the maximum packet size (MQTT 5: the broker's from CONNACK if
-//!   smaller) is refused with [`PublishError::TooLarge`], computed exactly; the adapter
+//!   smaller) is refused with [`Error::TooLarge`], computed exactly; the adapter
 //!   reconnects by itself and restores subscriptions when the session was lost.
 //!
 //! ## Paho specifics
@@ -55,8 +88,8 @@
 //!   window ([`MqttOptions::set_max_in_flight`]), and [`SecureClient::publish`] waits for the
 //!   token: it returns only when the broker confirmed the message, or with an error.
 //! - **Publish outcomes** (`spec/mqtt-adapters.md` §6a). A QoS 1/2 publish ends confirmed
-//!   (`Ok`), refused ([`PublishError::Refused`], at once, when the broker answers with a
-//!   reason code of 0x80 or more), or unconfirmed ([`PublishError::Unconfirmed`], only when
+//!   (`Ok`), refused ([`Error::Refused`], at once, when the broker answers with a
+//!   reason code of 0x80 or more), or unconfirmed ([`Error::Unconfirmed`], only when
 //!   the application disconnects first). When a connection drops and the session is lost
 //!   (clean session, or a CONNACK without a session), paho forgets its in-flight messages;
 //!   the adapter hands each unconfirmed one to paho again with the **same envelope bytes**
@@ -103,6 +136,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod books;
+mod builder;
 mod client;
 mod core;
 mod driver;
@@ -112,13 +147,16 @@ mod input_checks;
 mod link;
 mod options;
 mod settle;
+mod waiters;
 
+pub use builder::ClientBuilder;
 pub use client::{SecureClient, SecureClientV5};
-pub use error::PublishError;
+pub use error::{Error, PublishError};
 pub use options::{DEFAULT_MAX_IN_FLIGHT, MqttOptions};
-/// The security settings, events and QoS are shared with every payseal adapter
-/// (`payseal-mqtt`), so code written against one adapter reads the same over another.
+// The security settings, events and QoS are shared with every payseal adapter
+// (`payseal-mqtt`), so code written against one adapter reads the same over another.
 pub use payseal_mqtt::{
-    CONTENT_TYPE, DEFAULT_MAX_PACKET_SIZE, EnvelopeOpener, EnvelopeSealer, Event, Message, QoS,
-    Refusal, Security, Unconfirmed, Will,
+    CONTENT_TYPE, ConnectionError, ConnectionErrorKind, DEFAULT_MAX_PACKET_SIZE, EnvelopeOpener,
+    EnvelopeSealer, Event, Message, QoS, Refusal, Security, Unconfirmed, Undelivered, Will,
+    escape_text, reason_code_name,
 };

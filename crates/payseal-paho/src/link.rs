@@ -11,7 +11,7 @@ use paho_mqtt::{
 };
 use payseal::Rejection;
 use payseal_mqtt::adapter::ClientState;
-use payseal_mqtt::{CONTENT_TYPE, QoS};
+use payseal_mqtt::{CONTENT_TYPE, ConnectionError, ConnectionErrorKind, QoS};
 use tokio::sync::mpsc;
 
 use crate::guard::{self, Guard};
@@ -174,10 +174,13 @@ fn incoming(m: &paho_mqtt::Message, max_packet_size: usize) -> Incoming {
 impl Link {
     /// What to tell the application about a lost connection: why the guard closed it, if it
     /// did.
-    pub(crate) fn lost_reason(&self) -> String {
+    pub(crate) fn lost_reason(&self) -> ConnectionError {
         match self.guard.as_ref().and_then(Guard::take_refused) {
-            Some(reason) => format!("connection closed by the adapter: {reason}"),
-            None => "connection lost".to_string(),
+            Some(reason) => ConnectionError::message(
+                ConnectionErrorKind::Protocol,
+                format!("connection closed by the adapter: {reason}"),
+            ),
+            None => ConnectionError::message(ConnectionErrorKind::Io, "connection lost"),
         }
     }
 
@@ -257,12 +260,17 @@ impl Link {
         &self,
         state: &ClientState,
         timeout: Duration,
-    ) -> Result<Connack, String> {
+    ) -> Result<Connack, ConnectionError> {
         let token = self.client.connect(self.connect_options(state));
         let response = match tokio::time::timeout(timeout, token).await {
             Ok(Ok(response)) => response,
-            Ok(Err(e)) => return Err(e.to_string()),
-            Err(_) => return Err(format!("no CONNACK within {timeout:?}")),
+            Ok(Err(e)) => return Err(connection_error(&e)),
+            Err(_) => {
+                return Err(ConnectionError::message(
+                    ConnectionErrorKind::Timeout,
+                    format!("no CONNACK within {timeout:?}"),
+                ));
+            }
         };
         let session_present = response
             .connect_response()
@@ -278,6 +286,25 @@ impl Link {
             broker_max_packet_size,
         })
     }
+}
+
+/// A failed connect, typed. Paho's error holds C-side properties that cannot be shared
+/// between threads, so its message is kept (escaped: a broker's reason string may be in it).
+fn connection_error(error: &paho_mqtt::Error) -> ConnectionError {
+    use paho_mqtt::Error as E;
+    let kind = match error {
+        E::ConnectReturn(_) | E::ReasonCode(..) => ConnectionErrorKind::Refused,
+        E::TcpConnectTimeout => ConnectionErrorKind::Timeout,
+        E::TcpConnectCompletionFailure
+        | E::TcpTlsConnectFailure
+        | E::SocketError(_)
+        | E::Io(_)
+        | E::Disconnected
+        | E::ReceivedDisconnect(_) => ConnectionErrorKind::Io,
+        E::BadProtocol | E::BadStructure | E::WrongMqttVersion => ConnectionErrorKind::Protocol,
+        _ => ConnectionErrorKind::Other,
+    };
+    ConnectionError::message(kind, payseal_mqtt::escape_text(&error.to_string()))
 }
 
 /// What a successful connect reported.

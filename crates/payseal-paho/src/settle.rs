@@ -8,7 +8,7 @@ use std::time::Duration;
 use payseal_mqtt::adapter::ClientState;
 use payseal_mqtt::{QoS, Refusal, Unconfirmed};
 
-use crate::error::PublishError;
+use crate::error::Error;
 use crate::link::Link;
 
 /// How often a publish waiting for its acknowledgement checks whether the client closed.
@@ -34,14 +34,14 @@ pub(crate) struct Pending<'a> {
 /// session present paho retransmits by itself and the token does not fail.
 ///
 /// # Errors
-/// [`PublishError::Refused`] when the broker refuses it (reason code 0x80 or more),
-/// [`PublishError::Unconfirmed`] when the application disconnected before a QoS 1/2 message
-/// was confirmed, [`PublishError::Client`] when paho refuses it.
+/// [`Error::Refused`] when the broker refuses it (reason code 0x80 or more),
+/// [`Error::Unconfirmed`] when the application disconnected before a QoS 1/2 message
+/// was confirmed, [`Error::Client`] when paho refuses it.
 pub(crate) async fn settle(
     link: &Link,
     state: &ClientState,
     pending: Pending<'_>,
-) -> Result<(), PublishError> {
+) -> Result<(), Error> {
     let mut sent = 0u32;
     loop {
         // `try_publish` fails at once if paho refuses; the token completes when the broker
@@ -57,7 +57,7 @@ pub(crate) async fn settle(
             // paho completes the token with the broker's reason code when it is 0x80 or more.
             Err(paho_mqtt::Error::ReasonCode(code, properties)) => {
                 let reason = properties.get_string(paho_mqtt::PropertyCode::ReasonString);
-                return Err(PublishError::Refused(Refusal::new(
+                return Err(Error::Refused(Refusal::new(
                     pending.index,
                     pending.topic,
                     code as u8,
@@ -102,8 +102,8 @@ async fn wait(
     }
 }
 
-fn unconfirmed(pending: &Pending<'_>) -> PublishError {
-    PublishError::Unconfirmed(Unconfirmed {
+fn unconfirmed(pending: &Pending<'_>) -> Error {
+    Error::Unconfirmed(Unconfirmed {
         index: pending.index,
         topic: pending.topic.to_string(),
     })

@@ -8,7 +8,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 
 use crate::client::SecureClient;
-use crate::error::PublishError;
+use crate::error::Error;
 use crate::qos::IntoQoS;
 
 /// [`SecureClient`] with blocking calls; it runs its own single-threaded runtime on a
@@ -41,14 +41,14 @@ impl BlockingClient {
     /// Seals and publishes (see [`SecureClient::publish`]).
     ///
     /// # Errors
-    /// [`PublishError`].
+    /// [`Error`].
     pub fn publish(
         &self,
-        topic: &str,
+        topic: impl Into<String>,
         qos: impl IntoQoS,
         retain: bool,
-        payload: &[u8],
-    ) -> Result<(), PublishError> {
+        payload: impl AsRef<[u8]>,
+    ) -> Result<(), Error> {
         self.runtime
             .block_on(self.client.publish(topic, qos, retain, payload))
     }
@@ -56,9 +56,18 @@ impl BlockingClient {
     /// Subscribes (see [`SecureClient::subscribe`]).
     ///
     /// # Errors
-    /// [`rumqttc::ClientError`] if the client is closed.
-    pub fn subscribe(&self, filter: &str, qos: impl IntoQoS) -> Result<(), rumqttc::ClientError> {
+    /// [`Error::Closed`] if the client is closed.
+    pub fn subscribe(&self, filter: impl Into<String>, qos: impl IntoQoS) -> Result<(), Error> {
         self.runtime.block_on(self.client.subscribe(filter, qos))
+    }
+
+    /// Waits until every QoS 1 and 2 message is confirmed or refused, or `timeout` (see
+    /// [`SecureClient::flush`]).
+    ///
+    /// # Errors
+    /// [`payseal_mqtt::Undelivered`].
+    pub fn flush(&self, timeout: Duration) -> Result<(), payseal_mqtt::Undelivered> {
+        self.runtime.block_on(self.client.flush(timeout))
     }
 
     /// The next event, waiting at most `timeout`; `None` on timeout or when closed.
@@ -75,8 +84,8 @@ impl BlockingClient {
     /// Disconnects cleanly.
     ///
     /// # Errors
-    /// [`rumqttc::ClientError`] if already closed.
-    pub fn disconnect(&self) -> Result<(), rumqttc::ClientError> {
+    /// [`Error::Closed`] if already closed.
+    pub fn disconnect(&self) -> Result<(), Error> {
         self.runtime.block_on(self.client.disconnect())
     }
 }

@@ -3,12 +3,14 @@
 use std::sync::Arc;
 
 use payseal_mqtt::adapter::{ClientState, Framing};
-use payseal_mqtt::{Event, QoS, Security, Undelivered};
+use payseal_mqtt::{ConnectionErrorKind, Event, QoS, Security, Undelivered};
 use rumqttc::{AsyncClient, ConnectionError, EventLoop, LastWill, MqttOptions, Outgoing, Packet};
 use tokio::sync::mpsc;
 
-use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
-use crate::error::PublishError;
+use crate::builder::{ClientBuilder, Queues};
+use crate::driver::{self, Link, Polled, Shared};
+use crate::error::Error;
+use crate::handle::{Handle, Requests};
 use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v4, to_v4};
@@ -21,92 +23,94 @@ pub use payseal_mqtt::DEFAULT_MAX_PACKET_SIZE;
 
 /// A payseal client over rumqttc (MQTT 3.1.1).
 ///
-/// `connect` starts a task that drives rumqttc's event loop: the application never polls it,
-/// and receives only [`Event`]s. Clone it to publish from several tasks.
+/// [`connect`](Self::connect) (or [`builder`](Self::builder)) starts a task that drives
+/// rumqttc's event loop: the application never polls it, and receives only [`Event`]s.
+/// Clone it to publish from several tasks.
+///
+/// Every method returns the crate's one [`Error`] type. Cancel safety: dropping the future
+/// of `publish` or `subscribe` before it had its turn in the request queue does nothing;
+/// after, the request is queued as if the call had completed (and `flush` accounts for it);
+/// `unsubscribe` forgets the filter at once; a dropped `disconnect` still closes the client.
+/// `flush` can be dropped at any point.
 #[derive(Clone)]
 pub struct SecureClient {
-    client: AsyncClient,
-    shared: Arc<ClientState>,
-    outbox: Arc<Outbox>,
-    subacks: Arc<SubAcks>,
+    handle: Handle<AsyncClient>,
 }
 
 impl SecureClient {
-    /// Connects with `options` and `security`, and returns the client and its event stream.
+    /// Connects with `options` and `security`, and returns the client and its event stream,
+    /// with the default queue sizes ([`builder`](Self::builder) sets them, and returns an
+    /// error instead of panicking outside a Tokio runtime).
     ///
-    /// Manual acks are turned on (every received message is acknowledged once it is
-    /// classified, so refused messages are not redelivered forever), and the maximum packet
-    /// size, both ways, is set to [`Security::max_packet_size`] (default
-    /// [`DEFAULT_MAX_PACKET_SIZE`]; rumqttc's own default of 10 KiB is too small for sealed
-    /// payloads). Must be called inside a Tokio runtime.
+    /// What the adapter sets in `options`, whatever they said: manual acks on (every
+    /// received message is acknowledged once it is classified, so refused messages are not
+    /// redelivered forever), the maximum packet size, both ways, to
+    /// [`Security::max_packet_size`] (default [`DEFAULT_MAX_PACKET_SIZE`]; rumqttc's own
+    /// default of 10 KiB is too small for sealed payloads), and the last will to the sealed
+    /// [`Security::will`] if one is set. It returns at once: the connection is made by the
+    /// event loop, which reports [`Event::Connected`] or [`Event::Disconnected`].
     ///
     /// Keep the event receiver alive for as long as the client is used: dropping it ends the
     /// event loop (and with it the connection), even for a client that only publishes.
-    pub fn connect(mut options: MqttOptions, security: Security) -> (Self, mpsc::Receiver<Event>) {
-        options.set_manual_acks(true);
-        let shared = ClientState::new(security, DEFAULT_MAX_PACKET_SIZE);
-        let max_packet_size = shared.max_packet_size();
-        options.set_max_packet_size(max_packet_size, max_packet_size);
-        seal_will(&mut options, &shared);
-        let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
-        let (tx, rx) = mpsc::channel(EVENT_QUEUE);
-        let link = V4Link {
-            eventloop,
-            client: client.clone(),
-            held: Vec::new(),
-        };
-        let outbox = Arc::new(Outbox::default());
-        let subacks = Arc::new(SubAcks::default());
-        let refresher = client.clone();
-        let refresh = WillRefresh::start(&shared, move || refresher.try_disconnect().is_ok());
-        let handles = Shared {
-            state: Arc::clone(&shared),
-            outbox: Arc::clone(&outbox),
-            subacks: Arc::clone(&subacks),
-            refresh,
-        };
-        tokio::spawn(driver::drive(link, handles, tx));
-        (
-            SecureClient {
-                client,
-                shared,
-                outbox,
-                subacks,
-            },
-            rx,
-        )
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime.
+    pub fn connect(options: MqttOptions, security: Security) -> (Self, mpsc::Receiver<Event>) {
+        start(options, security, Queues::default())
     }
 
-    /// Seals `payload` for `topic` and publishes it. Sealing happens here, in the caller's
-    /// task, not on the event loop. It returns once the message is queued; what the broker
-    /// made of a QoS 1 or 2 message (confirmed, refused, unconfirmed) is
+    /// A builder for the connection: queue sizes, and a `Result` instead of a panic outside
+    /// a Tokio runtime.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), payseal_rumqttc::Error> {
+    /// use payseal_rumqttc::{MqttOptions, SecureClient, Security};
+    /// let (client, events) = SecureClient::builder(MqttOptions::new("sensor-7", "localhost", 1883), Security::new())
+    ///     .request_queue(16)
+    ///     .connect()?;
+    /// # drop((client, events)); Ok(()) }
+    /// ```
+    pub fn builder(options: MqttOptions, security: Security) -> ClientBuilder<MqttOptions> {
+        ClientBuilder::new(options, security)
+    }
+
+    /// Seals `payload` for `topic` and publishes it: the arguments of rumqttc's own
+    /// `publish`. Sealing happens here, in the caller's task, not on the event loop. It
+    /// returns once the message is queued (waiting while the request queue is full); what the
+    /// broker made of a QoS 1 or 2 message (confirmed, refused, unconfirmed) is
     /// [`flush`](Self::flush)'s answer. An unconfirmed message is sent again, with the same
     /// envelope, after a reconnect that lost the session.
     ///
     /// # Errors
-    /// [`PublishError`]; nothing is sent then.
+    /// [`Error`] (`NoSealer`, `Seal`, `TooLarge`, `Closed`); nothing is sent then.
     pub async fn publish(
         &self,
-        topic: &str,
+        topic: impl Into<String>,
         qos: impl IntoQoS,
         retain: bool,
-        payload: &[u8],
-    ) -> Result<(), PublishError> {
-        let qos = qos.into_qos();
-        let envelope = self
-            .shared
-            .prepare_publish(topic, qos, retain, payload, Framing::V311)?;
-        let _order = self.outbox.order.lock().await;
-        let index = self.outbox.register(topic, qos, retain, &envelope);
-        if let Err(e) = self
-            .client
-            .publish(topic, to_v4(qos), retain, envelope)
+        payload: impl AsRef<[u8]>,
+    ) -> Result<(), Error> {
+        let payload = payload.as_ref();
+        self.handle
+            .publish(topic.into(), qos.into_qos(), retain, payload)
             .await
-        {
-            self.outbox.cancel(index);
-            return Err(e.into());
-        }
-        Ok(())
+    }
+
+    /// As [`publish`](Self::publish), without waiting: [`Error::QueueFull`] if the request
+    /// queue has no room (nothing was sealed or queued then).
+    ///
+    /// # Errors
+    /// [`Error`]; nothing is sent then.
+    pub fn try_publish(
+        &self,
+        topic: impl Into<String>,
+        qos: impl IntoQoS,
+        retain: bool,
+        payload: impl AsRef<[u8]>,
+    ) -> Result<(), Error> {
+        self.handle
+            .try_publish(topic.into(), qos.into_qos(), retain, payload.as_ref())
     }
 
     /// Waits until the broker has confirmed or refused every QoS 1 and 2 message published so
@@ -118,50 +122,136 @@ impl SecureClient {
     /// [`Undelivered`]: the messages refused since the last `flush` (MQTT 5 reason code of
     /// 0x80 or more; MQTT 3.1.1 cannot refuse), and those still unconfirmed at `timeout`.
     pub async fn flush(&self, timeout: std::time::Duration) -> Result<(), Undelivered> {
-        self.outbox.flush(timeout).await
+        self.handle.outbox.flush(timeout).await
     }
 
     /// Subscribes to `filter`. Everything that arrives is verified before it is delivered.
-    /// A subscription the broker refuses (SUBACK failure) comes out as
-    /// [`Event::SubscribeRefused`] and is forgotten.
+    /// It returns once the SUBSCRIBE is queued; on one connection the broker handles it
+    /// before any later publish of this client. A subscription the broker refuses (SUBACK
+    /// failure) comes out as [`Event::SubscribeRefused`] and is forgotten.
     ///
     /// The adapter remembers the subscription and restores it by itself when a reconnect
     /// finds no session at the broker (clean session, or a broker that lost its state).
     ///
     /// # Errors
-    /// [`rumqttc::ClientError`] if the client is closed.
+    /// [`Error::Closed`] if the client is closed.
     pub async fn subscribe(
         &self,
-        filter: &str,
+        filter: impl Into<String>,
         qos: impl IntoQoS,
-    ) -> Result<(), rumqttc::ClientError> {
-        let qos = qos.into_qos();
-        self.shared.subscriptions().add(filter, qos);
-        let _order = self.subacks.order.lock().await;
-        self.subacks.queued(vec![filter.to_string()]);
-        let sent = self.client.subscribe(filter, to_v4(qos)).await;
-        if sent.is_err() {
-            self.subacks.cancel_last();
-        }
-        sent
+    ) -> Result<(), Error> {
+        self.handle.subscribe(filter.into(), qos.into_qos()).await
     }
 
-    /// Unsubscribes from `filter`.
+    /// Unsubscribes from `filter`: nothing on it is delivered from now on.
     ///
     /// # Errors
-    /// [`rumqttc::ClientError`] if the client is closed.
-    pub async fn unsubscribe(&self, filter: &str) -> Result<(), rumqttc::ClientError> {
-        self.shared.subscriptions().remove(filter);
-        self.client.unsubscribe(filter).await
+    /// [`Error::Closed`] if the client is closed.
+    pub async fn unsubscribe(&self, filter: impl Into<String>) -> Result<(), Error> {
+        self.handle.unsubscribe(filter.into()).await
     }
 
     /// Disconnects cleanly (the broker does not publish the will) and stops the event loop.
+    /// Every later call returns [`Error::Closed`].
     ///
     /// # Errors
-    /// [`rumqttc::ClientError`] if the client is already closed.
-    pub async fn disconnect(&self) -> Result<(), rumqttc::ClientError> {
-        self.shared.set_closing();
-        self.client.disconnect().await
+    /// [`Error::Closed`] if the client is already closed.
+    pub async fn disconnect(&self) -> Result<(), Error> {
+        self.handle.disconnect().await
+    }
+}
+
+impl ClientBuilder<MqttOptions> {
+    /// Connects (see [`SecureClient::connect`] for what is set in the options).
+    ///
+    /// # Errors
+    /// [`Error::NoRuntime`] outside a Tokio runtime.
+    pub fn connect(self) -> Result<(SecureClient, mpsc::Receiver<Event>), Error> {
+        tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
+        let (options, security, queues) = self.into_parts();
+        Ok(start(options, security, queues))
+    }
+}
+
+fn start(
+    mut options: MqttOptions,
+    security: Security,
+    queues: Queues,
+) -> (SecureClient, mpsc::Receiver<Event>) {
+    options.set_manual_acks(true);
+    let shared = ClientState::new(security, DEFAULT_MAX_PACKET_SIZE);
+    let max_packet_size = shared.max_packet_size();
+    options.set_max_packet_size(max_packet_size, max_packet_size);
+    seal_will(&mut options, &shared);
+    let (client, eventloop) = AsyncClient::new(options, queues.requests);
+    let (tx, rx) = mpsc::channel(queues.events);
+    let link = V4Link {
+        eventloop,
+        client: client.clone(),
+        held: Vec::new(),
+    };
+    let outbox = Arc::new(Outbox::default());
+    let subacks = Arc::new(SubAcks::default());
+    let refresher = client.clone();
+    let refresh = WillRefresh::start(&shared, move || refresher.try_disconnect().is_ok());
+    let handles = Shared {
+        state: Arc::clone(&shared),
+        outbox: Arc::clone(&outbox),
+        subacks: Arc::clone(&subacks),
+        refresh,
+    };
+    tokio::spawn(driver::drive(link, handles, tx));
+    let handle = Handle {
+        requests: client,
+        state: shared,
+        outbox,
+        subacks,
+    };
+    (SecureClient { handle }, rx)
+}
+
+impl Requests for AsyncClient {
+    const FRAMING: Framing = Framing::V311;
+
+    async fn publish(
+        &self,
+        topic: String,
+        qos: QoS,
+        retain: bool,
+        envelope: Vec<u8>,
+    ) -> Result<(), Error> {
+        Ok(AsyncClient::publish(self, topic, to_v4(qos), retain, envelope).await?)
+    }
+
+    fn try_publish(
+        &self,
+        topic: String,
+        qos: QoS,
+        retain: bool,
+        envelope: Vec<u8>,
+    ) -> Result<(), Error> {
+        AsyncClient::try_publish(self, topic, to_v4(qos), retain, envelope).map_err(full)
+    }
+
+    async fn subscribe(&self, filter: String, qos: QoS) -> Result<(), Error> {
+        Ok(AsyncClient::subscribe(self, filter, to_v4(qos)).await?)
+    }
+
+    async fn unsubscribe(&self, filter: String) -> Result<(), Error> {
+        Ok(AsyncClient::unsubscribe(self, filter).await?)
+    }
+
+    async fn disconnect(&self) -> Result<(), Error> {
+        Ok(AsyncClient::disconnect(self).await?)
+    }
+}
+
+/// A `try_` request that did not fit: `QueueFull` when the queue is full, else rumqttc's
+/// error.
+fn full(error: rumqttc::ClientError) -> Error {
+    match error {
+        rumqttc::ClientError::TryRequest(_) => Error::QueueFull,
+        other => Error::Client(Box::new(other)),
     }
 }
 
@@ -169,7 +259,7 @@ impl std::fmt::Debug for SecureClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print rumqttc's options: their Debug shows credentials.
         f.debug_struct("SecureClient")
-            .field("max_packet_size", &self.shared.max_packet_size())
+            .field("max_packet_size", &self.handle.state.max_packet_size())
             .finish_non_exhaustive()
     }
 }
@@ -222,6 +312,21 @@ impl Link for V4Link {
             publish.retain,
             from_v4(publish.qos),
         )
+    }
+
+    fn connection_error(error: Self::Error) -> payseal_mqtt::ConnectionError {
+        let kind = match &error {
+            ConnectionError::Io(_) => ConnectionErrorKind::Io,
+            ConnectionError::NetworkTimeout | ConnectionError::FlushTimeout => {
+                ConnectionErrorKind::Timeout
+            }
+            ConnectionError::ConnectionRefused(_) => ConnectionErrorKind::Refused,
+            ConnectionError::MqttState(_) | ConnectionError::NotConnAck(_) => {
+                ConnectionErrorKind::Protocol
+            }
+            _ => ConnectionErrorKind::Other,
+        };
+        payseal_mqtt::ConnectionError::new(kind, error)
     }
 
     fn is_final(error: &Self::Error) -> bool {

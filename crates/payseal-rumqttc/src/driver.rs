@@ -7,8 +7,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use payseal_mqtt::adapter::{ClientState, must_restore};
-use payseal_mqtt::{Event, QoS};
+use payseal_mqtt::adapter::{ClientState, must_restore, trace_event};
+use payseal_mqtt::{ConnectionError, Event, QoS};
 use tokio::sync::mpsc;
 
 use crate::outbox::{AckKind, Outbox, Pending};
@@ -56,6 +56,9 @@ pub(crate) trait Link: Send + 'static {
     /// The client library's connection error.
     type Error: std::fmt::Display + Send;
 
+    /// `error` typed for [`Event::Disconnected`].
+    fn connection_error(error: Self::Error) -> ConnectionError;
+
     /// Polls the event loop once.
     fn poll(&mut self) -> impl Future<Output = Result<Polled<Self::Publish>, Self::Error>> + Send;
     /// Queues the ack of `publish` without waiting; false if the request queue is full.
@@ -93,8 +96,25 @@ pub(crate) struct Shared {
     pub(crate) refresh: Arc<WillRefresh>,
 }
 
-/// Drives `link` until the application drops the event stream or disconnects.
-pub(crate) async fn drive<L: Link>(mut link: L, handles: Shared, events: mpsc::Sender<Event>) {
+/// Drives `link` until the application drops the event stream or disconnects; the client
+/// is closed from then on.
+pub(crate) async fn drive<L: Link>(link: L, handles: Shared, events: mpsc::Sender<Event>) {
+    let state = Arc::clone(&handles.state);
+    run(link, handles, Traced(events)).await;
+    state.set_closing();
+}
+
+/// The event stream, logging every event as it is handed over ([`trace_event`]).
+struct Traced(mpsc::Sender<Event>);
+
+impl Traced {
+    async fn send(&self, event: Event) -> Result<(), mpsc::error::SendError<Event>> {
+        trace_event(&event);
+        self.0.send(event).await
+    }
+}
+
+async fn run<L: Link>(mut link: L, handles: Shared, events: Traced) {
     let Shared {
         state: shared,
         outbox,
@@ -199,10 +219,11 @@ pub(crate) async fn drive<L: Link>(mut link: L, handles: Shared, events: mpsc::S
                     link.reseal_will(&shared);
                     continue;
                 }
+                let final_error = L::is_final(&error);
                 let disconnected = Event::Disconnected {
-                    error: error.to_string(),
+                    error: L::connection_error(error),
                 };
-                if events.send(disconnected).await.is_err() || L::is_final(&error) {
+                if events.send(disconnected).await.is_err() || final_error {
                     return;
                 }
                 // Re-seal the will so that it is fresh when the broker publishes it.
@@ -225,7 +246,7 @@ async fn settle<P>(
     shared: &ClientState,
     outbox: &Outbox,
     subacks: &SubAcks,
-    events: &mpsc::Sender<Event>,
+    events: &Traced,
 ) -> bool {
     match polled {
         Polled::Written(pkid) => outbox.written(pkid),
@@ -238,7 +259,6 @@ async fn settle<P>(
         Polled::SubscribeWritten(pkid) => subacks.written(pkid),
         Polled::SubAck { pkid, codes } => {
             for (filter, code) in subacks.acknowledged(pkid, &codes) {
-                tracing::warn!(filter, code, "the broker refused a subscription");
                 shared.subscriptions().remove(&filter);
                 if events
                     .send(Event::SubscribeRefused { filter, code })

@@ -12,8 +12,7 @@
 //! # let broker = payseal_testkit::Mosquitto::start()?;
 //! # let (host, port) = (broker.host(), broker.port());
 //! use payseal::{Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemClock, TrustStore};
-//! use payseal_rumqttc::{Event, SecureClient, Security};
-//! use rumqttc::{MqttOptions, QoS};
+//! use payseal_rumqttc::{Event, MqttOptions, QoS, SecureClient, Security};
 //!
 //! let key = SigningKey::generate(Algorithm::Ed25519)?;
 //! let mut trust = TrustStore::new();
@@ -25,20 +24,53 @@
 //! let (client, mut events) =
 //!     SecureClient::connect(MqttOptions::new("sensor-7", host, port), security);
 //! client.subscribe("plant/#", QoS::AtLeastOnce).await?;
-//! # tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-//! client.publish("plant/3/temp", QoS::AtLeastOnce, false, b"21.5").await?;
+//! client.publish("plant/3/temp", QoS::AtLeastOnce, false, "21.5").await?;
 //! while let Some(event) = events.recv().await {
 //!     match event {
 //!         Event::Message(m) => {
-//!             assert_eq!(m.verified.payload(), b"21.5");
-//!             break;
+//!             let text = String::from_utf8_lossy(m.verified.payload());
+//!             println!("{}: {text}", m.verified.topic()); // plant/3/temp: 21.5
+//!             # assert_eq!(text, "21.5");
+//!             # break;
 //!         }
+//!         // Forged, altered, moved, stale or replayed: never delivered as a message.
 //!         Event::Rejected { topic, reason } => eprintln!("refused on {topic}: {reason}"),
+//!         // The adapter reconnects by itself; `error.kind()` says what went wrong.
+//!         Event::Disconnected { error } => eprintln!("disconnected: {error}"),
 //!         _ => {}
 //!     }
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! ## Errors, cancellation, logging
+//! - Every client method returns the crate's one [`Error`] type, which prints its cause once.
+//!   Methods take what the wrapped client takes: a topic as `impl Into<String>`, a payload as
+//!   `impl AsRef<[u8]>`.
+//! - **Cancel safety**: every async method can be dropped (a `tokio::time::timeout` around
+//!   it, a `select!` branch). A `publish` dropped before it had its turn sends nothing; after,
+//!   the message is sent as if the call had completed, and `flush` accounts for it, so a
+//!   cancelled publish never leaves `flush` waiting for nothing.
+//! - **`tracing`**: connects (`info`), disconnects (`warn`, with the
+//!   [`ConnectionErrorKind`] of the typed [`ConnectionError`] that
+//!   [`Event::Disconnected`] carries), subscription changes (`info`), every rejection
+//!   (`warn` for alarms, `info` otherwise, with the stable reason code and the escaped
+//!   topic) and duplicates (`debug`).
+//!
+//! ## Durable replay windows and alarms
+//! A receiver's replay windows live in memory unless its opener has a durable store:
+//! `Opener::with_replay_store(trust, payseal_store::FileReplayStore::open(dir, 128)?, policy,
+//! clock)`, and a sender that must never reuse a sequence number after a crash seals with
+//! `payseal_store::FileSeqStore::open(path, 1_000)?` as its counter (crate `payseal-store`;
+//! the README's "Migrating from rumqttc / paho" section has the whole example). A message
+//! replayed after a restart then arrives as [`Event::Duplicate`], not as
+//! [`Event::Rejected`]: alarm on `Rejected` with
+//! [`is_alarm`](payseal::Rejection::is_alarm), and count duplicates if a burst matters.
+//!
+//! ## Plaintext topics
+//! Not on a secure client: its event stream carries verified messages only, and mixing in
+//! plaintext would let one mistaken `match` arm treat a forged message as authentic. Use a
+//! second, plain client (its own client id) for topics that must stay plaintext.
 //!
 //! ## MQTT realities
 //! - **QoS 1/2 redelivery**: a message already accepted that arrives again (a DUP
@@ -90,9 +122,11 @@
 #![deny(missing_docs)]
 
 mod blocking;
+mod builder;
 mod client;
 mod driver;
 mod error;
+mod handle;
 mod outbox;
 mod qos;
 mod reasons;
@@ -101,13 +135,14 @@ mod subacks;
 mod v5;
 
 pub use blocking::BlockingClient;
+pub use builder::ClientBuilder;
 pub use client::{DEFAULT_MAX_PACKET_SIZE, SecureClient};
-pub use error::PublishError;
-/// The security settings, events and QoS are shared with every payseal adapter
-/// (`payseal-mqtt`), so code written against one adapter reads the same over another.
+pub use error::{Error, PublishError};
+// The security settings, events and QoS are shared with every payseal adapter
+// (`payseal-mqtt`), so code written against one adapter reads the same over another.
 pub use payseal_mqtt::{
-    EnvelopeOpener, EnvelopeSealer, Event, Message, QoS, Refusal, Security, Unconfirmed,
-    Undelivered, Will, escape_text, reason_code_name,
+    ConnectionError, ConnectionErrorKind, EnvelopeOpener, EnvelopeSealer, Event, Message, QoS,
+    Refusal, Security, Unconfirmed, Undelivered, Will, escape_text, reason_code_name,
 };
 pub use qos::IntoQoS;
 pub use rumqttc::MqttOptions;

@@ -62,7 +62,7 @@ pub(crate) struct Outbox {
     changed: Notify,
     /// Held from registering a publish until rumqttc has its request, so that the order of
     /// records is the order of requests.
-    pub(crate) order: tokio::sync::Mutex<()>,
+    pub(crate) order: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Outbox {

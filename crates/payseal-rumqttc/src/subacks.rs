@@ -20,7 +20,7 @@ struct Inner {
 pub(crate) struct SubAcks {
     inner: Mutex<Inner>,
     /// Held from recording a SUBSCRIBE until rumqttc has the request.
-    pub(crate) order: tokio::sync::Mutex<()>,
+    pub(crate) order: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl SubAcks {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use payseal_mqtt::adapter::{ClientState, Framing};
-use payseal_mqtt::{Event, QoS, Security, Undelivered};
+use payseal_mqtt::{ConnectionErrorKind, Event, QoS, Security, Undelivered};
 use rumqttc::Outgoing;
 use rumqttc::v5::mqttbytes::v5::{
     Filter, LastWill, LastWillProperties, Packet, Publish, PublishProperties, Subscribe,
@@ -13,9 +13,11 @@ use rumqttc::v5::mqttbytes::v5::{
 use rumqttc::v5::{AsyncClient, ConnectionError, EventLoop, MqttOptions, Request};
 use tokio::sync::mpsc;
 
+use crate::builder::{ClientBuilder, Queues};
 use crate::client::DEFAULT_MAX_PACKET_SIZE;
-use crate::driver::{self, EVENT_QUEUE, Link, Polled, REQUEST_QUEUE, Shared};
-use crate::error::PublishError;
+use crate::driver::{self, Link, Polled, Shared};
+use crate::error::Error;
+use crate::handle::{Handle, Requests};
 use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v5 as qos4, to_v5 as qos5};
@@ -27,13 +29,10 @@ use crate::subacks::SubAcks;
 pub const CONTENT_TYPE: &str = payseal_mqtt::CONTENT_TYPE;
 
 /// A payseal client over rumqttc's MQTT 5 client. See [`SecureClient`](crate::SecureClient)
-/// for the behaviour; only the protocol version differs.
+/// for the behaviour, errors and cancel safety; only the protocol version differs.
 #[derive(Clone)]
 pub struct SecureClientV5 {
-    client: AsyncClient,
-    shared: Arc<ClientState>,
-    outbox: Arc<Outbox>,
-    subacks: Arc<SubAcks>,
+    handle: Handle<AsyncClient>,
 }
 
 fn properties() -> PublishProperties {
@@ -47,74 +46,56 @@ fn properties() -> PublishProperties {
 
 impl SecureClientV5 {
     /// Connects with `options` and `security` (see
-    /// [`SecureClient::connect`](crate::SecureClient::connect)). Must be called inside a
-    /// Tokio runtime.
-    pub fn connect(mut options: MqttOptions, security: Security) -> (Self, mpsc::Receiver<Event>) {
-        options.set_manual_acks(true);
-        let shared = ClientState::new(security, DEFAULT_MAX_PACKET_SIZE);
-        options.set_max_packet_size(u32::try_from(shared.max_packet_size()).ok());
-        seal_will(&mut options, &shared);
-        let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
-        let (tx, rx) = mpsc::channel(EVENT_QUEUE);
-        let link = V5Link {
-            eventloop,
-            client: client.clone(),
-            held: Vec::new(),
-        };
-        let outbox = Arc::new(Outbox::default());
-        let subacks = Arc::new(SubAcks::default());
-        let refresher = client.clone();
-        let refresh = WillRefresh::start(&shared, move || refresher.try_disconnect().is_ok());
-        let handles = Shared {
-            state: Arc::clone(&shared),
-            outbox: Arc::clone(&outbox),
-            subacks: Arc::clone(&subacks),
-            refresh,
-        };
-        tokio::spawn(driver::drive(link, handles, tx));
-        (
-            SecureClientV5 {
-                client,
-                shared,
-                outbox,
-                subacks,
-            },
-            rx,
-        )
+    /// [`SecureClient::connect`](crate::SecureClient::connect): the same settings are
+    /// overridden).
+    ///
+    /// # Panics
+    /// Outside a Tokio runtime ([`builder`](Self::builder) returns an error instead).
+    pub fn connect(options: MqttOptions, security: Security) -> (Self, mpsc::Receiver<Event>) {
+        start(options, security, Queues::default())
     }
 
-    /// Seals `payload` for `topic` and publishes it with the envelope's content type.
+    /// A builder for the connection (see [`ClientBuilder`]).
+    pub fn builder(options: MqttOptions, security: Security) -> ClientBuilder<MqttOptions> {
+        ClientBuilder::new(options, security)
+    }
+
+    /// Seals `payload` for `topic` and publishes it with the envelope's content type (see
+    /// [`SecureClient::publish`](crate::SecureClient::publish)).
     ///
     /// The packet must fit the configured maximum packet size and, once connected, the one
-    /// the broker announced in CONNACK if that is smaller ([`PublishError::TooLarge`] names
-    /// the limit in force).
+    /// the broker announced in CONNACK if that is smaller ([`Error::TooLarge`] names the
+    /// limit in force).
     ///
     /// # Errors
-    /// [`PublishError`]; nothing is sent then.
+    /// [`Error`]; nothing is sent then.
     pub async fn publish(
         &self,
-        topic: &str,
+        topic: impl Into<String>,
         qos: impl IntoQoS,
         retain: bool,
-        payload: &[u8],
-    ) -> Result<(), PublishError> {
-        let qos = qos.into_qos();
-        let framing = Framing::V5 {
-            content_type: CONTENT_TYPE,
-        };
-        let envelope = self
-            .shared
-            .prepare_publish(topic, qos, retain, payload, framing)?;
-        let _order = self.outbox.order.lock().await;
-        let index = self.outbox.register(topic, qos, retain, &envelope);
-        let sent = self
-            .client
-            .publish_with_properties(topic, qos5(qos), retain, envelope, properties())
-            .await;
-        sent.map_err(|e| {
-            self.outbox.cancel(index);
-            PublishError::ClientV5(e.to_string())
-        })
+        payload: impl AsRef<[u8]>,
+    ) -> Result<(), Error> {
+        let payload = payload.as_ref();
+        self.handle
+            .publish(topic.into(), qos.into_qos(), retain, payload)
+            .await
+    }
+
+    /// As [`publish`](Self::publish), without waiting: [`Error::QueueFull`] if the request
+    /// queue has no room.
+    ///
+    /// # Errors
+    /// [`Error`]; nothing is sent then.
+    pub fn try_publish(
+        &self,
+        topic: impl Into<String>,
+        qos: impl IntoQoS,
+        retain: bool,
+        payload: impl AsRef<[u8]>,
+    ) -> Result<(), Error> {
+        self.handle
+            .try_publish(topic.into(), qos.into_qos(), retain, payload.as_ref())
     }
 
     /// Waits until the broker has confirmed or refused every QoS 1 and 2 message published so
@@ -125,7 +106,7 @@ impl SecureClientV5 {
     /// # Errors
     /// [`Undelivered`]: refused messages (code and escaped reason string) and unconfirmed ones.
     pub async fn flush(&self, timeout: std::time::Duration) -> Result<(), Undelivered> {
-        self.outbox.flush(timeout).await
+        self.handle.outbox.flush(timeout).await
     }
 
     /// Subscribes to `filter`; everything that arrives is verified before it is delivered.
@@ -135,37 +116,133 @@ impl SecureClientV5 {
     /// [`SecureClient::subscribe`](crate::SecureClient::subscribe).
     ///
     /// # Errors
-    /// [`rumqttc::v5::ClientError`] if the client is closed.
+    /// [`Error::Closed`] if the client is closed.
     pub async fn subscribe(
         &self,
-        filter: &str,
+        filter: impl Into<String>,
         qos: impl IntoQoS,
-    ) -> Result<(), rumqttc::v5::ClientError> {
-        let qos = qos.into_qos();
-        self.shared.subscriptions().add(filter, qos);
-        let _order = self.subacks.order.lock().await;
-        self.subacks.queued(vec![filter.to_string()]);
-        let sent = self.client.subscribe(filter, qos5(qos)).await;
-        if sent.is_err() {
-            self.subacks.cancel_last();
-        }
-        sent
+    ) -> Result<(), Error> {
+        self.handle.subscribe(filter.into(), qos.into_qos()).await
+    }
+
+    /// Unsubscribes from `filter`: nothing on it is delivered from now on.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] if the client is closed.
+    pub async fn unsubscribe(&self, filter: impl Into<String>) -> Result<(), Error> {
+        self.handle.unsubscribe(filter.into()).await
     }
 
     /// Disconnects cleanly (no will) and stops the event loop.
     ///
     /// # Errors
-    /// [`rumqttc::v5::ClientError`] if already closed.
-    pub async fn disconnect(&self) -> Result<(), rumqttc::v5::ClientError> {
-        self.shared.set_closing();
-        self.client.disconnect().await
+    /// [`Error::Closed`] if already closed.
+    pub async fn disconnect(&self) -> Result<(), Error> {
+        self.handle.disconnect().await
+    }
+}
+
+impl ClientBuilder<MqttOptions> {
+    /// Connects (see [`SecureClientV5::connect`]).
+    ///
+    /// # Errors
+    /// [`Error::NoRuntime`] outside a Tokio runtime.
+    pub fn connect(self) -> Result<(SecureClientV5, mpsc::Receiver<Event>), Error> {
+        tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
+        let (options, security, queues) = self.into_parts();
+        Ok(start(options, security, queues))
+    }
+}
+
+fn start(
+    mut options: MqttOptions,
+    security: Security,
+    queues: Queues,
+) -> (SecureClientV5, mpsc::Receiver<Event>) {
+    options.set_manual_acks(true);
+    let shared = ClientState::new(security, DEFAULT_MAX_PACKET_SIZE);
+    options.set_max_packet_size(u32::try_from(shared.max_packet_size()).ok());
+    seal_will(&mut options, &shared);
+    let (client, eventloop) = AsyncClient::new(options, queues.requests);
+    let (tx, rx) = mpsc::channel(queues.events);
+    let link = V5Link {
+        eventloop,
+        client: client.clone(),
+        held: Vec::new(),
+    };
+    let outbox = Arc::new(Outbox::default());
+    let subacks = Arc::new(SubAcks::default());
+    let refresher = client.clone();
+    let refresh = WillRefresh::start(&shared, move || refresher.try_disconnect().is_ok());
+    let handles = Shared {
+        state: Arc::clone(&shared),
+        outbox: Arc::clone(&outbox),
+        subacks: Arc::clone(&subacks),
+        refresh,
+    };
+    tokio::spawn(driver::drive(link, handles, tx));
+    let handle = Handle {
+        requests: client,
+        state: shared,
+        outbox,
+        subacks,
+    };
+    (SecureClientV5 { handle }, rx)
+}
+
+impl Requests for AsyncClient {
+    const FRAMING: Framing = Framing::V5 {
+        content_type: CONTENT_TYPE,
+    };
+
+    async fn publish(
+        &self,
+        topic: String,
+        qos: QoS,
+        retain: bool,
+        envelope: Vec<u8>,
+    ) -> Result<(), Error> {
+        let sent = self.publish_with_properties(topic, qos5(qos), retain, envelope, properties());
+        Ok(sent.await?)
+    }
+
+    fn try_publish(
+        &self,
+        topic: String,
+        qos: QoS,
+        retain: bool,
+        envelope: Vec<u8>,
+    ) -> Result<(), Error> {
+        self.try_publish_with_properties(topic, qos5(qos), retain, envelope, properties())
+            .map_err(full)
+    }
+
+    async fn subscribe(&self, filter: String, qos: QoS) -> Result<(), Error> {
+        Ok(AsyncClient::subscribe(self, filter, qos5(qos)).await?)
+    }
+
+    async fn unsubscribe(&self, filter: String) -> Result<(), Error> {
+        Ok(AsyncClient::unsubscribe(self, filter).await?)
+    }
+
+    async fn disconnect(&self) -> Result<(), Error> {
+        Ok(AsyncClient::disconnect(self).await?)
+    }
+}
+
+/// A `try_` request that did not fit: `QueueFull` when the queue is full, else rumqttc's
+/// error.
+fn full(error: rumqttc::v5::ClientError) -> Error {
+    match error {
+        rumqttc::v5::ClientError::TryRequest(_) => Error::QueueFull,
+        other => Error::ClientV5(Box::new(other)),
     }
 }
 
 impl std::fmt::Debug for SecureClientV5 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SecureClientV5")
-            .field("max_packet_size", &self.shared.max_packet_size())
+            .field("max_packet_size", &self.handle.state.max_packet_size())
             .finish_non_exhaustive()
     }
 }
@@ -228,6 +305,19 @@ impl Link for V5Link {
             publish.retain,
             qos4(publish.qos),
         )
+    }
+
+    fn connection_error(error: Self::Error) -> payseal_mqtt::ConnectionError {
+        let kind = match &error {
+            ConnectionError::Io(_) => ConnectionErrorKind::Io,
+            ConnectionError::Timeout(_) => ConnectionErrorKind::Timeout,
+            ConnectionError::ConnectionRefused(_) => ConnectionErrorKind::Refused,
+            ConnectionError::MqttState(_) | ConnectionError::NotConnAck(_) => {
+                ConnectionErrorKind::Protocol
+            }
+            _ => ConnectionErrorKind::Other,
+        };
+        payseal_mqtt::ConnectionError::new(kind, error)
     }
 
     fn is_final(error: &Self::Error) -> bool {

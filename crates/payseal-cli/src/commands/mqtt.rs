@@ -125,7 +125,10 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
                     eprintln!("duplicate on {topic}: seq {seq} already delivered");
                 }
                 Event::Disconnected { error } => {
-                    eprintln!("disconnected: {}; reconnecting", escape_text(&error));
+                    eprintln!(
+                        "disconnected: {}; reconnecting",
+                        escape_text(&error.to_string())
+                    );
                 }
                 Event::SubscribeRefused { filter, code } => {
                     client.disconnect().await;

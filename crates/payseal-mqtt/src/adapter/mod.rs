@@ -4,7 +4,9 @@
 mod size;
 mod state;
 mod subscriptions;
+mod trace;
 
 pub use size::{effective_limit, envelope_properties_len, publish_v4, publish_v5};
 pub use state::{ClientState, Framing, PrepareError};
 pub use subscriptions::{Subscriptions, must_restore, topic_filter_of};
+pub use trace::trace_event;

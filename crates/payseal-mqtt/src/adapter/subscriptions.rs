@@ -15,6 +15,7 @@ impl Subscriptions {
     /// Records a subscription; subscribing to the same filter again replaces its QoS, as the
     /// broker does (MQTT 3.1.1 §3.8.4).
     pub fn add(&self, filter: &str, qos: QoS) {
+        tracing::info!(filter = %crate::escape_text(filter), ?qos, "subscribing");
         if let Ok(mut list) = self.0.lock() {
             match list.iter_mut().find(|(f, _)| f == filter) {
                 Some(entry) => entry.1 = qos,
@@ -25,6 +26,7 @@ impl Subscriptions {
 
     /// Forgets a subscription.
     pub fn remove(&self, filter: &str) {
+        tracing::info!(filter = %crate::escape_text(filter), "subscription removed");
         if let Ok(mut list) = self.0.lock() {
             list.retain(|(f, _)| f != filter);
         }

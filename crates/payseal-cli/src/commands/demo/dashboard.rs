@@ -105,7 +105,10 @@ pub(super) async fn watch(
                 *tally.rejected.entry("duplicate").or_default() += 1;
             }
             Event::Disconnected { error } => {
-                println!("[{label:<7}] disconnected: {}", escape_text(&error));
+                println!(
+                    "[{label:<7}] disconnected: {}",
+                    escape_text(&error.to_string())
+                );
             }
             _ => {}
         }
