@@ -63,6 +63,8 @@ async fn connects_subscriptions_rejections_and_errors_are_logged() {
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .without_time()
+        // Plain text whatever features the workspace unifies (rumqttd turns `ansi` on).
+        .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
     let _default = tracing::subscriber::set_default(subscriber);
@@ -142,6 +144,8 @@ fn topics_are_escaped_and_non_alarms_are_info() {
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .without_time()
+        // Plain text whatever features the workspace unifies (rumqttd turns `ansi` on).
+        .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
     tracing::subscriber::with_default(subscriber, || {

@@ -111,8 +111,3 @@ pub use sender::{ResolvedMacSender, ResolvedSender, SenderClaim, SenderResolver}
 pub use sequence::{Counter, SequenceSource};
 pub use topic::{MAX_TOPIC_LEN, TopicFilter, is_valid_topic_name};
 pub use trust::{TrustStore, TrustedMacSender, TrustedSender};
-
-/// The repository README's code blocks, compiled and run as doctests so they stay true.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
