@@ -8,7 +8,8 @@ const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 1 envelope rejected, 2 usage, 3 bad input (key, config, envelope; also sealing in
 clear on a topic that requires encryption), 4 I/O, 5 network, 6 demo expectation failed, 8 refused by
 the broker (pub: PUBACK/PUBREC reason code >= 0x80; sub: SUBACK failure), 9 pub: not every QoS 1/2
-message confirmed in time, 27 `sub -C N -W S` timed out before N verified messages.
+message confirmed in time, 10 `trust check` found warnings, 27 `sub -C N -W S` timed out before N
+verified messages.
 
 Examples:
   payseal demo
@@ -17,7 +18,8 @@ Examples:
   payseal open --trust trust.toml --topic plant/3/temp -i msg.cose
   payseal inspect -i msg.cose
   payseal sub -t 'plant/#' --trust trust.toml --key dashboard.key
-  payseal pub -t plant/3/temp -m 21.5 --key sensor.key --to dashboard.pub";
+  payseal pub -t plant/3/temp -m 21.5 --key sensor.key --to dashboard.pub
+  payseal trust check trust.toml";
 
 /// End-to-end payload security for MQTT: sign, encrypt and verify payloads the broker cannot
 /// forge, move, replay or read.
@@ -51,7 +53,9 @@ Examples:
 Examples:
   echo -n 21.5 | payseal seal --key sensor.key --topic plant/3/temp > msg.cose
   payseal seal --key sensor.key --topic plant/3/temp --to a.pub --to b.pub -i reading.json -o msg.cose
-  payseal seal --key sensor.key --topic plant/3/temp --hex < reading.txt")]
+  payseal seal --key sensor.key --topic plant/3/temp --hex < reading.txt
+  payseal seal --key sensor.key --cert sensor.pem --topic plant/7/temp -i reading.json -o msg.cose
+  payseal seal --key sensor.key --topic plant/3/temp --trust trust.toml   # [[encrypt]]/[[group]]")]
     Seal(SealArgs),
     /// Open an envelope (stdin or -i): verify, decrypt, check freshness and replay; write the
     /// payload (stdout or -o).
@@ -59,6 +63,7 @@ Examples:
 Examples:
   payseal open --trust trust.toml --topic plant/3/temp -i msg.cose
   payseal open --trust trust.toml --topic plant/3/temp --key dashboard.key --state ./replay < msg.cose
+  payseal open --trust trust.toml --topic plant/7/temp -v -i msg.cose   # -v names a certificate's subject
 Exit code 1 and the reason on stderr when the envelope is rejected.")]
     Open(OpenArgs),
     /// Show an envelope for humans: headers, recipients, CBOR diagnostic notation. Needs no key
@@ -76,6 +81,8 @@ Examples:
   payseal pub -t plant/3/temp -m 21.5 --key sensor.key
   payseal pub -h broker.example -p 8883 --cafile ca.pem -t plant/3/temp -f reading.json --key sensor.key --to dashboard.pub
   sensor-readings | payseal pub -t plant/3/temp -l --key sensor.key -q 1
+  payseal pub -t plant/7/temp -m 21.5 --key sensor.key --cert sensor.pem   # a certificate sender
+  payseal pub -t plant/3/temp -m 21.5 --key sensor.key --trust trust.toml  # encrypt to a [[group]]
 
 Exit codes: 0 every message sent (QoS 0) or confirmed by the broker (QoS 1/2); 8 the broker refused
 a message (MQTT 5 reason code >= 0x80, printed with its reason string); 9 not every message was
@@ -91,6 +98,7 @@ resent with the same envelope, so receivers see duplicates, never second message
 Examples:
   payseal sub -t 'plant/#' --trust trust.toml -v
   payseal sub -t plant/3/temp --trust trust.toml --key dashboard.key -C 10 -W 60
+  payseal sub -t 'plant/#' --trust trust.toml -v    # [[ca]] entries accept certificate senders
 
 Exit code 8 when the broker refuses a subscription (SUBACK failure code, printed)."
     )]
@@ -102,6 +110,9 @@ Exit code 8 when the broker refuses a subscription (SUBACK failure code, printed
     /// payseal-x509 reads. For examples and tests only, not for production.
     #[command(subcommand)]
     Ca(CaCommand),
+    /// Trust files: list who may publish where, and warn about risky rules.
+    #[command(subcommand)]
+    Trust(TrustCommand),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  payseal completions bash > /etc/bash_completion.d/payseal")]
     Completions {
@@ -210,6 +221,43 @@ pub enum CaCommand {
         #[arg(short, long)]
         out: PathBuf,
     },
+    /// Revoke a device certificate: add its SHA-256 thumbprint to a deny-list file (created if
+    /// missing), which receivers name in their trust file's `[[ca]]` `deny_list` and reload
+    /// when it changes.
+    #[command(
+        after_help = "Example:\n  payseal ca revoke --cert sensor.pem --deny-list revoked.txt"
+    )]
+    Revoke {
+        /// The device certificate (PEM; the first certificate of a chain).
+        #[arg(long)]
+        cert: PathBuf,
+        /// The deny-list file to append to.
+        #[arg(long)]
+        deny_list: PathBuf,
+    },
+}
+
+/// `payseal trust ...`.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Read a trust file, print who may publish on which topics and how topics are encrypted,
+    /// and warn about risky rules: a sender allowed on every topic (`#`), several senders
+    /// allowed on one topic, encryption required where no `[[encrypt]]`/`[[group]]` entry
+    /// gives recipients, certificates that expire soon.
+    #[command(after_help = "\
+Examples:
+  payseal trust check trust.toml
+  payseal trust check --expiry-days 90 trust.toml
+
+Exit codes: 0 no warnings, 10 warnings (printed on stdout, each starting with `warning:`), 3 or 4
+the file cannot be used (as for open/sub).")]
+    Check {
+        /// The trust file.
+        file: PathBuf,
+        /// Warn about certificates that expire within this many days.
+        #[arg(long, default_value_t = 30)]
+        expiry_days: u32,
+    },
 }
 
 /// Where bytes come from and go to.
@@ -232,13 +280,22 @@ pub struct SealArgs {
     /// MAC mode with a secret as --key: the sender's kid (text) to derive its key for.
     #[arg(long)]
     pub kid: Option<String>,
+    /// A device certificate chain (PEM, leaf first, from `payseal ca issue`) for --key:
+    /// every envelope carries it (`x5chain`) for receivers with a `[[ca]]` entry.
+    #[arg(long, value_name = "CHAIN.pem")]
+    pub cert: Option<PathBuf>,
+    /// With --cert: send only the certificate's SHA-256 thumbprint (`x5t`), for receivers
+    /// that have the chain in their `[[ca]]` entry's `chains`.
+    #[arg(long, requires = "cert")]
+    pub x5t: bool,
     /// The MQTT topic the envelope is bound to.
     #[arg(short, long)]
     pub topic: String,
     /// Encrypt to this recipient's public key (repeat for several).
     #[arg(long = "to", value_name = "RECIPIENT.pub")]
     pub to: Vec<PathBuf>,
-    /// Encrypt as its `[[encrypt]]` entries say for this topic (when --to is not given).
+    /// Encrypt as its `[[encrypt]]` and `[[group]]` entries say for this topic (when --to is
+    /// not given).
     #[arg(long)]
     pub trust: Option<PathBuf>,
     /// Content encryption for several recipients: a128gcm, a256gcm or chacha20poly1305.
@@ -362,9 +419,18 @@ pub struct PubArgs {
     /// Encrypt to this recipient's public key (repeat for several).
     #[arg(long = "to", value_name = "RECIPIENT.pub")]
     pub to: Vec<PathBuf>,
-    /// Encrypt as its `[[encrypt]]` entries say for the topic (when --to is not given).
+    /// Encrypt as its `[[encrypt]]` and `[[group]]` entries say for the topic (when --to is
+    /// not given).
     #[arg(long)]
     pub trust: Option<PathBuf>,
+    /// A device certificate chain (PEM, leaf first, from `payseal ca issue`) for --key:
+    /// every envelope carries it (`x5chain`) for receivers with a `[[ca]]` entry.
+    #[arg(long, value_name = "CHAIN.pem")]
+    pub cert: Option<PathBuf>,
+    /// With --cert: send only the certificate's SHA-256 thumbprint (`x5t`), for receivers
+    /// that have the chain in their `[[ca]]` entry's `chains`.
+    #[arg(long, requires = "cert")]
+    pub x5t: bool,
 }
 
 /// `payseal sub`.

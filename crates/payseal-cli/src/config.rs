@@ -14,6 +14,12 @@ use toml::Spanned;
 
 use crate::keyfile::AnyKey;
 
+mod group;
+mod pki;
+
+pub use group::GroupEntry;
+pub use pki::{CaAnchor, CertInfo, Eku, Located, read_certificates};
+
 /// Largest configuration file read, in bytes: a trust file lists keys by path.
 pub const MAX_CONFIG_BYTES: usize = 1024 * 1024;
 
@@ -28,8 +34,32 @@ pub struct TrustConfig {
     pub policy: Policy,
     /// Decryption keys and topics that must arrive encrypted.
     pub keyring: Keyring,
-    /// Whom to encrypt to, per topic filter (for `seal` and `pub`).
+    /// Whom to encrypt to, per topic filter (for `seal` and `pub`): the `[[encrypt]]`
+    /// entries, then the `[[group]]` entries with topics, in file order (the first match wins).
     pub audiences: Vec<(String, Audience)>,
+    /// Certificate authorities for certificate senders (`[[ca]]`).
+    pub cas: Vec<CaAnchor>,
+    /// Group keys (`[[group]]`), also in `keyring` and, for their topics, in `audiences`.
+    pub groups: Vec<GroupEntry>,
+    /// Who may publish where, as the file says it (for `payseal trust check`).
+    pub rules: Vec<SenderRule>,
+    /// The `require_encryption` filters.
+    pub require_encryption: Vec<String>,
+    /// How many `[decrypt]` keys the file has.
+    pub decrypt_keys: usize,
+}
+
+/// One sender entry of the file, as `payseal trust check` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SenderRule {
+    /// Its name (or kid).
+    pub who: String,
+    /// `sender`, `mac_sender` or `ca subject`.
+    pub kind: &'static str,
+    /// Topic filters it may publish on.
+    pub topics: Vec<String>,
+    /// The entry's 1-based line.
+    pub line: usize,
 }
 
 /// A configuration error with its location.
@@ -71,6 +101,10 @@ struct RawConfig {
     decrypt: RawDecrypt,
     #[serde(default, rename = "encrypt")]
     audiences: Vec<RawAudience>,
+    #[serde(default)]
+    ca: Vec<pki::RawCa>,
+    #[serde(default)]
+    group: Vec<group::RawGroup>,
 }
 
 #[derive(Deserialize, Default)]
@@ -181,6 +215,7 @@ impl TrustConfig {
 
         let mut trust = TrustStore::new();
         let mut names = BTreeMap::new();
+        let mut rules = Vec::new();
         for (i, sender) in raw.senders.iter().enumerate() {
             let label = sender
                 .name
@@ -219,6 +254,7 @@ impl TrustConfig {
             }
             locate.topics(&label, &sender.topics)?;
             let kid = key.kid();
+            rules.push(locate.rule(&label, "sender", &sender.topics));
             trust
                 .add_sender(
                     key,
@@ -238,6 +274,7 @@ impl TrustConfig {
                 .map_err(|e| locate.error(Some(sender.kid.span()), format!("{label}: {e}")))?;
             let (secret, alg) = locate.mac_secret(&label, &sender.secret, base)?;
             locate.topics(&label, &sender.topics)?;
+            rules.push(locate.rule(&label, "mac_sender", &sender.topics));
             trust
                 .add_mac_sender(
                     secret.sender_key(kid.clone(), alg),
@@ -278,13 +315,54 @@ impl TrustConfig {
             audiences.push((entry.topics.get_ref().clone(), audience));
         }
 
+        let mut cas = Vec::new();
+        for (i, raw_ca) in raw.ca.iter().enumerate() {
+            let ca = locate.ca(i, raw_ca, base)?;
+            rules.extend(ca.subjects.iter().map(|(cn, topics)| SenderRule {
+                who: format!("{}: CN={cn}", ca.name),
+                kind: "ca subject",
+                topics: topics.clone(),
+                line: ca.line,
+            }));
+            cas.push(ca);
+        }
+        let mut groups = Vec::new();
+        for (i, raw_group) in raw.group.iter().enumerate() {
+            let entry = locate.group(i, raw_group, base)?;
+            keyring.add_group_key(entry.key.clone()).map_err(|e| {
+                locate.error(Some(raw_group.kid_span()), format!("{}: {e}", entry.name))
+            })?;
+            for filter in &entry.topics {
+                audiences.push((filter.clone(), Audience::group(entry.key.clone())));
+            }
+            groups.push(entry);
+        }
+
         Ok(TrustConfig {
             trust,
             names,
             policy,
             keyring,
             audiences,
+            cas,
+            groups,
+            rules,
+            require_encryption: raw
+                .decrypt
+                .require_encryption
+                .iter()
+                .map(|f| f.get_ref().clone())
+                .collect(),
+            decrypt_keys: raw.decrypt.keys.len(),
         })
+    }
+
+    /// Who sent a verified envelope: its certificate subject, else the name the file gives
+    /// the sender, else its kid.
+    pub fn sender_label(&self, verified: &payseal::Verified) -> String {
+        verified
+            .identity()
+            .map_or_else(|| self.name_of(verified.sender()), str::to_owned)
     }
 
     /// The name the file gives a sender, or its kid.
@@ -317,6 +395,29 @@ struct Locator<'a> {
 }
 
 impl Locator<'_> {
+    /// A sender entry for [`TrustConfig::rules`] (its topics already checked).
+    fn rule(
+        &self,
+        who: &str,
+        kind: &'static str,
+        topics: &Spanned<Vec<Spanned<String>>>,
+    ) -> SenderRule {
+        SenderRule {
+            who: who.to_owned(),
+            kind,
+            topics: topics
+                .get_ref()
+                .iter()
+                .map(|t| t.get_ref().clone())
+                .collect(),
+            line: self.at(topics.span().start).0,
+        }
+    }
+
+    fn at(&self, offset: usize) -> (usize, usize) {
+        line_col(self.text, offset)
+    }
+
     fn error(&self, span: Option<Range<usize>>, message: String) -> ConfigFileError {
         ConfigFileError {
             file: self.file.to_owned(),
@@ -391,19 +492,50 @@ impl Locator<'_> {
         Ok(())
     }
 
-    /// A `[[mac_sender]]`'s secret: always a file (never inline, so that a trust file can be
-    /// shown or copied without leaking it), readable by its owner only, holding a MAC secret.
+    /// A `[[mac_sender]]`'s secret, read from its file (see [`Self::secret_file`]).
     fn mac_secret(
         &self,
         label: &str,
         entry: &Spanned<String>,
         base: &Path,
     ) -> Result<(payseal::MacSecret, payseal::MacAlgorithm), ConfigFileError> {
+        let kind = SecretKind {
+            what: "a MAC secret",
+            hint: "payseal keygen --alg hmac",
+            inline: crate::macfile::MacFile::looks_like,
+        };
+        let text = self.secret_file(label, entry, base, &kind)?;
+        match crate::macfile::MacFile::parse(&text) {
+            Ok(crate::macfile::MacFile::Secret(secret, alg)) => Ok((secret, alg)),
+            Ok(other) => Err(self.error(
+                Some(entry.span()),
+                format!(
+                    "{label}: secret: found a {}; a receiver derives sender keys from the secret",
+                    other.describe()
+                ),
+            )),
+            Err(e) => Err(self.error(Some(entry.span()), format!("{label}: secret: {e}"))),
+        }
+    }
+
+    /// A secret (`[[mac_sender]]`, `[[group]]`): always a file (never inline, so that a trust
+    /// file can be shown or copied without leaking it; `inline` tells a secret written in
+    /// place), readable by its owner only. Its text is wiped when dropped.
+    fn secret_file(
+        &self,
+        label: &str,
+        entry: &Spanned<String>,
+        base: &Path,
+        kind: &SecretKind,
+    ) -> Result<zeroize::Zeroizing<String>, ConfigFileError> {
         let value = entry.get_ref();
-        if value.contains('\n') || crate::macfile::MacFile::looks_like(value) {
+        if value.contains('\n') || (kind.inline)(value) {
             return Err(self.error(
                 Some(entry.span()),
-                format!("{label}: secret: give the path of a secret file (payseal keygen --alg hmac), never the secret itself"),
+                format!(
+                    "{label}: secret: give the path of a secret file ({}), never the secret itself",
+                    kind.hint
+                ),
             ));
         }
         let text = self.read_key_file(entry, base)?;
@@ -416,24 +548,15 @@ impl Locator<'_> {
                 return Err(self.error(
                     Some(entry.span()),
                     format!(
-                        "{label}: '{}' has mode {:o}: a MAC secret must be readable by its owner only (chmod 600)",
+                        "{label}: '{}' has mode {:o}: {} must be readable by its owner only (chmod 600)",
                         path.display(),
-                        mode & 0o777
+                        mode & 0o777,
+                        kind.what
                     ),
                 ));
             }
         }
-        match crate::macfile::MacFile::parse(&text) {
-            Ok(crate::macfile::MacFile::Secret(secret, alg)) => Ok((secret, alg)),
-            Ok(other) => Err(self.error(
-                Some(entry.span()),
-                format!(
-                    "{label}: secret: found a {}; a receiver derives sender keys from the secret",
-                    other.describe()
-                ),
-            )),
-            Err(e) => Err(self.error(Some(entry.span()), format!("{label}: secret: {e}"))),
-        }
+        Ok(text)
     }
 
     fn key(&self, entry: &Spanned<String>, base: &Path) -> Result<AnyKey, ConfigFileError> {
@@ -474,6 +597,16 @@ impl Locator<'_> {
     }
 }
 
+/// What a secret file holds, for [`Locator::secret_file`]'s checks and messages.
+struct SecretKind {
+    /// `"a MAC secret"`.
+    what: &'static str,
+    /// How to make one.
+    hint: &'static str,
+    /// Whether an entry's value is the secret itself rather than a file name.
+    inline: fn(&str) -> bool,
+}
+
 /// 1-based line and column (in characters) of byte `offset`.
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset.min(text.len())).unwrap_or(text);
@@ -482,5 +615,7 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+#[cfg(test)]
+mod pki_tests;
 #[cfg(test)]
 mod tests;

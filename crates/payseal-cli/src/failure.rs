@@ -55,6 +55,9 @@ pub enum Failure {
     /// of 0x80 or more (MQTT 3.1.1: a SUBACK failure) (exit 8).
     #[error("{0}")]
     Refused(String),
+    /// `trust check` found risky rules (exit 10); they were printed, one per line.
+    #[error("{0} warning(s) about the trust file")]
+    Warnings(usize),
     /// The broker did not confirm every QoS 1 or 2 message in time: they may or may not have
     /// arrived (exit 9).
     #[error("{0}")]
@@ -75,6 +78,7 @@ impl Failure {
             Failure::Timeout { .. } => 27,
             Failure::Refused(_) => 8,
             Failure::Unconfirmed(_) => 9,
+            Failure::Warnings(_) => 10,
         }
     }
 

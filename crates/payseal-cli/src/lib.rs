@@ -1,8 +1,9 @@
 //! # payseal-cli: the `payseal` command
 //!
 //! Keys (`keygen`, `key show`), envelopes on stdin/stdout (`seal`, `open`, `inspect`),
-//! MQTT with sealed payloads (`pub`, `sub`, mosquitto-style flags) and `demo`, which shows a
-//! malicious broker failing against payseal with no setup. Run `payseal --help`.
+//! MQTT with sealed payloads (`pub`, `sub`, mosquitto-style flags), a development CA (`ca`),
+//! trust file linting (`trust check`) and `demo`, which shows a malicious broker failing
+//! against payseal with no setup. Run `payseal --help`.
 //!
 //! The library part holds what the commands share and what the fuzz targets exercise: key
 //! files ([`keyfile`], and [`macfile`] for the MAC mode's secrets), the trust configuration
@@ -27,6 +28,7 @@
 //! | 6 | `demo`: an attack got through or a reading was lost (it never should) |
 //! | 8 | refused by the broker: `pub` — a message got a PUBACK/PUBREC reason code of 0x80 or more (MQTT 5); `sub` — a subscription got a SUBACK failure code (the code, its name and the broker's escaped reason string are on stderr) |
 //! | 9 | `pub`: not every QoS 1/2 message was confirmed within 10 s (the unconfirmed ones are listed; they may or may not have arrived, and were resent with the same envelope after any reconnect) |
+//! | 10 | `trust check`: the trust file works but has risky rules (each printed as a `warning:` line) |
 //! | 27 | `sub -C N -W S`: the timeout passed before N verified messages arrived (mosquitto_sub's timeout code) |
 //!
 //! `seal` and `pub` refuse (exit 3) to seal in clear on a topic whose trust file requires
@@ -45,6 +47,7 @@ mod diag;
 mod failure;
 pub mod inspect;
 pub mod keyfile;
+pub mod lint;
 pub mod macfile;
 mod time;
 

@@ -157,3 +157,57 @@ pub(crate) fn issue(request: &Request<'_>) -> Result<(), Failure> {
     println!("sha256:{}", hex::encode(payseal_x509::sha256(cert.der())));
     Ok(())
 }
+
+/// Appends a certificate's SHA-256 thumbprint to a deny list (payseal-x509's format), with a
+/// comment line naming it, so that receivers refuse it (`certificate_revoked`).
+pub(crate) fn revoke(cert: &Path, deny_list: &Path) -> Result<(), Failure> {
+    use std::io::Write;
+    let bytes = std::fs::read(cert).map_err(|e| Failure::io("read", cert, &e))?;
+    let certs = crate::config::read_certificates(&bytes)
+        .map_err(|e| Failure::BadInput(format!("'{}': {e}", cert.display())))?;
+    let Some((leaf, der)) = certs.first() else {
+        return Err(Failure::BadInput(format!(
+            "'{}': no certificate",
+            cert.display()
+        )));
+    };
+    let thumbprint = format!("sha256:{}", hex::encode(payseal_x509::sha256(der)));
+    if let Ok(existing) = std::fs::read_to_string(deny_list) {
+        if existing.lines().any(|line| line.trim() == thumbprint) {
+            eprintln!(
+                "{} is already on {}",
+                leaf.tbs_certificate().subject(),
+                deny_list.display()
+            );
+            println!("{thumbprint}");
+            return Ok(());
+        }
+    }
+    let subject = leaf.tbs_certificate().subject().to_string();
+    // A subject is the CA's text, but a newline in it must not end the comment line.
+    let subject: String = subject.chars().filter(|c| !c.is_control()).collect();
+    let serial = hex::encode(leaf.tbs_certificate().serial_number().as_bytes());
+    let entry = format!(
+        "# {subject}, serial {serial}, revoked {}\n{thumbprint}\n",
+        crate::time::utc(
+            OffsetDateTime::now_utc()
+                .unix_timestamp()
+                .try_into()
+                .unwrap_or(0)
+        )
+    );
+    // One write of the whole entry, so that a receiver reloading the file sees all of it or
+    // none of it (a half line would be refused and the old list kept).
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(deny_list)
+        .and_then(|mut file| {
+            file.write_all(entry.as_bytes())
+                .and_then(|()| file.sync_all())
+        })
+        .map_err(|e| Failure::io("append to", deny_list, &e))?;
+    eprintln!("revoked {subject}: added to {}", deny_list.display());
+    println!("{thumbprint}");
+    Ok(())
+}

@@ -16,6 +16,8 @@ pub(crate) fn seal(args: &SealArgs) -> Result<(), Failure> {
         trust: args.trust.as_deref(),
         content: &args.content,
         seq: args.seq,
+        cert: args.cert.as_deref(),
+        x5t: args.x5t,
     })?;
     let payload = read_input(&args.io.input)?;
     let envelope = sealer
@@ -52,7 +54,7 @@ pub(crate) fn open(args: &OpenArgs) -> Result<(), Failure> {
         );
         eprintln!(
             "verified: from {} on {}, seq {}, {}, {}",
-            escape_text(&config.name_of(verified.sender())),
+            escape_text(&config.sender_label(&verified)),
             escape_text(verified.topic()),
             verified.seq(),
             utc(verified.timestamp()),

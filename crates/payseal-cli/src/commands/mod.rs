@@ -9,11 +9,13 @@ mod mqtt;
 mod options;
 mod setup;
 mod tls;
+mod trust;
+mod x509;
 
 use clap::CommandFactory;
 
 use crate::Failure;
-use crate::cli::{CaCommand, Cli, Command, KeyCommand};
+use crate::cli::{CaCommand, Cli, Command, KeyCommand, TrustCommand};
 
 /// Runs one parsed command line.
 ///
@@ -45,6 +47,10 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             days,
             out: &out,
         }),
+        Command::Ca(CaCommand::Revoke { cert, deny_list }) => ca::revoke(&cert, &deny_list),
+        Command::Trust(TrustCommand::Check { file, expiry_days }) => {
+            trust::check(&file, expiry_days)
+        }
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,

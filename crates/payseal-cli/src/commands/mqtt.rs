@@ -29,6 +29,8 @@ pub(crate) fn publish(args: &PubArgs) -> Result<(), Failure> {
         trust: args.trust.as_deref(),
         content: "a128gcm",
         seq: None,
+        cert: args.cert.as_deref(),
+        x5t: args.x5t,
     })?;
     let messages = messages(args)?;
     let qos = qos(args.broker.qos);
@@ -99,7 +101,7 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
                             out,
                             "{} [{} #{}] ",
                             escape_text(v.topic()),
-                            escape_text(&config.name_of(v.sender())),
+                            escape_text(&config.sender_label(v)),
                             v.seq()
                         )
                     } else {

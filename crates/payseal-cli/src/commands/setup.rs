@@ -10,6 +10,7 @@ use payseal_rumqttc::EnvelopeSealer;
 use payseal_store::FileReplayStore;
 
 use crate::Failure;
+use crate::commands::x509::{self, Attached, CliResolver};
 use crate::config::{ConfigFileError, TrustConfig, parse_content_alg};
 use crate::keyfile;
 use crate::macfile::{self, MacFile};
@@ -53,8 +54,9 @@ impl EnvelopeSealer for CliSealer {
     }
 }
 
-/// The CLI's opener, with replay windows in memory or in a directory.
-pub(crate) type CliOpener = Opener<Replay, SystemClock>;
+/// The CLI's opener, with replay windows in memory or in a directory, and static keys or
+/// certificate senders.
+pub(crate) type CliOpener = Opener<Replay, SystemClock, CliResolver>;
 
 /// How the sealer encrypts: recipients given as flags (for `topic`), else the trust file's.
 pub(crate) struct SealerSpec<'a> {
@@ -66,6 +68,9 @@ pub(crate) struct SealerSpec<'a> {
     pub(crate) trust: Option<&'a Path>,
     pub(crate) content: &'a str,
     pub(crate) seq: Option<u64>,
+    /// A device certificate chain to attach (`x5chain`), or with `x5t` its thumbprint.
+    pub(crate) cert: Option<&'a Path>,
+    pub(crate) x5t: bool,
 }
 
 pub(crate) fn sealer(spec: &SealerSpec<'_>) -> Result<CliSealer, Failure> {
@@ -75,7 +80,23 @@ pub(crate) fn sealer(spec: &SealerSpec<'_>) -> Result<CliSealer, Failure> {
         None => Counter::from_unix_micros(),
     };
     let mut sealer = match sealing_key(spec.key, spec.kid)? {
-        SealingKeyFile::Signing(key) => CliSealer::Signed(Sealer::new(key, seq, SystemClock)),
+        SealingKeyFile::Signing(key) => {
+            let attached = spec
+                .cert
+                .map(|path| x509::device_chain(path, &key, spec.x5t))
+                .transpose()?;
+            let sealer = Sealer::new(key, seq, SystemClock);
+            CliSealer::Signed(match attached {
+                Some(Attached::Chain(chain)) => sealer.with_x5chain(chain),
+                Some(Attached::Thumbprint(hash)) => sealer.with_x5t(hash),
+                None => sealer,
+            })
+        }
+        SealingKeyFile::Mac(_) if spec.cert.is_some() => {
+            return Err(Failure::Usage(
+                "--cert needs a signing key: a MAC envelope carries no certificate".into(),
+            ));
+        }
         SealingKeyFile::Mac(key) => CliSealer::Mac(Sealer::new(key, seq, SystemClock)),
     };
     if !spec.to.is_empty() {
@@ -176,8 +197,8 @@ pub(crate) fn opener(
                 .map_err(|e| Failure::Io(format!("replay state '{}': {e}", dir.display())))?,
         ),
     };
-    let trust_store = std::mem::take(&mut config.trust);
-    let opener = Opener::with_replay_store(trust_store, replay, config.policy, SystemClock)
+    let senders = CliResolver::new(std::mem::take(&mut config.trust), &config.cas, trust)?;
+    let opener = Opener::with_replay_store(senders, replay, config.policy, SystemClock)
         .with_keyring(keyring);
     Ok((opener, config))
 }
@@ -194,7 +215,7 @@ pub(crate) fn check_topic(topic: &str) -> Result<(), Failure> {
     }
 }
 
-fn read_config(path: &Path) -> Result<TrustConfig, Failure> {
+pub(crate) fn read_config(path: &Path) -> Result<TrustConfig, Failure> {
     TrustConfig::read(path).map_err(|e: ConfigFileError| {
         if e.unreadable {
             Failure::Io(e.to_string())
