@@ -229,7 +229,7 @@ fn ca_entries_read_roots_subjects_and_refuse_bad_fields() {
         ),
         (
             "[[ca]]\nroots = [\"ca.pem\"]\ncrls = [\"garbage.crl\"]\n",
-            (3, 10),
+            (3, 9),
             "not an X.509 CRL",
         ),
         (
