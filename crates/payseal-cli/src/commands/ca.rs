@@ -172,20 +172,16 @@ pub(crate) fn revoke(cert: &Path, deny_list: &Path) -> Result<(), Failure> {
         )));
     };
     let thumbprint = format!("sha256:{}", hex::encode(payseal_x509::sha256(der)));
-    if let Ok(existing) = std::fs::read_to_string(deny_list) {
-        if existing.lines().any(|line| line.trim() == thumbprint) {
-            eprintln!(
-                "{} is already on {}",
-                leaf.tbs_certificate().subject(),
-                deny_list.display()
-            );
-            println!("{thumbprint}");
-            return Ok(());
-        }
-    }
     let subject = leaf.tbs_certificate().subject().to_string();
     // A subject is the CA's text, but a newline in it must not end the comment line.
     let subject: String = subject.chars().filter(|c| !c.is_control()).collect();
+    let listed = std::fs::read_to_string(deny_list)
+        .is_ok_and(|existing| existing.lines().any(|line| line.trim() == thumbprint));
+    if listed {
+        eprintln!("{subject} is already on {}", deny_list.display());
+        println!("{thumbprint}");
+        return Ok(());
+    }
     let serial = hex::encode(leaf.tbs_certificate().serial_number().as_bytes());
     let entry = format!(
         "# {subject}, serial {serial}, revoked {}\n{thumbprint}\n",
