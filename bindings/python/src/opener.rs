@@ -159,6 +159,15 @@ impl Opener {
                 errors::config(e)
             }
         })?;
+        // Certificate senders need the X.509 resolver: refuse rather than open with the
+        // static keys alone (which would reject every certificate sender as unknown).
+        if let Some(ca) = config.cas.first() {
+            return Err(errors::config(format!(
+                "{}: [[ca]] entry {:?}: certificate senders from a trust file are not supported here yet; use Opener.x509",
+                path.display(),
+                ca.name
+            )));
+        }
         Self::build(
             Resolver::Trust(config.trust),
             config.policy,
