@@ -423,3 +423,72 @@ fn trust_check_lists_rules_and_warns_about_risky_ones() {
     dir.run(&["trust", "check", "broken.toml"], b"")
         .fails(3, "broken.toml:1:1");
 }
+
+/// A CRL from the CA (made here with rcgen, as an operator's CA would publish one) listing the
+/// sensor's serial: `[[ca]] crls` refuses it, as the deny list does.
+#[test]
+fn a_crl_in_the_trust_file_revokes_a_certificate() {
+    use rcgen::{CertificateRevocationListParams, Issuer, KeyIdMethod, KeyPair, RevokedCertParams};
+    use x509_cert::der::DecodePem;
+
+    let dir = Scratch::new("pki-crl");
+    pki(&dir, "");
+    let envelope = dir
+        .run(
+            &[
+                "seal",
+                "--key",
+                "sensor.key",
+                "--cert",
+                "sensor.pem",
+                "--topic",
+                "plant/7/temp",
+            ],
+            b"21.5",
+        )
+        .ok();
+    let open = |trust: &str| {
+        dir.run(
+            &["open", "--trust", trust, "--topic", "plant/7/temp"],
+            &envelope,
+        )
+    };
+    assert_eq!(open("trust.toml").ok(), b"21.5");
+
+    let sensor = std::fs::read_to_string(dir.path("sensor.pem")).unwrap();
+    let serial = x509_cert::Certificate::from_pem(sensor.as_bytes())
+        .unwrap()
+        .tbs_certificate()
+        .serial_number()
+        .as_bytes()
+        .to_vec();
+    let ca_key =
+        KeyPair::from_pem(&std::fs::read_to_string(dir.path("dev-ca.key")).unwrap()).unwrap();
+    let issuer = Issuer::from_ca_cert_pem(
+        &std::fs::read_to_string(dir.path("dev-ca.pem")).unwrap(),
+        ca_key,
+    )
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let crl = CertificateRevocationListParams {
+        this_update: now - time::Duration::hours(1),
+        next_update: now + time::Duration::days(7),
+        crl_number: rcgen::SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: vec![RevokedCertParams {
+            serial_number: rcgen::SerialNumber::from_slice(&serial),
+            revocation_time: now - time::Duration::minutes(1),
+            reason_code: None,
+            invalidity_date: None,
+        }],
+        key_identifier_method: KeyIdMethod::Sha256,
+    }
+    .signed_by(&issuer)
+    .unwrap();
+    dir.write("dev-ca.crl", &crl.pem().unwrap());
+    dir.write(
+        "crl.toml",
+        "[[ca]]\nroots = [\"dev-ca.pem\"]\ncrls = [\"dev-ca.crl\"]\n",
+    );
+    open("crl.toml").fails(1, "certificate_revoked");
+}
