@@ -5,9 +5,12 @@ mod demo;
 mod envelope;
 mod io;
 mod keys;
+mod metrics;
 mod mqtt;
 mod options;
+mod quarantine;
 mod setup;
+mod sub_json;
 mod tls;
 
 use clap::CommandFactory;
