@@ -80,6 +80,9 @@ impl Recorded {
 
 const T0: u64 = 1_700_000_000;
 
+/// What the hook kept: topic, bytes, reason code.
+type Kept = (String, Vec<u8>, &'static str);
+
 #[test]
 fn judged_messages_are_counted_and_refusals_reach_the_hook_with_their_bytes() {
     let key = SigningKey::from_secret_bytes(Algorithm::Ed25519, &[7; 32]).unwrap();
@@ -91,7 +94,7 @@ fn judged_messages_are_counted_and_refusals_reach_the_hook_with_their_bytes() {
     );
     let mut trust = TrustStore::new();
     trust.add_sender(key.verifying_key(), ["plant/#"]).unwrap();
-    let kept: Arc<Mutex<Vec<(String, Vec<u8>, &'static str)>>> = Arc::default();
+    let kept: Arc<Mutex<Vec<Kept>>> = Arc::default();
     let hook = Arc::clone(&kept);
     let security = Security::new()
         .opener(Opener::new(trust, Policy::default(), Arc::clone(&clock)))
