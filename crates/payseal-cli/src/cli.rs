@@ -77,8 +77,8 @@ Examples:
   payseal pub -t plant/3/temp -m 21.5 --key sensor.key
   payseal pub -h broker.example -p 8883 --cafile ca.pem -t plant/3/temp -f reading.json --key sensor.key --to dashboard.pub
   sensor-readings | payseal pub -t plant/3/temp -l --key sensor.key -q 1
-  payseal pub -h broker.example --cafile ca.pem --tls-cert sensor.crt --tls-key sensor-tls.key -t plant/3/temp -m 21.5 --key sensor.key
-                   # mutual TLS: mosquitto_pub's --cert/--key are --tls-cert/--tls-key here
+  payseal pub -h broker.example --cafile ca.pem --tls-cert sensor.crt --tls-key sensor-tls.key \\
+    -t plant/3/temp -m 21.5 --key sensor.key   # mutual TLS: mosquitto_pub's --cert/--key
 
 Exit codes: 0 every message sent (QoS 0) or confirmed by the broker (QoS 1/2); 8 the broker refused
 a message (MQTT 5 reason code >= 0x80, printed with its reason string); 9 not every message was
@@ -95,8 +95,9 @@ Examples:
   payseal sub -t 'plant/#' --trust trust.toml -v
   payseal sub -t plant/3/temp --trust trust.toml --key dashboard.key -C 10 -W 60
   payseal sub -t 'plant/#' --trust trust.toml --json | jq -r 'select(.type==\"rejected\") | .reason'
-  payseal sub -t 'plant/#' --trust trust.toml --metrics 127.0.0.1:9464 --quarantine /var/lib/payseal/q
-  payseal sub -h broker.example --cafile ca.pem --tls-cert dash.crt --tls-key dash-tls.key -t 'plant/#' --trust trust.toml
+  payseal sub -t 'plant/#' --trust trust.toml --metrics 127.0.0.1:9464 --quarantine q
+  payseal sub -h broker.example --cafile ca.pem --tls-cert dash.crt --tls-key dash-tls.key \\
+    -t 'plant/#' --trust trust.toml      # mutual TLS: mosquitto's --cert/--key
 
 Exit code 8 when the broker refuses a subscription (SUBACK failure code, printed); 5 when the
 first connection fails (a wrong or missing client certificate too); 4 when --metrics cannot
