@@ -71,7 +71,8 @@ Exit code 1 and the reason on stderr when the envelope is rejected.")]
     #[command(after_help = "\
 Examples:
   payseal inspect -i msg.cose
-  payseal seal --key sensor.key --topic t --hex < data | payseal inspect --hex")]
+  payseal seal --key sensor.key --topic t --hex < data | payseal inspect --hex
+  payseal inspect --json -i msg.cose | jq .kid")]
     Inspect(InspectArgs),
     /// Publish a sealed message (like mosquitto_pub).
     #[command(
@@ -83,6 +84,8 @@ Examples:
   sensor-readings | payseal pub -t plant/3/temp -l --key sensor.key -q 1
   payseal pub -t plant/7/temp -m 21.5 --key sensor.key --cert sensor.pem   # a certificate sender
   payseal pub -t plant/3/temp -m 21.5 --key sensor.key --trust trust.toml  # encrypt to a [[group]]
+  payseal pub -h broker.example --cafile ca.pem --tls-cert sensor.crt --tls-key sensor-tls.key \\
+    -t plant/3/temp -m 21.5 --key sensor.key   # mutual TLS: mosquitto_pub's --cert/--key
 
 Exit codes: 0 every message sent (QoS 0) or confirmed by the broker (QoS 1/2); 8 the broker refused
 a message (MQTT 5 reason code >= 0x80, printed with its reason string); 9 not every message was
@@ -99,8 +102,14 @@ Examples:
   payseal sub -t 'plant/#' --trust trust.toml -v
   payseal sub -t plant/3/temp --trust trust.toml --key dashboard.key -C 10 -W 60
   payseal sub -t 'plant/#' --trust trust.toml -v    # [[ca]] entries accept certificate senders
+  payseal sub -t 'plant/#' --trust trust.toml --json | jq -r 'select(.type==\"rejected\") | .reason'
+  payseal sub -t 'plant/#' --trust trust.toml --metrics 127.0.0.1:9464 --quarantine q
+  payseal sub -h broker.example --cafile ca.pem --tls-cert dash.crt --tls-key dash-tls.key \\
+    -t 'plant/#' --trust trust.toml      # mutual TLS: mosquitto's --cert/--key
 
-Exit code 8 when the broker refuses a subscription (SUBACK failure code, printed)."
+Exit code 8 when the broker refuses a subscription (SUBACK failure code, printed); 5 when the
+first connection fails (a wrong or missing client certificate too); 4 when --metrics cannot
+listen or --quarantine cannot be used."
     )]
     Sub(SubArgs),
     /// A sensor, two dashboards and a malicious broker in the middle, on an embedded broker:
@@ -349,6 +358,9 @@ pub struct InspectArgs {
     /// Read the envelope as hex text.
     #[arg(long)]
     pub hex: bool,
+    /// Print one JSON object (headers, encryption, payload as UTF-8 or base64) instead.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Broker connection flags shared by `pub` and `sub`, as mosquitto_pub/sub spell them.
@@ -375,9 +387,17 @@ pub struct Broker {
     /// Password.
     #[arg(short = 'P', long, requires = "username")]
     pub pw: Option<String>,
-    /// CA certificate file (PEM): connect with TLS and verify the broker against it.
+    /// CA certificate file (PEM): connect with TLS and verify the broker against it
+    /// (mosquitto's --cafile).
     #[arg(long)]
     pub cafile: Option<PathBuf>,
+    /// Client certificate (PEM, leaf first) for brokers that require one (mutual TLS, with
+    /// --cafile and --tls-key). mosquitto's --cert; named apart from --key, the signing key.
+    #[arg(long, value_name = "CERT.pem", requires_all = ["cafile", "tls_key"])]
+    pub tls_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM; keep it 0600). mosquitto's --key.
+    #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// MQTT version: 311 or 5.
     #[arg(short = 'V', long = "protocol-version", default_value = "311", value_parser = ["311", "5", "mqttv311", "mqttv5"])]
     pub protocol: String,
@@ -462,6 +482,26 @@ pub struct SubArgs {
     /// mode 0700; refused if another user could write into it.
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// Write one JSON object per line to stdout instead of payloads: verified messages,
+    /// rejections (with their reason code) and duplicates, for jq and log shippers.
+    #[arg(long)]
+    pub json: bool,
+    /// Serve counters (accepted, rejected by reason, duplicates, not_for_me, store outages)
+    /// and the verification time histogram in the Prometheus text format on this address,
+    /// e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Keep every rejected message (raw bytes, topic, time, reason) as JSON lines in
+    /// DIR/rejected.jsonl, rotated: at most --quarantine-files files of
+    /// --quarantine-max-bytes each. DIR is created mode 0700, the files 0600.
+    #[arg(long, value_name = "DIR")]
+    pub quarantine: Option<PathBuf>,
+    /// Largest quarantine file in bytes (a record that cannot fit is kept without its payload).
+    #[arg(long, default_value_t = 10 * 1024 * 1024, value_parser = clap::value_parser!(u64).range(4096..), requires = "quarantine")]
+    pub quarantine_max_bytes: u64,
+    /// How many quarantine files to keep (the oldest is dropped).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000), requires = "quarantine")]
+    pub quarantine_files: u32,
 }
 
 /// `payseal demo`.

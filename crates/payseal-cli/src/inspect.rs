@@ -100,18 +100,39 @@ fn describe(envelope: &UnverifiedEnvelope, len: usize, value: &Value) -> String 
     out
 }
 
-/// The encryption layer: COSE_Encrypt0 (tag 16) or COSE_Encrypt (tag 96) with recipients.
-fn describe_encryption(layer: &[u8], out: &mut String) {
+/// The encryption layer as read from the envelope (nothing verified, nothing decrypted).
+pub(crate) enum Layer {
+    /// COSE_Encrypt0 (tag 16): HPKE to one recipient, or a group key.
+    Encrypt0 {
+        /// The `alg` of the protected header.
+        alg: Option<i64>,
+        /// The ciphertext length.
+        ciphertext_len: usize,
+        /// The recipient's (or group key's) kid.
+        kid: Option<Vec<u8>>,
+        /// Whether an HPKE encapsulated key is present.
+        has_ek: bool,
+    },
+    /// COSE_Encrypt (tag 96): a content key sealed to each recipient.
+    Encrypt {
+        /// The content encryption `alg`.
+        alg: Option<i64>,
+        /// The ciphertext length.
+        ciphertext_len: usize,
+        /// Each recipient's kid and algorithm.
+        recipients: Vec<(Option<Vec<u8>>, Option<i64>)>,
+    },
+    /// Not a structure payseal reads; why.
+    Unknown(String),
+}
+
+/// Reads the encryption layer: COSE_Encrypt0 (tag 16) or COSE_Encrypt (tag 96).
+pub(crate) fn read_layer(layer: &[u8]) -> Layer {
     let Ok(Value::Tag(tag, inner)) = ciborium::de::from_reader::<Value, _>(layer) else {
-        let _ = writeln!(
-            out,
-            "  (the encrypted layer is not a tagged COSE structure)"
-        );
-        return;
+        return Layer::Unknown("the encrypted layer is not a tagged COSE structure".into());
     };
     let Value::Array(parts) = *inner else {
-        let _ = writeln!(out, "  (the encrypted layer is not an array)");
-        return;
+        return Layer::Unknown("the encrypted layer is not an array".into());
     };
     let alg = parts.first().and_then(protected_alg);
     let ciphertext_len = match parts.get(2) {
@@ -119,9 +140,54 @@ fn describe_encryption(layer: &[u8], out: &mut String) {
         _ => 0,
     };
     match tag {
-        16 => {
-            let kid = parts.get(1).and_then(|u| map_bytes(u, 4));
-            let has_ek = parts.get(1).and_then(|u| map_bytes(u, -4)).is_some();
+        16 => Layer::Encrypt0 {
+            alg,
+            ciphertext_len,
+            kid: parts
+                .get(1)
+                .and_then(|u| map_bytes(u, 4))
+                .map(<[u8]>::to_vec),
+            has_ek: parts.get(1).and_then(|u| map_bytes(u, -4)).is_some(),
+        },
+        96 => {
+            let recipients: &[Value] = match parts.get(3) {
+                Some(Value::Array(r)) => r,
+                _ => &[],
+            };
+            let recipients = recipients
+                .iter()
+                .filter_map(|r| {
+                    let Value::Array(rp) = r else { return None };
+                    let id = rp.first().and_then(protected_alg);
+                    // payseal puts a recipient's kid in its protected header
+                    // (spec/encryption.md); an unprotected one is shown too, for envelopes
+                    // made elsewhere.
+                    let kid = rp
+                        .first()
+                        .and_then(|p| protected_bytes(p, 4))
+                        .or_else(|| rp.get(1).and_then(|u| map_bytes(u, 4)).map(<[u8]>::to_vec));
+                    Some((kid, id))
+                })
+                .collect();
+            Layer::Encrypt {
+                alg,
+                ciphertext_len,
+                recipients,
+            }
+        }
+        other => Layer::Unknown(format!("unknown encryption structure, tag {other}")),
+    }
+}
+
+/// The encryption layer for humans.
+fn describe_encryption(layer: &[u8], out: &mut String) {
+    match read_layer(layer) {
+        Layer::Encrypt0 {
+            alg,
+            ciphertext_len,
+            kid,
+            has_ek,
+        } => {
             let what = match alg {
                 Some(id) if HpkeSuite::from_integrated_id(id).is_some() => {
                     format!("HPKE, one recipient ({})", alg_name(id))
@@ -144,26 +210,18 @@ fn describe_encryption(layer: &[u8], out: &mut String) {
                 }
             );
         }
-        96 => {
-            let recipients: &[Value] = match parts.get(3) {
-                Some(Value::Array(r)) => r,
-                _ => &[],
-            };
+        Layer::Encrypt {
+            alg,
+            ciphertext_len,
+            recipients,
+        } => {
             let content = alg.map_or_else(|| "unknown".into(), alg_name);
             let _ = writeln!(
                 out,
                 "  encryption  COSE_Encrypt, content {content}, ciphertext {ciphertext_len} bytes, {} recipients",
                 recipients.len()
             );
-            for r in recipients {
-                let Value::Array(rp) = r else { continue };
-                let id = rp.first().and_then(protected_alg);
-                // payseal puts a recipient's kid in its protected header (spec/encryption.md);
-                // an unprotected one is shown too, for envelopes made elsewhere.
-                let kid = rp
-                    .first()
-                    .and_then(|p| protected_bytes(p, 4))
-                    .or_else(|| rp.get(1).and_then(|u| map_bytes(u, 4)).map(<[u8]>::to_vec));
+            for (kid, id) in recipients {
                 let _ = writeln!(
                     out,
                     "  recipient   kid {}, {}",
@@ -172,8 +230,8 @@ fn describe_encryption(layer: &[u8], out: &mut String) {
                 );
             }
         }
-        other => {
-            let _ = writeln!(out, "  (unknown encryption structure, tag {other})");
+        Layer::Unknown(why) => {
+            let _ = writeln!(out, "  ({why})");
         }
     }
 }
@@ -214,7 +272,7 @@ fn map_bytes(map: &Value, label: i64) -> Option<&[u8]> {
     })
 }
 
-fn alg_name(id: i64) -> String {
+pub(crate) fn alg_name(id: i64) -> String {
     if let Some(suite) = HpkeSuite::from_integrated_id(id) {
         return format!("{suite} ({id})");
     }

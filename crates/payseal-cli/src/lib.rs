@@ -46,6 +46,8 @@ pub mod config;
 mod diag;
 mod failure;
 pub mod inspect;
+pub mod inspect_json;
+mod json;
 pub mod keyfile;
 pub mod lint;
 pub mod macfile;

@@ -9,9 +9,9 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::certs::make_certs;
 use common::{Scratch, finish, spawn_sub, trust_toml};
 use payseal_testkit::{Mosquitto, free_port};
 
@@ -140,108 +140,6 @@ fn sub_times_out_cleanly_and_unreachable_brokers_are_network_errors() {
         dir.run(&["pub", "-p", &port, "-t", "x", "-m", "1"], b"")
             .code,
         2
-    );
-}
-
-/// A CA and a broker certificate for 127.0.0.1, made with the openssl command.
-fn make_certs(dir: &Scratch) {
-    let openssl = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(&dir.0)
-            .output()
-            .expect("the openssl command must be installed for the TLS test");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
-    openssl(
-        &[
-            &["req", "-x509"],
-            &ec[..],
-            &[
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=payseal test CA",
-            ],
-        ]
-        .concat(),
-    );
-    openssl(
-        &[
-            &["req"],
-            &ec[..],
-            &[
-                "-keyout",
-                "server.key",
-                "-out",
-                "server.csr",
-                "-subj",
-                "/CN=127.0.0.1",
-            ],
-        ]
-        .concat(),
-    );
-    dir.write("san.ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-    openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.pem",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.pem",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    ]);
-    // Mosquitto started as root reads its files as the `mosquitto` user.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(
-            dir.path("server.key"),
-            std::fs::Permissions::from_mode(0o644),
-        )
-        .unwrap();
-        std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    // Another CA, which must not be trusted for this broker.
-    openssl(
-        &[
-            &["req", "-x509"],
-            &ec[..],
-            &[
-                "-keyout",
-                "other.key",
-                "-out",
-                "other.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=other CA",
-            ],
-        ]
-        .concat(),
     );
 }
 

@@ -7,6 +7,9 @@
 //! `payseal-paho` put these over their MQTT clients, with one behaviour, specified in
 //! `spec/mqtt-adapters.md` and checked by one conformance suite (`payseal-conformance`).
 //!
+//! Incoming messages are counted through the `metrics` facade ([`metrics`]), and refused
+//! ones can be kept with a [`RejectionHook`].
+//!
 //! This crate has no optional features and no networking dependencies.
 
 #![forbid(unsafe_code)]
@@ -17,8 +20,10 @@ mod connection;
 mod escape;
 mod event;
 mod freshness;
+pub mod metrics;
 mod outcome;
 mod qos;
+mod rejected;
 mod security;
 
 pub use connection::{ConnectionError, ConnectionErrorKind};
@@ -26,6 +31,7 @@ pub use escape::{escape_bytes, escape_text};
 pub use event::{Event, Message};
 pub use outcome::{Refusal, Unconfirmed, Undelivered, is_refusal, reason_code_name};
 pub use qos::QoS;
+pub use rejected::{RejectedMessage, RejectionHook};
 pub use security::{EnvelopeOpener, EnvelopeSealer, SealedWill, Security, Will};
 
 /// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type), sent

@@ -263,6 +263,7 @@ pub struct Security {
     pub(crate) rules: FreshnessRules,
     pub(crate) will: Option<Will>,
     pub(crate) max_packet_size: Option<usize>,
+    pub(crate) on_rejected: Option<Box<dyn crate::RejectionHook>>,
 }
 
 impl Security {
@@ -348,6 +349,13 @@ impl Security {
         self
     }
 
+    /// Calls `hook` with every refused message as it arrived (topic, raw bytes, reason), e.g.
+    /// to keep it in a quarantine for forensics; see [`RejectionHook`](crate::RejectionHook).
+    pub fn on_rejected(mut self, hook: impl crate::RejectionHook + 'static) -> Self {
+        self.on_rejected = Some(Box::new(hook));
+        self
+    }
+
     /// Registers a sealed Last Will with the broker at every (re)connect.
     pub fn will(mut self, will: Will) -> Self {
         self.will = Some(will);
@@ -362,6 +370,7 @@ impl std::fmt::Debug for Security {
             .field("opener", &self.opener.is_some())
             .field("rules", &self.rules)
             .field("will", &self.will)
+            .field("on_rejected", &self.on_rejected.is_some())
             .finish_non_exhaustive()
     }
 }

@@ -157,6 +157,6 @@ pub use options::{DEFAULT_MAX_IN_FLIGHT, MqttOptions};
 // (`payseal-mqtt`), so code written against one adapter reads the same over another.
 pub use payseal_mqtt::{
     CONTENT_TYPE, ConnectionError, ConnectionErrorKind, DEFAULT_MAX_PACKET_SIZE, EnvelopeOpener,
-    EnvelopeSealer, Event, Message, QoS, Refusal, Security, Unconfirmed, Undelivered, Will,
-    escape_text, reason_code_name,
+    EnvelopeSealer, Event, Message, QoS, Refusal, RejectedMessage, RejectionHook, Security,
+    Unconfirmed, Undelivered, Will, escape_text, metrics, reason_code_name,
 };

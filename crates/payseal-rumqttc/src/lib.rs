@@ -142,7 +142,8 @@ pub use error::{Error, PublishError};
 // (`payseal-mqtt`), so code written against one adapter reads the same over another.
 pub use payseal_mqtt::{
     ConnectionError, ConnectionErrorKind, EnvelopeOpener, EnvelopeSealer, Event, Message, QoS,
-    Refusal, Security, Unconfirmed, Undelivered, Will, escape_text, reason_code_name,
+    Refusal, RejectedMessage, RejectionHook, Security, Unconfirmed, Undelivered, Will, escape_text,
+    metrics, reason_code_name,
 };
 pub use qos::IntoQoS;
 pub use rumqttc::MqttOptions;

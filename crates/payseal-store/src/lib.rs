@@ -64,6 +64,24 @@ pub use fleet::{RedisReplayStore, RedisStoreConfig};
 pub use payseal::MemoryReplayStore;
 pub use seq::{FileSeqStore, ReservingSequence, SeqFile, SeqStore};
 
+/// Creates `dir` (mode 0700) or checks an existing one as the stores check their state
+/// directories: refused if another user could write into it. For other private files an
+/// application keeps beside its state, such as a quarantine of refused messages.
+///
+/// # Errors
+/// [`StoreError::Insecure`] for a directory others could write into, else I/O.
+pub fn create_private_dir(dir: &std::path::Path) -> Result<(), StoreError> {
+    private_fs::create_dir(dir)
+}
+
+/// Opens `path` for appending, created mode 0600, never through a symbolic link.
+///
+/// # Errors
+/// I/O, and a symbolic link at `path`.
+pub fn open_private_append(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    private_fs::open(std::fs::OpenOptions::new().append(true).create(true), path)
+}
+
 /// The rejection a replay store returns when it cannot check or record `seq` (a write
 /// failed, Redis is down): the message is refused, never accepted unchecked.
 ///

@@ -66,7 +66,12 @@ pub(crate) fn open(args: &OpenArgs) -> Result<(), Failure> {
 
 pub(crate) fn inspect(args: &InspectArgs) -> Result<(), Failure> {
     let bytes = read_envelope(&args.input, args.hex)?;
-    let text = crate::inspect::inspect(&bytes).map_err(Failure::BadInput)?;
+    let text = if args.json {
+        crate::inspect_json::inspect_json(&bytes)
+    } else {
+        crate::inspect::inspect(&bytes)
+    }
+    .map_err(Failure::BadInput)?;
     print!("{text}");
     Ok(())
 }

@@ -13,7 +13,9 @@ use tokio::time::{Instant, timeout_at};
 use crate::Failure;
 use crate::cli::{Broker, PubArgs, SubArgs};
 use crate::commands::io::read_input;
+use crate::commands::quarantine::Quarantine;
 use crate::commands::setup::{self, SealerSpec};
+use crate::commands::sub_json;
 
 /// How long the first connection may take before the command gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,8 +65,19 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
         payseal::TopicFilter::new(filter).map_err(|e| Failure::Usage(e.to_string()))?;
     }
     let qos = qos(args.broker.qos);
+    let mut security = Security::new().opener(opener);
+    if let Some(dir) = &args.quarantine {
+        security = security.on_rejected(Quarantine::open(
+            dir,
+            args.quarantine_max_bytes,
+            args.quarantine_files,
+        )?);
+    }
     runtime()?.block_on(async {
-        let (client, mut events) = Client::connect(&args.broker, Security::new().opener(opener))?;
+        if let Some(addr) = args.metrics {
+            crate::commands::metrics::serve(addr)?;
+        }
+        let (client, mut events) = Client::connect(&args.broker, security)?;
         wait_connected(&mut events, &address(&args.broker)).await?;
         for filter in &args.topics {
             client.subscribe(filter, qos).await?;
@@ -96,7 +109,10 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
                 Event::Message(message) => {
                     let v = &message.verified;
                     let mut out = stdout.lock();
-                    let written = if args.verbose {
+                    let written = if args.json {
+                        let line = sub_json::message(&message, &config.name_of(v.sender()));
+                        out.write_all(line.as_bytes())
+                    } else if args.verbose {
                         write!(
                             out,
                             "{} [{} #{}] ",
@@ -104,15 +120,19 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
                             escape_text(&config.sender_label(v)),
                             v.seq()
                         )
-                    } else {
-                        Ok(())
-                    };
-                    written
                         .and_then(|()| out.write_all(v.payload()))
                         .and_then(|()| out.write_all(b"\n"))
+                    } else {
+                        out.write_all(v.payload())
+                            .and_then(|()| out.write_all(b"\n"))
+                    };
+                    written
                         .and_then(|()| out.flush())
                         .map_err(|e| Failure::Io(format!("cannot write to stdout: {e}")))?;
                     delivered += 1;
+                }
+                Event::Rejected { topic, reason } if args.json => {
+                    json_line(&sub_json::rejected(&topic, &reason))?;
                 }
                 Event::Rejected { topic, reason } => {
                     eprintln!(
@@ -121,6 +141,9 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
                         reason.code(),
                         escape_text(&reason.to_string())
                     );
+                }
+                Event::Duplicate { topic, seq } if args.json => {
+                    json_line(&sub_json::duplicate(&topic, seq))?;
                 }
                 Event::Duplicate { topic, seq } => {
                     let topic = escape_text(&topic);
@@ -154,6 +177,14 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
             _ => Ok(()),
         }
     })
+}
+
+/// Writes one `sub --json` line to stdout.
+fn json_line(line: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(line.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Io(format!("cannot write to stdout: {e}")))
 }
 
 /// What `pub` reports when the broker refused or did not confirm messages (exit 8 if any was
@@ -284,7 +315,7 @@ impl Client {
                 options.set_credentials(user, broker.pw.clone().unwrap_or_default());
             }
             if let Some(ca) = &broker.cafile {
-                options.set_transport(crate::commands::tls::transport(ca)?);
+                options.set_transport(crate::commands::tls::transport(ca, broker)?);
             }
             let (client, events) = SecureClientV5::connect(options, security);
             Ok((Client::V5(client), events))
@@ -295,7 +326,7 @@ impl Client {
                 options.set_credentials(user, broker.pw.clone().unwrap_or_default());
             }
             if let Some(ca) = &broker.cafile {
-                options.set_transport(crate::commands::tls::transport(ca)?);
+                options.set_transport(crate::commands::tls::transport(ca, broker)?);
             }
             let (client, events) = SecureClient::connect(options, security);
             Ok((Client::V4(client), events))

@@ -1,4 +1,5 @@
-//! `--cafile`: TLS to the broker, verified against a CA file (feature `tls`).
+//! `--cafile`: TLS to the broker, verified against a CA file, and with `--tls-cert` and
+//! `--tls-key` a client certificate for brokers that require one (mutual TLS; feature `tls`).
 //!
 //! TLS protects the hop to the broker; payseal protects the payload from the broker. Both
 //! are worth having, and neither replaces the other.
@@ -6,6 +7,7 @@
 use std::path::Path;
 
 use crate::Failure;
+use crate::cli::Broker;
 
 #[cfg(not(feature = "tls"))]
 pub(crate) fn check_available() -> Result<(), Failure> {
@@ -15,7 +17,7 @@ pub(crate) fn check_available() -> Result<(), Failure> {
 }
 
 #[cfg(not(feature = "tls"))]
-pub(crate) fn transport(_ca: &Path) -> Result<rumqttc::Transport, Failure> {
+pub(crate) fn transport(_ca: &Path, _broker: &Broker) -> Result<rumqttc::Transport, Failure> {
     check_available().map(|()| rumqttc::Transport::Tcp)
 }
 
@@ -24,34 +26,69 @@ pub(crate) fn check_available() -> Result<(), Failure> {
     Ok(())
 }
 
-/// A TLS transport that trusts exactly the certificates in `ca` (ring as the crypto provider).
+/// A TLS transport that trusts exactly the certificates in `ca` (ring as the crypto
+/// provider), presenting the client certificate of `--tls-cert`/`--tls-key` if given.
 #[cfg(feature = "tls")]
-pub(crate) fn transport(ca: &Path) -> Result<rumqttc::Transport, Failure> {
+pub(crate) fn transport(ca: &Path, broker: &Broker) -> Result<rumqttc::Transport, Failure> {
     use std::sync::Arc;
 
-    let pem = std::fs::read(ca).map_err(|e| Failure::io("read", ca, &e))?;
     let mut roots = rustls::RootCertStore::empty();
-    let mut count = 0;
-    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-        let cert = cert.map_err(|e| Failure::BadInput(format!("'{}': {e}", ca.display())))?;
+    for cert in certificates(ca)? {
         roots
             .add(cert)
             .map_err(|e| Failure::BadInput(format!("'{}': {e}", ca.display())))?;
-        count += 1;
-    }
-    if count == 0 {
-        return Err(Failure::BadInput(format!(
-            "'{}' holds no PEM certificate",
-            ca.display()
-        )));
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Failure::BadInput(format!("TLS: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_root_certificates(roots);
+    let config = match (&broker.tls_cert, &broker.tls_key) {
+        (Some(cert), Some(key)) => builder
+            .with_client_auth_cert(certificates(cert)?, private_key(key)?)
+            .map_err(|e| {
+                Failure::BadInput(format!(
+                    "'{}' and '{}' do not make a client certificate: {e}",
+                    cert.display(),
+                    key.display()
+                ))
+            })?,
+        // clap requires both or neither.
+        _ => builder.with_no_client_auth(),
+    };
     Ok(rumqttc::Transport::tls_with_config(
         rumqttc::TlsConfiguration::Rustls(Arc::new(config)),
     ))
+}
+
+/// Every PEM certificate in `file`, in order (a chain: the leaf first); at least one.
+#[cfg(feature = "tls")]
+fn certificates(file: &Path) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, Failure> {
+    let pem = std::fs::read(file).map_err(|e| Failure::io("read", file, &e))?;
+    let certs = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::BadInput(format!("'{}': {e}", file.display())))?;
+    if certs.is_empty() {
+        return Err(Failure::BadInput(format!(
+            "'{}' holds no PEM certificate",
+            file.display()
+        )));
+    }
+    Ok(certs)
+}
+
+/// The client certificate's private key (PKCS#8, SEC1 or PKCS#1 PEM). The file text is
+/// wiped when dropped; rustls wipes the key it keeps.
+#[cfg(feature = "tls")]
+fn private_key(file: &Path) -> Result<rustls::pki_types::PrivateKeyDer<'static>, Failure> {
+    let pem =
+        zeroize::Zeroizing::new(std::fs::read(file).map_err(|e| Failure::io("read", file, &e))?);
+    rustls_pemfile::private_key(&mut pem.as_slice())
+        .map_err(|e| Failure::BadInput(format!("'{}': {e}", file.display())))?
+        .ok_or_else(|| {
+            Failure::BadInput(format!(
+                "'{}' holds no PEM private key (PKCS#8, SEC1 or PKCS#1)",
+                file.display()
+            ))
+        })
 }

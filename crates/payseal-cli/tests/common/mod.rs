@@ -8,6 +8,8 @@
     clippy::panic
 )]
 
+pub mod certs;
+
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

@@ -4,15 +4,16 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use payseal::{Rejection, SealError};
 
-use crate::QoS;
 use crate::adapter::{
     Subscriptions, effective_limit, envelope_properties_len, publish_v4, publish_v5,
 };
 use crate::event::{Event, classify};
 use crate::security::{EnvelopeSealer, SealedWill, Security};
+use crate::{QoS, RejectedMessage, RejectionHook};
 
 /// Why a sealed publish could not be prepared. Nothing was sent; adapters fold this into
 /// their own publish error (exhaustively: a new reason here must be handled there).
@@ -49,6 +50,8 @@ pub enum Framing {
 /// State shared by a client handle and its network task.
 pub struct ClientState {
     sealer: Mutex<Option<Box<dyn EnvelopeSealer>>>,
+    /// Its own lock: a slow hook never holds up publishing or the security settings.
+    on_rejected: Mutex<Option<Box<dyn RejectionHook>>>,
     security: Mutex<Security>,
     max_packet_size: usize,
     /// The maximum packet size the broker announced in its last CONNACK (0: none; MQTT 5).
@@ -64,6 +67,7 @@ impl ClientState {
         let max_packet_size = security.max_packet_size.unwrap_or(default_max_packet_size);
         Arc::new(ClientState {
             sealer: Mutex::new(security.sealer.take()),
+            on_rejected: Mutex::new(security.on_rejected.take()),
             security: Mutex::new(security),
             max_packet_size,
             broker_max_packet_size: AtomicUsize::new(0),
@@ -153,15 +157,43 @@ impl ClientState {
     /// matches none of the application's subscriptions is refused first, as
     /// [`Rejection::NotSubscribed`], without opening the envelope (so it costs no signature
     /// check and leaves the replay window untouched).
+    ///
+    /// Every judged message is counted ([`crate::metrics`]) and every refused one goes to the
+    /// [`RejectionHook`], if one is set.
     pub fn classify(&self, topic: &str, payload: &[u8], retain: bool, qos: QoS) -> Option<Event> {
         if !self.subscriptions.matches(topic) {
-            return Some(Event::Rejected {
-                topic: topic.to_string(),
-                reason: Rejection::NotSubscribed,
+            return Some(self.judged(
+                Event::Rejected {
+                    topic: topic.to_string(),
+                    reason: Rejection::NotSubscribed,
+                },
+                payload,
+                None,
+            ));
+        }
+        let (event, elapsed) = {
+            let mut security = self.security.lock().ok()?;
+            let started = Instant::now();
+            let event = classify(&mut security, topic, payload, retain, qos);
+            (event, started.elapsed())
+        };
+        Some(self.judged(event, payload, Some(elapsed)))
+    }
+
+    /// Counts `event` and hands a refusal to the hook (after the security lock is released).
+    fn judged(&self, event: Event, payload: &[u8], opened: Option<Duration>) -> Event {
+        crate::metrics::record(&event, opened);
+        if let Event::Rejected { topic, reason } = &event
+            && let Ok(mut hook) = self.on_rejected.lock()
+            && let Some(hook) = hook.as_mut()
+        {
+            hook.rejected(&RejectedMessage {
+                topic,
+                payload,
+                reason,
             });
         }
-        let mut security = self.security.lock().ok()?;
-        Some(classify(&mut security, topic, payload, retain, qos))
+        event
     }
 
     /// As [`classify`](Self::classify), for a topic as the bytes on the wire (MQTT 5 clients
@@ -178,10 +210,14 @@ impl ClientState {
     ) -> Option<Event> {
         match std::str::from_utf8(topic) {
             Ok(topic) => self.classify(topic, payload, retain, qos),
-            Err(_) => Some(Event::Rejected {
-                topic: crate::escape_bytes(topic),
-                reason: payseal::Rejection::InvalidTopic,
-            }),
+            Err(_) => Some(self.judged(
+                Event::Rejected {
+                    topic: crate::escape_bytes(topic),
+                    reason: payseal::Rejection::InvalidTopic,
+                },
+                payload,
+                None,
+            )),
         }
     }
 
