@@ -42,6 +42,7 @@ Examples:
   payseal keygen --alg x25519 --out dashboard.key    # an encryption (recipient) key
   payseal keygen --alg hmac-256-64 --out plant.secret                 # a MAC secret (receivers)
   payseal keygen --alg hmac --secret plant.secret --kid sensor-7 --out sensor-7.key
+  payseal keygen --alg ed25519 --pkcs11 'pkcs11:token=plant;object=sensor-7?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:pin' --out sensor-7.pub
                                                      # a MAC sender's own key, derived from it")]
     Keygen(KeygenArgs),
     /// Show a key file: kind, algorithm, kid, COSE_Key (never the secret).
@@ -168,6 +169,14 @@ pub struct KeygenArgs {
     /// MAC mode: the sender's kid (text, 1 to 32 bytes) to derive a key for.
     #[arg(long, requires = "secret")]
     pub kid: Option<String>,
+    /// Make the key pair inside this PKCS#11 token (an RFC 7512 `pkcs11:` URI naming token=
+    /// and object=); --out then names the public key file (SPKI PEM). The PIN comes from the
+    /// URI's pin-source=file:... or PAYSEAL_PKCS11_PIN.
+    #[arg(long, value_name = "URI", conflicts_with_all = ["secret", "kid"])]
+    pub pkcs11: Option<String>,
+    /// With --pkcs11 and --alg p256: a decryption (HPKE recipient) key instead of a signing key.
+    #[arg(long, requires = "pkcs11")]
+    pub recipient: bool,
 }
 
 /// `payseal key ...`.
@@ -283,7 +292,8 @@ pub struct Io {
 /// `payseal seal`.
 #[derive(Debug, Args)]
 pub struct SealArgs {
-    /// The sender's private signing key, or its MAC sender key or MAC secret (with --kid).
+    /// The sender's private signing key (a file, or a `pkcs11:` URI of a token key), or its
+    /// MAC sender key or MAC secret (with --kid).
     #[arg(short, long)]
     pub key: PathBuf,
     /// MAC mode with a secret as --key: the sender's kid (text) to derive its key for.
@@ -330,7 +340,8 @@ pub struct OpenArgs {
     /// The MQTT topic the envelope arrived on.
     #[arg(short, long)]
     pub topic: String,
-    /// A private encryption key to decrypt with (repeat for several; adds to the trust file's).
+    /// A private encryption key to decrypt with, a file or a `pkcs11:` URI (repeat for
+    /// several; adds to the trust file's).
     #[arg(short, long)]
     pub key: Vec<PathBuf>,
     /// Keep replay windows in this directory, so a replay is caught across runs (without it,
@@ -430,7 +441,8 @@ pub struct PubArgs {
     /// Retain the message.
     #[arg(short = 'r', long)]
     pub retain: bool,
-    /// The sender's private signing key, or its MAC sender key or MAC secret (with --kid).
+    /// The sender's private signing key (a file, or a `pkcs11:` URI of a token key), or its
+    /// MAC sender key or MAC secret (with --kid).
     #[arg(long)]
     pub key: PathBuf,
     /// MAC mode with a secret as --key: the sender's kid (text) to derive its key for.
@@ -465,7 +477,8 @@ pub struct SubArgs {
     /// The trust configuration (senders, topics, policy, decryption keys).
     #[arg(long)]
     pub trust: PathBuf,
-    /// A private encryption key to decrypt with (repeat; adds to the trust file's).
+    /// A private encryption key to decrypt with, a file or a `pkcs11:` URI (repeat; adds to
+    /// the trust file's).
     #[arg(long)]
     pub key: Vec<PathBuf>,
     /// Exit after this many verified messages.

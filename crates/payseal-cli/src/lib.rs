@@ -15,6 +15,8 @@
 //!   embedded broker, rcgen, payseal-x509, clap), and the `payseal` binary itself. Without it
 //!   only the library part builds (as the fuzz targets use it).
 //! - `tls` (default): TLS to the broker for `pub`/`sub --cafile` (rustls on `ring`).
+//! - `pkcs11` (default): keys in PKCS#11 tokens, named by `pkcs11:` URIs (payseal-pkcs11; the
+//!   module is loaded at run time, nothing is linked).
 //!
 //! ## Exit codes
 //! | code | meaning |
@@ -59,5 +61,7 @@ pub mod cli;
 pub mod commands;
 #[cfg(feature = "net")]
 pub mod embedded_broker;
+#[cfg(feature = "net")]
+mod pkcs11;
 
 pub use failure::Failure;

@@ -4,13 +4,15 @@
 //! re-signs an envelope as a key thief would; [`relay::Relay`]
 //! loses packets like a network; [`plain`] publishes without payseal. [`Mosquitto`] starts a real Mosquitto broker on a free loopback port, with its own
 //! configuration in a temporary directory, and stops it when dropped. Tests never share the
-//! system broker, so they never collide.
+//! system broker, so they never collide. [`softhsm::SoftHsm`] is a SoftHSM2 token in a temporary
+//! folder, for the PKCS#11 tests.
 
 #![forbid(unsafe_code)]
 
 pub mod envelope;
 pub mod plain;
 pub mod relay;
+pub mod softhsm;
 
 // The malicious broker in the middle and its MQTT framing live in the published
 // `payseal-mitm` crate (the `payseal demo` command uses them too).

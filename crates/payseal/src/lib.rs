@@ -94,8 +94,8 @@ pub use alg::Algorithm;
 pub use clock::SystemClock;
 pub use clock::{Clock, ManualClock};
 pub use encrypt::{
-    Audience, ContentAlg, Encryption, EncryptionMode, GroupKey, HpkeSuite, KemKind, Keyring,
-    Recipient, RecipientKey, RecipientPublicKey,
+    Audience, ContentAlg, Encryption, EncryptionMode, GroupKey, HpkeSuite, KemKind, KeyAgreement,
+    KeyAgreementFailed, Keyring, Recipient, RecipientKey, RecipientPublicKey,
 };
 pub use envelope::{UnverifiedEnvelope, external_aad};
 pub use error::{ConfigError, KeyError, Malformed, Rejection, SealError, SequenceError};

@@ -10,6 +10,16 @@ use crate::keyfile::{self, AnyKey};
 use crate::macfile::{self, MacFile};
 
 pub(crate) fn keygen(args: &KeygenArgs) -> Result<(), Failure> {
+    if let Some(uri) = &args.pkcs11 {
+        return crate::pkcs11::keygen(args, uri);
+    }
+    if args.recipient {
+        return Err(Failure::Usage(
+            "--recipient is for --pkcs11 (a P-256 decryption key in a token); a file \
+             encryption key is --alg x25519"
+                .into(),
+        ));
+    }
     let mac = match args.alg {
         KeyAlg::Hmac256_64 => Some(Some(MacAlgorithm::Hmac256_64)),
         KeyAlg::Hmac256_256 => Some(Some(MacAlgorithm::Hmac256_256)),

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use payseal::{
     Audience, ConfigError, Counter, Kid, MacKey, MemoryReplayStore, MessageKind, Opener, Recipient,
-    Rejection, ReplayStore, SealError, Sealer, SigningKey, SystemClock,
+    Rejection, ReplayStore, SealError, Sealer, SystemClock,
 };
 use payseal_rumqttc::EnvelopeSealer;
 use payseal_store::FileReplayStore;
@@ -14,12 +14,13 @@ use crate::commands::x509::{self, Attached, CliResolver};
 use crate::config::{ConfigFileError, TrustConfig, parse_content_alg};
 use crate::keyfile;
 use crate::macfile::{self, MacFile};
+use crate::pkcs11::{self, CliSigningKey};
 
 /// The CLI's sealer: a key file (signing, or a MAC sender's), time-based or given sequence
 /// numbers, the system clock.
 pub(crate) enum CliSealer {
     /// Signed envelopes (COSE_Sign1).
-    Signed(Sealer<SigningKey, Counter, SystemClock>),
+    Signed(Sealer<CliSigningKey, Counter, SystemClock>),
     /// MAC envelopes (COSE_Mac0, spec/mac.md).
     Mac(Sealer<MacKey, Counter, SystemClock>),
 }
@@ -124,13 +125,16 @@ pub(crate) fn sealer(spec: &SealerSpec<'_>) -> Result<CliSealer, Failure> {
 }
 
 enum SealingKeyFile {
-    Signing(SigningKey),
+    Signing(CliSigningKey),
     Mac(MacKey),
 }
 
 /// The key `seal`/`pub --key` names: a private signing key, a MAC sender key, or a MAC
 /// secret with `kid` (the sender key is derived from it, as receivers derive it).
 fn sealing_key(path: &Path, kid: Option<&str>) -> Result<SealingKeyFile, Failure> {
+    if pkcs11::is_uri(path) {
+        return pkcs11::signing_key(path).map(SealingKeyFile::Signing);
+    }
     let text = keyfile::read_text(path)?;
     if !MacFile::looks_like(&text) {
         if kid.is_some() {
@@ -138,7 +142,8 @@ fn sealing_key(path: &Path, kid: Option<&str>) -> Result<SealingKeyFile, Failure
                 "--kid is for MAC secrets: a signing key's kid is its thumbprint".into(),
             ));
         }
-        return keyfile::read_signing_key(path).map(SealingKeyFile::Signing);
+        return keyfile::read_signing_key(path)
+            .map(|key| SealingKeyFile::Signing(CliSigningKey::File(key)));
     }
     let file = MacFile::parse(&text)
         .map_err(|e| Failure::BadInput(format!("'{}': {e}", path.display())))?;
@@ -186,6 +191,10 @@ pub(crate) fn opener(
     let mut config = read_config(trust)?;
     let mut keyring = std::mem::take(&mut config.keyring);
     for path in keys {
+        if pkcs11::is_uri(path) {
+            pkcs11::add_recipient(&mut keyring, path)?;
+            continue;
+        }
         keyring
             .add_recipient_key(keyfile::read_recipient_key(path)?)
             .map_err(|e| Failure::BadInput(format!("'{}': {e}", path.display())))?;

@@ -1,10 +1,14 @@
 //! A receiver's decryption keys, and which topics must be encrypted.
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use super::agreement::{self, KeyAgreement};
 use super::group::GroupKey;
+use super::hpke_ops::{self, HpkeFailed};
 use super::keys::RecipientKey;
+use super::suite::{HpkeSuite, KemKind};
 use crate::error::ConfigError;
 use crate::keys::Kid;
 use crate::topic::TopicFilter;
@@ -21,7 +25,7 @@ use crate::topic::TopicFilter;
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Keyring {
-    recipients: BTreeMap<Kid, RecipientKey>,
+    recipients: BTreeMap<Kid, HeldKey>,
     groups: BTreeMap<Kid, GroupKey>,
     required: Vec<TopicFilter>,
 }
@@ -50,6 +54,23 @@ impl Keyring {
         kid: Kid,
         key: RecipientKey,
     ) -> Result<&mut Self, ConfigError> {
+        self.insert_recipient(kid, HeldKey::Local(key))
+    }
+
+    /// Adds a private key held outside the process (an HSM, a secure element) under the kid
+    /// derived from its public key: HPKE decapsulation asks it for the Diffie-Hellman step only.
+    ///
+    /// # Errors
+    /// [`ConfigError::DuplicateKid`] if the kid is taken.
+    pub fn add_key_agreement(
+        &mut self,
+        key: Arc<dyn KeyAgreement>,
+    ) -> Result<&mut Self, ConfigError> {
+        let (kid, _) = agreement::describe(key.as_ref());
+        self.insert_recipient(kid, HeldKey::Agent(key))
+    }
+
+    fn insert_recipient(&mut self, kid: Kid, key: HeldKey) -> Result<&mut Self, ConfigError> {
         if self.recipients.contains_key(&kid) {
             return Err(ConfigError::DuplicateKid(kid));
         }
@@ -84,7 +105,7 @@ impl Keyring {
         self.required.iter().any(|f| f.matches(topic))
     }
 
-    pub(crate) fn recipient_key(&self, kid: &[u8]) -> Option<(&Kid, &RecipientKey)> {
+    pub(crate) fn recipient_key(&self, kid: &[u8]) -> Option<(&Kid, &HeldKey)> {
         self.recipients.iter().find(|(k, _)| k.as_bytes() == kid)
     }
 
@@ -93,5 +114,41 @@ impl Keyring {
             .iter()
             .find(|(k, _)| k.as_bytes() == kid)
             .map(|(_, g)| g)
+    }
+}
+
+/// A recipient key as the keyring holds it: its secret in memory, or a device that agrees keys.
+#[derive(Clone, Debug)]
+pub(crate) enum HeldKey {
+    Local(RecipientKey),
+    Agent(Arc<dyn KeyAgreement>),
+}
+
+impl HeldKey {
+    pub(crate) fn kem(&self) -> KemKind {
+        match self {
+            HeldKey::Local(key) => key.kem(),
+            HeldKey::Agent(agent) => agreement::describe(agent.as_ref()).1,
+        }
+    }
+
+    /// HPKE base-mode open (RFC 9180 §6.1) of `ciphertext` sealed to this key.
+    pub(crate) fn open(
+        &self,
+        suite: HpkeSuite,
+        enc: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, HpkeFailed> {
+        match self {
+            HeldKey::Local(key) => {
+                let secret = key.expose_secret_bytes();
+                hpke_ops::open(suite, secret.as_ref(), enc, info, aad, ciphertext)
+            }
+            HeldKey::Agent(agent) => {
+                hpke_ops::open_agreed(suite, agent.as_ref(), enc, info, aad, ciphertext)
+            }
+        }
     }
 }

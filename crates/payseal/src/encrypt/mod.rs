@@ -7,6 +7,7 @@
 //! window is checked and recorded after decryption, so a message that cannot be decrypted
 //! leaves no trace.
 
+mod agreement;
 mod audience;
 mod commit;
 mod content;
@@ -20,6 +21,7 @@ mod suite;
 mod wire;
 mod x25519_der;
 
+pub use agreement::{KeyAgreement, KeyAgreementFailed};
 pub use audience::{Audience, Recipient};
 pub use group::GroupKey;
 pub use keyring::Keyring;

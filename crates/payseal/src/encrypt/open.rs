@@ -11,7 +11,7 @@ use super::keyring::Keyring;
 use super::seal::Binding;
 use super::suite::{ContentAlg, HpkeSuite};
 use super::wire::{self, LABEL_ALG, LABEL_EK, LABEL_IV, LABEL_KID, LABEL_SALT};
-use super::{Encryption, EncryptionMode, content, hpke_ops};
+use super::{Encryption, EncryptionMode, content};
 use crate::cbor::{self, ScanLimits};
 use crate::error::{Malformed, Rejection};
 use crate::keys::Kid;
@@ -125,8 +125,8 @@ fn encrypt0(
         if key.kem() != suite.kem() {
             return Err(Rejection::DecryptFailed);
         }
-        let secret = key.expose_secret_bytes();
-        let payload = hpke_ops::open(suite, secret.as_ref(), ek, &[], &hpke_aad, layer.ciphertext)
+        let payload = key
+            .open(suite, ek, &[], &hpke_aad, layer.ciphertext)
             .map_err(|_| Rejection::DecryptFailed)?;
         return Ok((payload, encryption(EncryptionMode::Hpke(suite), kid)));
     }
@@ -229,17 +229,9 @@ fn encrypt(
         return Err(Rejection::DecryptFailed);
     }
     let info = wire::recipient_info(alg.cose_id(), entry.protected);
-    let secret = key.expose_secret_bytes();
     let cek = zeroize::Zeroizing::new(
-        hpke_ops::open(
-            suite,
-            secret.as_ref(),
-            &entry.ek,
-            &info,
-            &[],
-            entry.sealed_cek,
-        )
-        .map_err(|_| Rejection::DecryptFailed)?,
+        key.open(suite, &entry.ek, &info, &[], entry.sealed_cek)
+            .map_err(|_| Rejection::DecryptFailed)?,
     );
     if cek.len() != alg.key_len() {
         return Err(Rejection::DecryptFailed);

@@ -462,3 +462,97 @@ fn wycheproof_x25519_low_order_keys_refused() {
     assert_eq!((refused, valid_sealed, acceptable), (31, 264, 223));
     assert_eq!(refused + valid_sealed + acceptable, 518);
 }
+
+// ---- External key agreement (keys held in a device) -----------------------------------------
+
+/// An in-process stand-in for a device: it only answers `DH(skR, peer)`.
+#[derive(Debug)]
+struct TestAgent {
+    kem: super::KemKind,
+    secret: Vec<u8>,
+    public: Vec<u8>,
+}
+
+impl super::KeyAgreement for TestAgent {
+    fn public_key(&self) -> super::RecipientPublicKey {
+        super::RecipientPublicKey::from_bytes(self.kem, &self.public).unwrap()
+    }
+
+    fn diffie_hellman(
+        &self,
+        peer: &[u8],
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, super::KeyAgreementFailed> {
+        use p256::elliptic_curve::sec1::ToSec1Point;
+        let out = match self.kem {
+            super::KemKind::P256 => {
+                let sk = p256::SecretKey::from_slice(&self.secret).unwrap();
+                let pk = p256::PublicKey::from_sec1_bytes(peer).unwrap();
+                let shared = (pk.to_projective() * *sk.to_nonzero_scalar()).to_affine();
+                let point = shared.to_sec1_point(false);
+                point.as_bytes()[1..33].to_vec()
+            }
+            super::KemKind::X25519 => {
+                // ed25519-dalek's Montgomery point type, used as plain X25519.
+                let base = ed25519_dalek::SigningKey::from_bytes(&[1; 32])
+                    .verifying_key()
+                    .to_montgomery();
+                let mut point = base;
+                point.0 = peer.try_into().unwrap();
+                let scalar: [u8; 32] = self.secret.as_slice().try_into().unwrap();
+                point.mul_clamped(scalar).0.to_vec()
+            }
+        };
+        Ok(zeroize::Zeroizing::new(out))
+    }
+}
+
+/// RFC 9180 Appendix A base-mode vectors, opened through the external-DH path
+/// (`hpke_ops::open_agreed`): the KEM glue around a device's DH gives hpke's own answer.
+#[test]
+fn rfc_9180_vectors_through_an_external_key_agreement() {
+    let doc = interop("hpke-rfc9180/test-vectors-filtered.json");
+    let mut opened = 0;
+    for entry in doc.as_array().unwrap() {
+        let suite = match (entry["kem_id"].as_u64(), entry["aead_id"].as_u64()) {
+            (Some(16), Some(1)) => HpkeSuite::P256Aes128Gcm,
+            (Some(16), Some(2)) => HpkeSuite::P256Aes256Gcm,
+            (Some(32), Some(1)) => HpkeSuite::X25519Aes128Gcm,
+            (Some(32), Some(3)) => HpkeSuite::X25519ChaCha20Poly1305,
+            _ => continue,
+        };
+        if entry["mode"] != 0 {
+            continue;
+        }
+        let agent = TestAgent {
+            kem: suite.kem(),
+            secret: hex(&entry["skRm"]),
+            public: hex(&entry["pkRm"]),
+        };
+        let (enc, info) = (hex(&entry["enc"]), hex(&entry["info"]));
+        let first = &entry["encryptions"][0];
+        let (aad, ct) = (hex(&first["aad"]), hex(&first["ct"]));
+        let pt = hpke_ops::open_agreed(suite, &agent, &enc, &info, &aad, &ct).expect("open");
+        assert_eq!(pt, hex(&first["pt"]));
+        // One flipped ciphertext bit must fail, through the same path.
+        let mut bad = ct.clone();
+        bad[0] ^= 1;
+        assert!(hpke_ops::open_agreed(suite, &agent, &enc, &info, &aad, &bad).is_err());
+        opened += 1;
+    }
+    assert_eq!(opened, 3, "every base-mode vector of a payseal suite");
+}
+
+/// A suite of the other curve than the device's key is refused before the device is asked.
+#[test]
+fn external_key_agreement_refuses_a_suite_of_another_curve() {
+    let key = super::RecipientKey::generate(super::KemKind::P256).unwrap();
+    let agent = TestAgent {
+        kem: super::KemKind::P256,
+        secret: key.expose_secret_bytes().to_vec(),
+        public: key.public_key().to_bytes(),
+    };
+    let enc = [9u8; 32];
+    let result =
+        hpke_ops::open_agreed(HpkeSuite::X25519Aes128Gcm, &agent, &enc, &[], &[], &[0; 32]);
+    assert!(result.is_err());
+}
