@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use payseal::{Algorithm, Keyring, Kid, SealingKey, Signature, SigningKey};
+use payseal::{Algorithm, Keyring, Kid, SealingKey, Signature, SigningKey, VerifyingKey};
 
 use crate::Failure;
 
@@ -21,6 +21,17 @@ pub(crate) enum CliSigningKey {
     /// A key that stays in a PKCS#11 token.
     #[cfg(feature = "pkcs11")]
     Token(payseal_pkcs11::TokenSigningKey),
+}
+
+impl CliSigningKey {
+    /// The public half, whichever holds the private key (a certificate must certify it).
+    pub(crate) fn verifying_key(&self) -> VerifyingKey {
+        match self {
+            CliSigningKey::File(key) => key.verifying_key(),
+            #[cfg(feature = "pkcs11")]
+            CliSigningKey::Token(key) => key.verifying_key().clone(),
+        }
+    }
 }
 
 impl signature::Signer<Signature> for CliSigningKey {

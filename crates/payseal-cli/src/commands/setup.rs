@@ -84,7 +84,7 @@ pub(crate) fn sealer(spec: &SealerSpec<'_>) -> Result<CliSealer, Failure> {
         SealingKeyFile::Signing(key) => {
             let attached = spec
                 .cert
-                .map(|path| x509::device_chain(path, &key, spec.x5t))
+                .map(|path| x509::device_chain(path, &key.verifying_key(), spec.x5t))
                 .transpose()?;
             let sealer = Sealer::new(key, seq, SystemClock);
             CliSealer::Signed(match attached {

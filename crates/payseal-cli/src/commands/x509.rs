@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use payseal::{CertHash, Rejection, ResolvedMacSender, ResolvedSender, SenderClaim};
-use payseal::{SenderResolver, SigningKey, TrustStore};
+use payseal::{SenderResolver, TrustStore, VerifyingKey};
 use payseal_x509::X509Resolver;
 use x509_cert::der::Encode;
 
@@ -156,7 +156,11 @@ pub(crate) enum Attached {
 }
 
 /// Reads a device chain (PEM, leaf first) for `key`: the leaf must certify `key`.
-pub(crate) fn device_chain(path: &Path, key: &SigningKey, x5t: bool) -> Result<Attached, Failure> {
+pub(crate) fn device_chain(
+    path: &Path,
+    key: &VerifyingKey,
+    x5t: bool,
+) -> Result<Attached, Failure> {
     use std::io::Read;
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -179,7 +183,6 @@ pub(crate) fn device_chain(path: &Path, key: &SigningKey, x5t: bool) -> Result<A
         .to_der()
         .map_err(|e| Failure::BadInput(format!("'{}': {e}", path.display())))?;
     let ours = key
-        .verifying_key()
         .to_public_key_der()
         .map_err(|e| Failure::BadInput(format!("signing key: {e}")))?;
     if certified != ours {
