@@ -79,7 +79,18 @@ pub(crate) fn classify(
     };
     let mut bounds =
         |kind, sender: &payseal::Kid, live| rules.bounds(topic, retain, kind, sender, live);
-    match opener.open_by_kind(topic, payload, &mut bounds) {
+    let opened = opener.open_by_kind(topic, payload, &mut bounds);
+    to_event(opened, topic, retain, qos)
+}
+
+/// The event for the result of opening one PUBLISH.
+pub(crate) fn to_event(
+    opened: Result<Verified, Rejection>,
+    topic: &str,
+    retain: bool,
+    qos: crate::QoS,
+) -> Event {
+    match opened {
         Ok(verified) => Event::Message(Message {
             verified,
             qos,

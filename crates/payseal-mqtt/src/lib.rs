@@ -2,15 +2,16 @@
 //!
 //! The security settings ([`Security`], [`Will`]), the events an application receives
 //! ([`Event`], [`Message`]), [`QoS`], and in [`adapter`] the pieces an adapter builds on:
-//! the state a client shares with its network task, exact PUBLISH packet sizes and the
-//! subscriptions to restore after a reconnect. No networking here: `payseal-rumqttc` and
+//! the state a client shares with its network task, the verification pipeline, exact PUBLISH
+//! packet sizes and the subscriptions to restore after a reconnect. No networking here: `payseal-rumqttc` and
 //! `payseal-paho` put these over their MQTT clients, with one behaviour, specified in
 //! `spec/mqtt-adapters.md` and checked by one conformance suite (`payseal-conformance`).
 //!
 //! Incoming messages are counted through the `metrics` facade ([`metrics`]), and refused
 //! ones can be kept with a [`RejectionHook`].
 //!
-//! This crate has no optional features and no networking dependencies.
+//! This crate has no optional features and no networking dependencies (tokio's channels only,
+//! for the verification pipeline in [`adapter`]).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use payseal::{
-    Clock, Freshness, Kid, MessageKind, Opener, Rejection, ReplayStore, SealError, Sealer,
-    SequenceSource, StampKey, TopicFilter, Verified,
+    CheckedBatch, Clock, Freshness, Kid, MessageKind, Opener, Rejection, ReplayStore, SealError,
+    Sealer, SequenceSource, StampKey, TopicFilter, Verified,
 };
 
 use crate::QoS;
@@ -85,6 +85,35 @@ pub trait EnvelopeOpener: Send {
         let _ = bounds;
         self.open(topic, envelope, None)
     }
+
+    /// The first stage of opening a batch (see [`Opener::check_batch`]): what the adapters'
+    /// verification pipeline calls, before verifying the batch's signatures outside the
+    /// opener's lock and committing it with [`commit_batch`](Self::commit_batch).
+    ///
+    /// The default, `None`, says this opener cannot split: the pipeline then opens each
+    /// message with [`open_by_kind`](Self::open_by_kind), in order.
+    fn check_batch(&mut self, items: &[(&str, &[u8])]) -> Option<CheckedBatch> {
+        let _ = items;
+        None
+    }
+
+    /// The last stage of opening a batch that [`check_batch`](Self::check_batch) of this
+    /// opener returned (see [`Opener::commit_batch`]): freshness with the bounds chosen by
+    /// `bounds` (from the envelope's index in the batch, its signed kind, its verified sender
+    /// and the policy's bounds), decryption and the replay windows of the whole batch.
+    ///
+    /// The default, for openers that cannot split, refuses every envelope (as an unknown
+    /// sender): it never accepts what it did not check.
+    fn commit_batch(
+        &mut self,
+        batch: CheckedBatch,
+        bounds: &mut dyn FnMut(usize, MessageKind, &Kid, Freshness) -> Freshness,
+    ) -> Vec<Result<Verified, Rejection>> {
+        let _ = bounds;
+        (0..batch.len())
+            .map(|_| Err(Rejection::UnknownSender))
+            .collect()
+    }
 }
 
 impl<R, C, S> EnvelopeOpener for Opener<R, C, S>
@@ -114,6 +143,18 @@ where
         Opener::open_by_kind(self, topic, envelope, |kind, kid, live| {
             bounds(kind, kid, live)
         })
+    }
+
+    fn check_batch(&mut self, items: &[(&str, &[u8])]) -> Option<CheckedBatch> {
+        Some(Opener::check_batch(self, items))
+    }
+
+    fn commit_batch(
+        &mut self,
+        batch: CheckedBatch,
+        bounds: &mut dyn FnMut(usize, MessageKind, &Kid, Freshness) -> Freshness,
+    ) -> Vec<Result<Verified, Rejection>> {
+        Opener::commit_batch(self, batch, |i, kind, kid, live| bounds(i, kind, kid, live))
     }
 }
 

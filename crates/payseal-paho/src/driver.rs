@@ -1,26 +1,48 @@
 //! The task behind every client: connects and reconnects (sealing the will afresh each
-//! time), restores subscriptions, verifies every incoming PUBLISH and hands the events to the
-//! application, in order, waiting when the application is behind.
+//! time), restores subscriptions, and forwards every incoming PUBLISH, raw, to the
+//! verification pipeline (worker threads, see `payseal_mqtt::adapter::start_pipeline`); a
+//! second task hands the pipeline's events to the application, in order, waiting when the
+//! application is behind.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use payseal_mqtt::adapter::{ClientState, must_restore, trace_event};
+use payseal_mqtt::adapter::{
+    ClientState, Feed, Incoming as Inspected, Output, PipelineConfig, Stopped, must_restore,
+    start_pipeline, trace_event,
+};
 use payseal_mqtt::{Event, QoS};
 use tokio::sync::mpsc;
 
 use crate::link::{Incoming, Link};
 use crate::waiters::SubscribeWaiters;
 
-/// The event stream, logging every event as it is handed over ([`trace_event`]).
+/// A received PUBLISH on its way through the pipeline.
+struct Received {
+    topic: String,
+    payload: Vec<u8>,
+    retain: bool,
+    qos: QoS,
+}
+
+fn inspect(received: &Received) -> Inspected<'_> {
+    (
+        received.topic.as_bytes(),
+        &received.payload,
+        received.retain,
+        received.qos,
+    )
+}
+
+/// The pipeline's feed, for the events the driver makes itself (they keep their place among
+/// the messages).
 #[derive(Clone)]
-struct Traced(mpsc::Sender<Event>);
+struct Traced(Feed<Received>);
 
 impl Traced {
-    async fn send(&self, event: Event) -> Result<(), mpsc::error::SendError<Event>> {
-        trace_event(&event);
-        self.0.send(event).await
+    async fn send(&self, event: Event) -> Result<(), Stopped> {
+        self.0.event(event).await
     }
 }
 
@@ -55,9 +77,27 @@ pub(crate) async fn drive(
     incoming: mpsc::UnboundedReceiver<Incoming>,
     events: mpsc::Sender<Event>,
 ) {
-    run(link, Arc::clone(&state), &waiters, incoming, Traced(events)).await;
+    let config = PipelineConfig {
+        retry: Some(RETRY_DELAY),
+        ..PipelineConfig::default()
+    };
+    let (feed, outputs) = start_pipeline(Arc::clone(&state), inspect, config);
+    tokio::spawn(deliver_all(outputs, events));
+    run(link, Arc::clone(&state), &waiters, incoming, Traced(feed)).await;
     state.set_closing();
     waiters.close();
+}
+
+/// Hands the pipeline's events to the application, in order. (A message the replay store
+/// could not judge is reported once and judged again by the pipeline until the store
+/// answers, before any later message: nothing that paho acknowledged is lost.)
+async fn deliver_all(mut outputs: mpsc::Receiver<Output<Received>>, events: mpsc::Sender<Event>) {
+    while let Some(Output { event, .. }) = outputs.recv().await {
+        trace_event(&event);
+        if events.send(event).await.is_err() {
+            return;
+        }
+    }
 }
 
 async fn run(
@@ -161,7 +201,16 @@ async fn process(
                 payload,
                 retain,
                 qos,
-            } => deliver(state, events, &topic, &payload, retain, qos).await?,
+            } => {
+                let received = Received {
+                    topic,
+                    payload,
+                    retain,
+                    qos,
+                };
+                // Raw to the pipeline (waiting while it is full).
+                events.0.publish(received).await.map_err(|_| Stop)?;
+            }
             Incoming::Refused { topic, reason } => {
                 events
                     .send(Event::Rejected { topic, reason })
@@ -212,35 +261,6 @@ async fn refresh_will(link: &Link, state: &ClientState) -> bool {
             tracing::warn!("will refresh: the clean disconnect failed: {e}");
             !link.client.is_connected()
         }
-    }
-}
-
-/// Verifies one PUBLISH and hands its event over. A message the replay store could not judge
-/// is reported once and judged again until the store answers, before any later message (so
-/// order is kept, and nothing that paho acknowledged is lost).
-async fn deliver(
-    state: &ClientState,
-    events: &Traced,
-    topic: &str,
-    payload: &[u8],
-    retain: bool,
-    qos: QoS,
-) -> Result<(), Stop> {
-    let mut reported = false;
-    loop {
-        let event = state.classify(topic, payload, retain, qos).ok_or(Stop)?;
-        let retry = matches!(&event, Event::Rejected { reason, .. } if reason.is_retryable());
-        if !retry || !reported {
-            events.send(event).await.map_err(|_| Stop)?;
-        }
-        if !retry {
-            return Ok(());
-        }
-        reported = true;
-        if state.is_closing() {
-            return Err(Stop);
-        }
-        tokio::time::sleep(RETRY_DELAY).await;
     }
 }
 

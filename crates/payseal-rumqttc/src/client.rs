@@ -305,6 +305,11 @@ impl Link for V4Link {
         self.client.try_ack(publish).is_ok()
     }
 
+    fn acker(&self) -> driver::Acker<Self::Publish> {
+        let client = self.client.clone();
+        Box::new(move |publish| client.try_ack(publish).is_ok())
+    }
+
     fn inspect(publish: &Self::Publish) -> (&[u8], &[u8], bool, QoS) {
         (
             publish.topic.as_bytes(),

@@ -1,13 +1,18 @@
-//! The event-loop driver both clients share: one task per connection polls the MQTT client,
-//! classifies every PUBLISH, hands events to the application, acks, and reconnects. What
-//! differs between rumqttc's MQTT 3.1.1 and MQTT 5 APIs sits behind [`Link`].
+//! The event-loop driver both clients share: one task per connection polls the MQTT client
+//! and forwards every PUBLISH, raw, to the verification pipeline (worker threads, see
+//! `payseal_mqtt::adapter::start_pipeline`); a second task hands the pipeline's events to the
+//! application in the broker's order and acks each PUBLISH once its event was handed over.
+//! The driver also reconnects. What differs between rumqttc's MQTT 3.1.1 and MQTT 5 APIs
+//! sits behind [`Link`].
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use payseal_mqtt::adapter::{ClientState, must_restore, trace_event};
+use payseal_mqtt::adapter::{
+    ClientState, Feed, Output, PipelineConfig, must_restore, start_pipeline, trace_event,
+};
 use payseal_mqtt::{ConnectionError, Event, QoS};
 use tokio::sync::mpsc;
 
@@ -63,6 +68,8 @@ pub(crate) trait Link: Send + 'static {
     fn poll(&mut self) -> impl Future<Output = Result<Polled<Self::Publish>, Self::Error>> + Send;
     /// Queues the ack of `publish` without waiting; false if the request queue is full.
     fn try_ack(&self, publish: &Self::Publish) -> bool;
+    /// [`try_ack`](Self::try_ack) for the delivery task (the client handle it acks through).
+    fn acker(&self) -> Acker<Self::Publish>;
     /// Topic (the bytes on the wire), payload, retain flag and QoS of `publish`.
     fn inspect(publish: &Self::Publish) -> (&[u8], &[u8], bool, QoS);
     /// Whether the error means the client was dropped (no reconnect).
@@ -87,6 +94,13 @@ pub(crate) trait Link: Send + 'static {
     fn resend(&mut self, messages: Vec<Pending>);
 }
 
+/// Queues the ack of a PUBLISH without waiting; false if the request queue is full.
+pub(crate) type Acker<P> = Box<dyn Fn(&P) -> bool + Send + Sync>;
+
+/// Acks the delivery task could not queue (the request queue was full), in order; the driver
+/// queues them as the event loop drains its requests.
+type WaitingAcks<P> = Arc<Mutex<VecDeque<P>>>;
+
 /// What the driver shares with the client handle.
 pub(crate) struct Shared {
     pub(crate) state: Arc<ClientState>,
@@ -100,21 +114,58 @@ pub(crate) struct Shared {
 /// is closed from then on.
 pub(crate) async fn drive<L: Link>(link: L, handles: Shared, events: mpsc::Sender<Event>) {
     let state = Arc::clone(&handles.state);
-    run(link, handles, Traced(events)).await;
+    let (feed, outputs) = start_pipeline(Arc::clone(&state), L::inspect, PipelineConfig::default());
+    let waiting: WaitingAcks<L::Publish> = Arc::default();
+    tokio::spawn(deliver(outputs, events, link.acker(), Arc::clone(&waiting)));
+    run(link, handles, Ordered(feed), &waiting).await;
     state.set_closing();
 }
 
-/// The event stream, logging every event as it is handed over ([`trace_event`]).
-struct Traced(mpsc::Sender<Event>);
-
-impl Traced {
-    async fn send(&self, event: Event) -> Result<(), mpsc::error::SendError<Event>> {
+/// Hands the pipeline's events to the application, in order, and acks each PUBLISH after
+/// its event was handed over (an acknowledged message is never lost inside the adapter). A
+/// message the receiver could not judge (its replay store is down) stays unacknowledged, so
+/// the broker delivers it again after a reconnect.
+async fn deliver<P>(
+    mut outputs: mpsc::Receiver<Output<P>>,
+    events: mpsc::Sender<Event>,
+    ack: Acker<P>,
+    waiting: WaitingAcks<P>,
+) {
+    while let Some(Output { event, publish }) = outputs.recv().await {
+        let retry = matches!(&event, Event::Rejected { reason, .. } if reason.is_retryable());
         trace_event(&event);
-        self.0.send(event).await
+        if events.send(event).await.is_err() {
+            return;
+        }
+        let (Some(publish), false) = (publish, retry) else {
+            continue;
+        };
+        let Ok(mut waiting) = waiting.lock() else {
+            return;
+        };
+        // Behind acks already waiting, or if the request queue is full: the driver sends it.
+        if !waiting.is_empty() || !ack(&publish) {
+            waiting.push_back(publish);
+        }
     }
 }
 
-async fn run<L: Link>(mut link: L, handles: Shared, events: Traced) {
+/// The pipeline's feed, for the events the driver makes itself (they keep their place among
+/// the messages).
+struct Ordered<P>(Feed<P>);
+
+impl<P> Ordered<P> {
+    async fn send(&self, event: Event) -> Result<(), payseal_mqtt::adapter::Stopped> {
+        self.0.event(event).await
+    }
+}
+
+async fn run<L: Link>(
+    mut link: L,
+    handles: Shared,
+    events: Ordered<L::Publish>,
+    waiting: &WaitingAcks<L::Publish>,
+) {
     let Shared {
         state: shared,
         outbox,
@@ -123,15 +174,16 @@ async fn run<L: Link>(mut link: L, handles: Shared, events: Traced) {
     } = handles;
     let _stop_refresh = StopOnDrop(Arc::clone(&refresh));
     // Acks go through the request queue the event loop drains while it is polled; awaiting a
-    // full queue from this task would deadlock, so acks wait in order here instead.
-    let mut acks: VecDeque<L::Publish> = VecDeque::new();
+    // full queue would deadlock, so acks that found it full wait in order until here.
     let mut connected_before = false;
     loop {
-        while let Some(publish) = acks.front() {
-            if !link.try_ack(publish) {
-                break;
+        if let Ok(mut acks) = waiting.lock() {
+            while let Some(publish) = acks.front() {
+                if !link.try_ack(publish) {
+                    break;
+                }
+                acks.pop_front();
             }
-            acks.pop_front();
         }
         let event = match link.poll().await {
             Ok(Polled::ConnAck {
@@ -167,24 +219,9 @@ async fn run<L: Link>(mut link: L, handles: Shared, events: Traced) {
                 Event::Connected { session_present }
             }
             Ok(Polled::Publish(publish)) => {
-                let event = {
-                    let (topic, payload, retain, qos) = L::inspect(&publish);
-                    let Some(event) = shared.classify_bytes(topic, payload, retain, qos) else {
-                        return;
-                    };
-                    event
-                };
-                // Hand the event over first (waiting if the application is behind), then ack:
-                // an acknowledged message is never lost inside the adapter.
-                // A message the receiver could not judge (its replay store is down) stays
-                // unacknowledged, so the broker delivers it again after a reconnect.
-                let retry =
-                    matches!(&event, Event::Rejected { reason, .. } if reason.is_retryable());
-                if events.send(event).await.is_err() {
+                // Raw to the pipeline (waiting while it is full: backpressure, not loss).
+                if events.0.publish(publish).await.is_err() {
                     return;
-                }
-                if !retry {
-                    acks.push_back(publish);
                 }
                 continue;
             }
@@ -241,12 +278,12 @@ async fn run<L: Link>(mut link: L, handles: Shared, events: Traced) {
 /// Books a write or an acknowledgement: the outbox for publishes, the SUBACK tracker for
 /// subscriptions (a refused filter is forgotten and reported). False if the application
 /// dropped the event stream.
-async fn settle<P>(
+async fn settle<P, Q>(
     polled: Polled<P>,
     shared: &ClientState,
     outbox: &Outbox,
     subacks: &SubAcks,
-    events: &Traced,
+    events: &Ordered<Q>,
 ) -> bool {
     match polled {
         Polled::Written(pkid) => outbox.written(pkid),

@@ -296,6 +296,11 @@ impl Link for V5Link {
         self.client.try_ack(publish).is_ok()
     }
 
+    fn acker(&self) -> driver::Acker<Self::Publish> {
+        let client = self.client.clone();
+        Box::new(move |publish| client.try_ack(publish).is_ok())
+    }
+
     /// The topic bytes as received: rumqttc's MQTT 5 client does not check them, and the
     /// shared classification refuses anything but valid UTF-8 (never repairs it).
     fn inspect(publish: &Self::Publish) -> (&[u8], &[u8], bool, QoS) {

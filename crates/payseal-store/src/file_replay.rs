@@ -224,8 +224,17 @@ impl FileReplayStore {
 
     /// Checks and records several numbers with one write and one fsync (group commit): the
     /// results are what `check_and_record` would give one by one, in order. If the write
-    /// fails, every number that would have been accepted is [`store_unavailable`].
+    /// fails, nothing is recorded and every number is judged as `check_and_record` would
+    /// with the disk failing: `Replayed` or `BelowWindow` against the windows as they were,
+    /// else [`store_unavailable`].
     pub fn check_and_record_batch(&mut self, items: &[(Kid, u64)]) -> Vec<Result<(), Rejection>> {
+        let items: Vec<(&Kid, u64)> = items.iter().map(|(kid, seq)| (kid, *seq)).collect();
+        self.group_commit(&items)
+    }
+
+    /// [`check_and_record_batch`](Self::check_and_record_batch) for borrowed key ids, in
+    /// chunks of at most `MAX_BATCH` records per write.
+    fn group_commit(&mut self, items: &[(&Kid, u64)]) -> Vec<Result<(), Rejection>> {
         let mut results = Vec::with_capacity(items.len());
         for chunk in items.chunks(MAX_BATCH) {
             results.extend(self.batch(chunk));
@@ -233,26 +242,26 @@ impl FileReplayStore {
         results
     }
 
-    fn batch(&mut self, items: &[(Kid, u64)]) -> Vec<Result<(), Rejection>> {
+    fn batch(&mut self, items: &[(&Kid, u64)]) -> Vec<Result<(), Rejection>> {
         // Decide against a copy of the touched windows; keep it only once the log is durable.
         let mut staged: BTreeMap<Kid, Window> = BTreeMap::new();
         let mut records = Vec::with_capacity(items.len() * MAX_RECORD_LEN);
         let mut results = Vec::with_capacity(items.len());
-        for (kid, seq) in items {
+        for &(kid, seq) in items {
             if !staged.contains_key(kid)
                 && let Some(window) = self.windows.get(kid)
             {
                 staged.insert(kid.clone(), window.clone());
             }
             let result = match staged.get_mut(kid) {
-                Some(window) => window.accept(*seq),
+                Some(window) => window.accept(seq),
                 None => {
-                    staged.insert(kid.clone(), Window::first(self.width, *seq));
+                    staged.insert(kid.clone(), Window::first(self.width, seq));
                     Ok(())
                 }
             };
             if result.is_ok() {
-                format::push_record(&mut records, kid, *seq);
+                format::push_record(&mut records, kid, seq);
             }
             results.push(result);
         }
@@ -261,10 +270,16 @@ impl FileReplayStore {
         }
         if let Err(e) = self.repair().and_then(|()| self.append(&records)) {
             self.last_error = Some(e);
+            // Nothing of the batch was recorded: judge each number as `check_and_record`
+            // would with the disk failing, against the windows as they were. A copy that
+            // was only a repeat of a number earlier in this failed batch is unavailable too,
+            // not `Replayed`: its first copy was never accepted.
             return items
                 .iter()
-                .zip(results)
-                .map(|((_, seq), r)| r.and_then(|()| Err(store_unavailable(*seq))))
+                .map(|&(kid, seq)| match self.windows.get(kid) {
+                    Some(window) => window.check(seq).and(Err(store_unavailable(seq))),
+                    None => Err(store_unavailable(seq)),
+                })
                 .collect();
         }
         self.log_records += results.iter().filter(|r| r.is_ok()).count();
@@ -320,6 +335,17 @@ impl FileReplayStore {
 }
 
 impl ReplayStore for FileReplayStore {
+    /// One write and one fsync for the whole batch (group commit, see
+    /// [`FileReplayStore::check_and_record_batch`]); the windows never expire, so
+    /// `remember_for` is not needed.
+    fn check_and_record_batch_for(
+        &mut self,
+        items: &[(&Kid, u64, std::time::Duration)],
+    ) -> Vec<Result<(), Rejection>> {
+        let items: Vec<(&Kid, u64)> = items.iter().map(|&(kid, seq, _)| (kid, seq)).collect();
+        self.group_commit(&items)
+    }
+
     fn check_and_record(&mut self, sender: &Kid, seq: u64) -> Result<(), Rejection> {
         // Judging needs no write: a replay is named as one even while the disk fails.
         if let Some(window) = self.windows.get(sender) {

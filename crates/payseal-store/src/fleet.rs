@@ -156,6 +156,14 @@ impl RedisReplayStore {
     /// one after the other by Redis): the results are what `check_and_record` would give one
     /// by one, in order. If the connection fails, every item is [`store_unavailable`].
     pub fn check_and_record_batch(&mut self, items: &[(Kid, u64)]) -> Vec<Result<(), Rejection>> {
+        let ttl_ms = self.ttl_ms;
+        let items: Vec<(&Kid, u64, u64)> =
+            items.iter().map(|(kid, seq)| (kid, *seq, ttl_ms)).collect();
+        self.pipelined(&items)
+    }
+
+    /// [`check_and_record_batch`](Self::check_and_record_batch) with an expiry for each item.
+    fn pipelined(&mut self, items: &[(&Kid, u64, u64)]) -> Vec<Result<(), Rejection>> {
         let mut results: Vec<Option<Result<(), Rejection>>> = vec![None; items.len()];
         // Runs the pipeline, then once more for any item that met NOSCRIPT.
         for _ in 0..2 {
@@ -176,7 +184,7 @@ impl RedisReplayStore {
                 }
             };
             for (&i, reply) in pending.iter().zip(replies) {
-                let seq = items.get(i).map_or(0, |(_, seq)| *seq);
+                let seq = items.get(i).map_or(0, |(_, seq, _)| *seq);
                 let decided = match reply {
                     Reply::Decided(result) => Some(result),
                     Reply::NoScript => {
@@ -196,21 +204,21 @@ impl RedisReplayStore {
         items
             .iter()
             .zip(results)
-            .map(|((_, seq), r)| r.unwrap_or(Err(store_unavailable(*seq))))
+            .map(|((_, seq, _), r)| r.unwrap_or(Err(store_unavailable(*seq))))
             .collect()
     }
 
     fn run_pipeline(
         &mut self,
-        items: &[(Kid, u64)],
+        items: &[(&Kid, u64, u64)],
         pending: &[usize],
     ) -> Result<Vec<Reply>, StoreError> {
         let sha = self.ready()?;
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
         for &i in pending {
-            if let Some((kid, seq)) = items.get(i) {
-                pipe.add_command(self.command(&sha, kid, *seq));
+            if let Some((kid, seq, ttl_ms)) = items.get(i) {
+                pipe.add_command(self.command_ttl(&sha, kid, *seq, *ttl_ms));
             }
         }
         let connection = self.connection.as_mut().ok_or_else(not_connected)?;
@@ -219,12 +227,8 @@ impl RedisReplayStore {
         Ok(pending
             .iter()
             .zip(replies)
-            .map(|(&i, reply)| decode(items.get(i).map_or(0, |(_, s)| *s), reply))
+            .map(|(&i, reply)| decode(items.get(i).map_or(0, |(_, s, _)| *s), reply))
             .collect())
-    }
-
-    fn command(&self, sha: &str, sender: &Kid, seq: u64) -> redis::Cmd {
-        self.command_ttl(sha, sender, seq, self.ttl_ms)
     }
 
     fn command_ttl(&self, sha: &str, sender: &Kid, seq: u64, ttl_ms: u64) -> redis::Cmd {
@@ -302,6 +306,19 @@ impl ReplayStore for RedisReplayStore {
         remember_for: Duration,
     ) -> Result<(), Rejection> {
         self.check_and_record_ttl(sender, seq, self.ttl_for(remember_for))
+    }
+
+    /// One round trip for the whole batch (a pipeline, see
+    /// [`RedisReplayStore::check_and_record_batch`]), each number kept as long as it must be.
+    fn check_and_record_batch_for(
+        &mut self,
+        items: &[(&Kid, u64, Duration)],
+    ) -> Vec<Result<(), Rejection>> {
+        let items: Vec<(&Kid, u64, u64)> = items
+            .iter()
+            .map(|&(kid, seq, remember_for)| (kid, seq, self.ttl_for(remember_for)))
+            .collect();
+        self.pipelined(&items)
     }
 }
 

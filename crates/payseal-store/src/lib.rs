@@ -104,9 +104,9 @@ pub fn is_store_unavailable(rejection: &payseal::Rejection) -> bool {
 
 /// [`store_unavailable`] for every item of a batch.
 #[cfg(feature = "redis")]
-fn unavailable_results<K>(items: &[(K, u64)]) -> Vec<Result<(), payseal::Rejection>> {
+fn unavailable_results<K, T>(items: &[(K, u64, T)]) -> Vec<Result<(), payseal::Rejection>> {
     items
         .iter()
-        .map(|(_, seq)| Err(store_unavailable(*seq)))
+        .map(|(_, seq, _)| Err(store_unavailable(*seq)))
         .collect()
 }

@@ -103,7 +103,7 @@ pub use header::{CertHash, PROFILE};
 pub use keys::{Kid, Signature, SigningKey, VerifyingKey};
 pub use kind::{MessageKind, replay_window_key};
 pub use mac::{MacAlgorithm, MacKey, MacSecret};
-pub use open::{Opener, Verified};
+pub use open::{CheckedBatch, Opener, Verified};
 pub use policy::{Freshness, Limits, Policy};
 pub use replay::{MemoryReplayStore, ReplayStore, ReplayWindow};
 pub use seal::{Sealer, SealingKey, StampKey};

@@ -19,6 +19,10 @@ use crate::sender::{SenderClaim, SenderResolver};
 use crate::topic::is_valid_topic_name;
 use crate::trust::TrustStore;
 
+mod batch;
+
+pub use batch::CheckedBatch;
+
 /// A payload whose envelope passed every check, with what was proven about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verified {
@@ -266,66 +270,6 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         self.finish(topic, checked, freshness)
     }
 
-    /// Opens many envelopes at once, verifying their Ed25519 signatures in one batch: the
-    /// same results, in the same order, as calling [`open`](Self::open) on each in turn.
-    ///
-    /// Every envelope first goes through the checks before the signature (spec §5 steps 1-7).
-    /// The Ed25519 signatures of those that pass are verified together with
-    /// `ed25519_dalek::verify_batch` (one multiscalar multiplication, with 128-bit
-    /// coefficients derived from a transcript of the whole batch); if the batch fails, each is
-    /// verified on its own to find the bad ones. Other algorithms are verified one by one.
-    /// Then, in order, freshness, decryption and the replay window run exactly as in `open`,
-    /// so a replay window is only ever updated for envelopes that passed every earlier check,
-    /// and the second copy of an envelope appearing twice in one batch is `Replayed`.
-    ///
-    /// The one difference from `open` (spec §5.4): the batch equation does not see a
-    /// small-order component added to a signature's `R`, so it can accept such a re-encoding
-    /// of a genuine signature where `open`'s strict check rejects it. The re-encoded envelope
-    /// carries exactly the header, payload, topic and sequence number that the sender signed,
-    /// and the replay window admits only one of the two copies; no one without the key can
-    /// make it accept anything the sender did not sign.
-    ///
-    /// Worth it for batches of a few envelopes or more: see BENCHMARKS.md.
-    ///
-    /// ```
-    /// use payseal::{Algorithm, Counter, ManualClock, Opener, Policy, Rejection, Sealer,
-    ///               SigningKey, TrustStore};
-    /// let clock = ManualClock::new(1_700_000_000);
-    /// let key = SigningKey::generate(Algorithm::Ed25519)?;
-    /// let mut trust = TrustStore::new();
-    /// trust.add_sender(key.verifying_key(), ["plant/#"])?;
-    /// let mut sealer = Sealer::new(key, Counter::starting_at(1), &clock);
-    /// let mut opener = Opener::new(trust, Policy::default(), &clock);
-    ///
-    /// let a = sealer.seal("plant/1", b"a")?;
-    /// let b = sealer.seal("plant/2", b"b")?;
-    /// let results = opener.open_batch(&[("plant/1", &a), ("plant/2", &b), ("plant/1", &a)]);
-    /// assert_eq!(results[0].as_ref().map(|v| v.payload()), Ok(&b"a"[..]));
-    /// assert_eq!(results[1].as_ref().map(|v| v.payload()), Ok(&b"b"[..]));
-    /// assert_eq!(results[2], Err(Rejection::Replayed { seq: 1 }));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn open_batch(&mut self, items: &[(&str, &[u8])]) -> Vec<Result<Verified, Rejection>> {
-        let checked: Vec<Result<Checked, Rejection>> = items
-            .iter()
-            .map(|(topic, envelope)| self.check_until_signature(topic, envelope))
-            .collect();
-        let signature_ok = verify_signatures(&checked);
-        let freshness = self.policy.freshness();
-        items
-            .iter()
-            .zip(checked)
-            .zip(signature_ok)
-            .map(|(((topic, _), checked), signature_ok)| {
-                let checked = checked?;
-                if !signature_ok {
-                    return Err(Rejection::BadSignature);
-                }
-                self.finish(topic, checked, freshness)
-            })
-            .collect()
-    }
-
     /// Spec §5 steps 1-7 (and "encryption required"): everything before the signature, with
     /// no state change.
     fn check_until_signature(
@@ -432,6 +376,27 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         checked: Checked,
         freshness: Freshness,
     ) -> Result<Verified, Rejection> {
+        let staged = self.stage(topic, checked, freshness)?;
+        // The replay window comes last (spec/envelope.md §5 step 11 after
+        // spec/encryption.md §6): a message that fails any check, decryption included,
+        // leaves no trace, so a receiver without the key (`not_for_me`) does not make the
+        // same envelope `replayed` for a retry with the key.
+        self.replay.check_and_record_for(
+            &staged.window,
+            staged.verified.seq,
+            staged.remember_for,
+        )?;
+        Ok(staged.verified)
+    }
+
+    /// Spec §5 steps 9-10 and decryption: everything after the signature but the replay
+    /// window, with no state change.
+    fn stage(
+        &self,
+        topic: &str,
+        checked: Checked,
+        freshness: Freshness,
+    ) -> Result<Staged, Rejection> {
         let Checked {
             kid,
             identity,
@@ -463,17 +428,11 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
                 (payload, Some(encryption))
             }
         };
-        // The replay window comes last (spec/envelope.md §5 step 11 after
-        // spec/encryption.md §6): a message that fails any check, decryption included,
-        // leaves no trace, so a receiver without the key (`not_for_me`) does not make the
-        // same envelope `replayed` for a retry with the key.
-        self.replay
-            .check_and_record_for(&window, seq, remember_for)?;
         let (algorithm, mac_algorithm) = match &key {
             ExpectedKey::Signature(key) => (Some(key.algorithm()), None),
             ExpectedKey::Mac(key) => (None, Some(key.algorithm())),
         };
-        Ok(Verified {
+        let verified = Verified {
             sender,
             identity,
             algorithm,
@@ -484,6 +443,11 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
             payload,
             encryption,
             kind,
+        };
+        Ok(Staged {
+            verified,
+            window,
+            remember_for,
         })
     }
 
@@ -522,6 +486,14 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
     }
 }
 
+/// A verified envelope whose replay window is still to be checked and recorded.
+struct Staged {
+    verified: Verified,
+    /// The replay window it belongs to ([`replay_window_key`](crate::replay_window_key)).
+    window: Kid,
+    remember_for: core::time::Duration,
+}
+
 /// An envelope that passed every check before the signature: what verifying and finishing it
 /// need.
 struct Checked {
@@ -553,39 +525,4 @@ impl Checked {
                 .is_some_and(|tag| key.verify(&self.tbs, tag)),
         }
     }
-}
-
-/// Whether each envelope's signature verifies (`false` for those that failed earlier checks:
-/// they are never looked at again). Ed25519 signatures are verified in one batch when there
-/// are at least two; a failed batch falls back to one by one.
-fn verify_signatures(checked: &[Result<Checked, Rejection>]) -> Vec<bool> {
-    let mut messages: Vec<&[u8]> = Vec::new();
-    let mut signatures = Vec::new();
-    let mut keys = Vec::new();
-    for c in checked.iter().flatten() {
-        if let (ExpectedKey::Signature(VerifyingKey::Ed25519(key)), Some(signature)) =
-            (&c.key, c.env.signature())
-        {
-            messages.push(&c.tbs);
-            signatures.push(ed25519_dalek::Signature::from_bytes(&signature.to_bytes()));
-            keys.push(*key);
-        }
-    }
-    let batch_ok =
-        messages.len() >= 2 && ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok();
-    checked
-        .iter()
-        .map(|c| match c {
-            Err(_) => false,
-            Ok(c) if batch_ok && is_ed25519(c) => true,
-            Ok(c) => c.stamp_verifies(),
-        })
-        .collect()
-}
-
-fn is_ed25519(c: &Checked) -> bool {
-    matches!(
-        (&c.key, c.env.signature()),
-        (ExpectedKey::Signature(VerifyingKey::Ed25519(_)), Some(_))
-    )
 }

@@ -171,6 +171,39 @@ pub trait ReplayStore {
         let _ = remember_for;
         self.check_and_record(sender, seq)
     }
+
+    /// Checks and records several numbers, `(window, seq, remember_for)`, in order: the
+    /// results are what [`check_and_record_for`](Self::check_and_record_for) would give one
+    /// by one, so a number that appears twice is `Replayed` the second time. A store that can
+    /// write many records at once (a group commit, a pipeline) overrides this; the default
+    /// asks one by one.
+    ///
+    /// A store that cannot record returns [`Rejection::StoreUnavailable`] for every number
+    /// it would otherwise have accepted, and for every number it could only judge `Replayed`
+    /// against one of those (so that the batch's results stay those of a store that was down
+    /// for each call in turn); a number is never accepted unrecorded.
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use payseal::{Kid, MemoryReplayStore, Rejection, ReplayStore};
+    /// let mut store = MemoryReplayStore::new(64);
+    /// let kid = Kid::new(b"sensor-1".to_vec())?;
+    /// let day = Duration::from_secs(86_400);
+    /// let results = store.check_and_record_batch_for(&[(&kid, 7, day), (&kid, 7, day)]);
+    /// assert_eq!(results, [Ok(()), Err(Rejection::Replayed { seq: 7 })]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn check_and_record_batch_for(
+        &mut self,
+        items: &[(&Kid, u64, core::time::Duration)],
+    ) -> Vec<Result<(), Rejection>> {
+        items
+            .iter()
+            .map(|(sender, seq, remember_for)| {
+                self.check_and_record_for(sender, *seq, *remember_for)
+            })
+            .collect()
+    }
 }
 
 /// Replay windows kept in memory, one per sender that has passed signature verification (so an
@@ -226,6 +259,13 @@ impl<S: ReplayStore + ?Sized> ReplayStore for &mut S {
         remember_for: core::time::Duration,
     ) -> Result<(), Rejection> {
         (**self).check_and_record_for(sender, seq, remember_for)
+    }
+
+    fn check_and_record_batch_for(
+        &mut self,
+        items: &[(&Kid, u64, core::time::Duration)],
+    ) -> Vec<Result<(), Rejection>> {
+        (**self).check_and_record_batch_for(items)
     }
 }
 

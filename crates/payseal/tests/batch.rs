@@ -1,11 +1,17 @@
 //! `Opener::open_batch` against `Opener::open`: on random mixes of valid, tampered, replayed,
 //! stale, misrouted and duplicated-in-batch envelopes from several senders, the batch path gives
 //! exactly the results of opening one at a time, and leaves the same replay windows behind.
+//! The same for the split API (`check_batch`, signatures verified on another thread,
+//! `commit_batch`) over a group-committing replay store that is down for whole batches.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::Duration;
+
 use payseal::{
-    Algorithm, Counter, ManualClock, MemoryReplayStore, Opener, Policy, Rejection, Sealer,
-    SigningKey, TrustStore,
+    Algorithm, Counter, Kid, ManualClock, MemoryReplayStore, Opener, Policy, Rejection,
+    ReplayStore, ReplayWindow, Sealer, SigningKey, TrustStore,
 };
 use proptest::prelude::*;
 
@@ -24,14 +30,80 @@ fn key(sender: usize) -> SigningKey {
     SigningKey::from_secret_bytes(alg, &[seed; 32]).unwrap()
 }
 
-fn opener() -> Opener<MemoryReplayStore, ManualClock> {
+fn trust() -> TrustStore {
     let mut trust = TrustStore::new();
     for sender in 0..SENDERS.len() {
         trust
             .add_sender(key(sender).verifying_key(), ["plant/#"])
             .unwrap();
     }
-    Opener::new(trust, Policy::default(), ManualClock::new(NOW))
+    trust
+}
+
+fn opener() -> Opener<MemoryReplayStore, ManualClock> {
+    Opener::new(trust(), Policy::default(), ManualClock::new(NOW))
+}
+
+/// Windows in memory behind a "disk" that can be down, committed like the file store: a
+/// batch is judged against staged copies and kept only if its one write succeeds. While down,
+/// a number is judged against the windows as they were: `Replayed` and `BelowWindow` still
+/// say so, anything else is `StoreUnavailable`.
+struct Outage {
+    windows: MemoryReplayStore,
+    down: Rc<Cell<bool>>,
+}
+
+impl Outage {
+    fn judge_down(&self, sender: &Kid, seq: u64) -> Result<(), Rejection> {
+        if let Some(window) = self.windows.window(sender) {
+            window.check(seq)?;
+        }
+        Err(Rejection::StoreUnavailable { seq })
+    }
+}
+
+impl ReplayStore for Outage {
+    fn check_and_record(&mut self, sender: &Kid, seq: u64) -> Result<(), Rejection> {
+        if self.down.get() {
+            return self.judge_down(sender, seq);
+        }
+        self.windows.check_and_record(sender, seq)
+    }
+
+    fn check_and_record_batch_for(
+        &mut self,
+        items: &[(&Kid, u64, Duration)],
+    ) -> Vec<Result<(), Rejection>> {
+        if self.down.get() {
+            return items
+                .iter()
+                .map(|(sender, seq, _)| self.judge_down(sender, *seq))
+                .collect();
+        }
+        let mut staged = self.windows.clone();
+        let results = items
+            .iter()
+            .map(|(sender, seq, _)| staged.check_and_record(sender, *seq))
+            .collect();
+        self.windows = staged;
+        results
+    }
+}
+
+fn outage_opener(down: &Rc<Cell<bool>>) -> Opener<Outage, ManualClock> {
+    let store = Outage {
+        windows: MemoryReplayStore::new(Policy::DEFAULT_WINDOW),
+        down: Rc::clone(down),
+    };
+    Opener::with_replay_store(trust(), store, Policy::default(), ManualClock::new(NOW))
+}
+
+fn window_of<R: ReplayStore>(
+    opener: &Opener<R, ManualClock>,
+    windows: impl Fn(&R, &Kid) -> Option<ReplayWindow>,
+    sender: usize,
+) -> Option<ReplayWindow> {
+    windows(opener.replay(), &key(sender).kid())
 }
 
 #[derive(Clone, Debug)]
@@ -189,6 +261,104 @@ proptest! {
             prop_assert_eq!(batched.replay().window(&kid), single.replay().window(&kid));
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn split_batches_match_open_one_by_one_through_outages(
+        batches in prop::collection::vec(
+            (prop::collection::vec(any_op(), 0..24), prop::bool::weighted(0.3)),
+            1..5,
+        ),
+    ) {
+        let mut world = World::new();
+        let (batch_down, single_down) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
+        let mut batched = outage_opener(&batch_down);
+        let mut single = outage_opener(&single_down);
+        for (ops, outage) in &batches {
+            batch_down.set(*outage);
+            single_down.set(*outage);
+            let deliveries = world.deliveries(ops);
+            let items: Vec<(&str, &[u8])> =
+                deliveries.iter().map(|(t, e)| (t.as_str(), e.as_slice())).collect();
+            let mut checked = batched.check_batch(&items);
+            std::thread::scope(|s| s.spawn(|| checked.verify_signatures()).join()).unwrap();
+            let from_batch = batched.commit_batch(checked, |_, _, _, live| live);
+            let one_by_one: Vec<_> = items.iter().map(|(t, e)| single.open(t, e)).collect();
+            prop_assert_eq!(from_batch, one_by_one);
+        }
+        let windows = |store: &Outage, kid: &Kid| store.windows.window(kid).cloned();
+        for sender in 0..SENDERS.len() {
+            prop_assert_eq!(
+                window_of(&batched, windows, sender),
+                window_of(&single, windows, sender)
+            );
+        }
+    }
+}
+
+/// While the store is down, neither copy of an envelope sent twice in one batch is accepted
+/// or called a replay: the first was never recorded, so both may come again.
+#[test]
+fn a_failed_commit_names_no_in_batch_copy_a_replay() {
+    let mut world = World::new();
+    let deliveries = world.deliveries(&[
+        Op::Fresh {
+            sender: 0,
+            topic: 0,
+        },
+        Op::Again { back: 0 },
+    ]);
+    let items: Vec<(&str, &[u8])> = deliveries
+        .iter()
+        .map(|(t, e)| (t.as_str(), e.as_slice()))
+        .collect();
+    let down = Rc::new(Cell::new(true));
+    let mut opener = outage_opener(&down);
+    let batch = opener.check_batch(&items);
+    let results = opener.commit_batch(batch, |_, _, _, live| live);
+    assert_eq!(
+        results,
+        [
+            Err(Rejection::StoreUnavailable { seq: 1 }),
+            Err(Rejection::StoreUnavailable { seq: 1 })
+        ]
+    );
+    down.set(false);
+    let batch = opener.check_batch(&items);
+    let results = opener.commit_batch(batch, |_, _, _, live| live);
+    assert!(results[0].is_ok());
+    assert_eq!(results[1], Err(Rejection::Replayed { seq: 1 }));
+}
+
+/// Commit verifies a batch whose signatures nobody verified: a forged signature cannot slip
+/// through by skipping the middle stage.
+#[test]
+fn commit_verifies_an_unverified_batch() {
+    let mut world = World::new();
+    let deliveries = world.deliveries(&[
+        Op::Fresh {
+            sender: 0,
+            topic: 0,
+        },
+        Op::Tampered {
+            sender: 1,
+            at: 0,
+            bit: 0,
+            in_signature: true,
+        },
+    ]);
+    let items: Vec<(&str, &[u8])> = deliveries
+        .iter()
+        .map(|(t, e)| (t.as_str(), e.as_slice()))
+        .collect();
+    let mut opener = opener();
+    let batch = opener.check_batch(&items);
+    let results = opener.commit_batch(batch, |_, _, _, live| live);
+    assert!(results[0].is_ok());
+    assert_eq!(results[1], Err(Rejection::BadSignature));
 }
 
 /// A valid batch with one forged signature in the middle: the batch fails, the fallback finds

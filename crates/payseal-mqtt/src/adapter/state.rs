@@ -15,6 +15,10 @@ use crate::event::{Event, classify};
 use crate::security::{EnvelopeSealer, SealedWill, Security};
 use crate::{QoS, RejectedMessage, RejectionHook};
 
+mod batch;
+
+pub use batch::{Incoming, PreparedBatch};
+
 /// Why a sealed publish could not be prepared. Nothing was sent; adapters fold this into
 /// their own publish error (exhaustively: a new reason here must be handled there).
 #[derive(Debug, thiserror::Error)]

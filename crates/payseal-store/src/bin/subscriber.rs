@@ -10,8 +10,11 @@
 //! ```text
 //! payseal-store-subscriber --port 1883 --filter 't/#' --trust 1,9 --client-id sub-1 \
 //!     --store memory|file|redis [--state-dir DIR] [--redis-url URL --redis-prefix P] \
-//!     [--mqtt 5] [--host 127.0.0.1] [--window W]
+//!     [--mqtt 5] [--host 127.0.0.1] [--window W] [--session persistent]
 //! ```
+//!
+//! `--session persistent` (MQTT 3.1.1 only) keeps the broker session across restarts, so the
+//! broker redelivers every QoS 1 message the process had not acknowledged.
 
 mod common;
 
@@ -99,6 +102,7 @@ async fn serve(args: &Args, opener: impl EnvelopeOpener + 'static) -> Result<(),
     } else {
         let mut options = rumqttc::MqttOptions::new(id, host, port);
         options.set_keep_alive(Duration::from_secs(5));
+        options.set_clean_session(args.get_or("session", "clean") != "persistent");
         let (client, events) = SecureClient::connect(options, security);
         client
             .subscribe(filter, QoS::AtLeastOnce)
@@ -123,7 +127,7 @@ async fn report(mut events: Receiver<Event>) {
             }
             Event::Duplicate { seq, .. } => say(&format!("duplicate {seq}")),
             Event::Rejected { reason, .. } => match reason {
-                payseal::Rejection::BelowWindow { seq, .. } if is_store_unavailable(&reason) => {
+                payseal::Rejection::StoreUnavailable { seq } if is_store_unavailable(&reason) => {
                     say(&format!("unavailable {seq}"));
                 }
                 payseal::Rejection::BelowWindow { seq, .. } => {
