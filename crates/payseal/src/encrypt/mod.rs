@@ -10,6 +10,7 @@
 mod audience;
 mod commit;
 mod content;
+mod epoch;
 mod group;
 mod hpke_ops;
 mod keyring;
@@ -21,6 +22,7 @@ mod wire;
 mod x25519_der;
 
 pub use audience::{Audience, Recipient};
+pub use epoch::{GroupEpochs, MAX_GROUP_ID_LEN, epoch_kid};
 pub use group::GroupKey;
 pub use keyring::Keyring;
 pub use keys::{RecipientKey, RecipientPublicKey};
