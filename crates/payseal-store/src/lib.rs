@@ -55,6 +55,7 @@ mod file_replay;
 mod fleet;
 mod private_fs;
 mod seq;
+mod state_file;
 mod window;
 
 pub use error::StoreError;
@@ -63,6 +64,7 @@ pub use file_replay::{Durability, FileReplayStore};
 pub use fleet::{RedisReplayStore, RedisStoreConfig};
 pub use payseal::MemoryReplayStore;
 pub use seq::{FileSeqStore, ReservingSequence, SeqFile, SeqStore};
+pub use state_file::StateFile;
 
 /// The rejection a replay store returns when it cannot check or record `seq` (a write
 /// failed, Redis is down): the message is refused, never accepted unchecked.
