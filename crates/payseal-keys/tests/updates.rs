@@ -9,7 +9,8 @@ use payseal::Rejection;
 use payseal_keys::{Controller, ControllerConfig, KeysError, Publish};
 
 fn deliver(device: &mut Device, publishes: &[Publish]) {
-    for p in publishes.iter().filter(|p| p.topic == device.member.key_topic()) {
+    let mine = device.member.key_topic().to_string();
+    for p in publishes.iter().filter(|p| p.topic == mine) {
         device.handle(&p.topic, &p.payload);
     }
 }
@@ -69,7 +70,8 @@ fn forged_updates_are_refused_and_change_nothing() {
     assert!(matches!(again, Ok(payseal_keys::Applied::Duplicate)), "{again:?}");
 
     // 3. B's update moved to A's topic: the signature covers the topic.
-    let err = a.member.handle(a.member.key_topic(), &first_b[0].payload);
+    let topic_a = a.member.key_topic().to_string();
+    let err = a.member.handle(&topic_a, &first_b[0].payload);
     assert!(matches!(err, Err(KeysError::Refused(Rejection::BadSignature))), "{err:?}");
 
     // 4. The same envelope again (a retained redelivery): a duplicate, nothing changes.
