@@ -51,6 +51,8 @@ pub struct Peer {
     client: Client,
     rx: Receiver<Incoming>,
     thread: Option<JoinHandle<()>>,
+    /// Messages that arrived before every SUBACK (a retained update, typically).
+    early: std::cell::RefCell<std::collections::VecDeque<(String, Vec<u8>)>>,
 }
 
 impl Peer {
@@ -82,6 +84,7 @@ impl Peer {
             client,
             rx,
             thread: Some(thread),
+            early: Default::default(),
         };
         for topic in subscriptions {
             peer.client.subscribe(*topic, QoS::AtLeastOnce).unwrap();
@@ -91,7 +94,7 @@ impl Peer {
         while acks < subscriptions.len() {
             match peer.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(Incoming::SubAck) => acks += 1,
-                Ok(Incoming::Message(..)) => panic!("a message before the subscription ack"),
+                Ok(Incoming::Message(t, p)) => peer.early.borrow_mut().push_back((t, p)),
                 Err(_) => panic!("no SUBACK from the broker within 10 s"),
             }
         }
@@ -111,6 +114,9 @@ impl Peer {
     }
 
     pub fn recv(&self, timeout: Duration) -> Option<(String, Vec<u8>)> {
+        if let Some(early) = self.early.borrow_mut().pop_front() {
+            return Some(early);
+        }
         match self.rx.recv_timeout(timeout) {
             Ok(Incoming::Message(t, p)) => Some((t, p)),
             Ok(Incoming::SubAck) => None,
@@ -118,11 +124,11 @@ impl Peer {
         }
     }
 
-    pub fn disconnect(mut self) {
+    /// Disconnects; the connection thread ends once the client is dropped (rumqttc's
+    /// iterator stops when no request handle is left), so it is not joined.
+    pub fn disconnect(self) {
         let _ = self.client.disconnect();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        drop(self.thread);
     }
 }
 
