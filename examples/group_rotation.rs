@@ -67,8 +67,9 @@ impl Device {
     /// Handles what arrives for `for_`: key updates and group messages.
     fn pump(&mut self, for_: Duration) -> Result<(), Box<dyn Error>> {
         let until = Instant::now() + for_;
-        while let Ok((topic, payload)) =
-            self.rx.recv_timeout(until.saturating_duration_since(Instant::now()))
+        while let Ok((topic, payload)) = self
+            .rx
+            .recv_timeout(until.saturating_duration_since(Instant::now()))
         {
             if topic == self.member.key_topic() {
                 if payload.is_empty() {
@@ -79,7 +80,8 @@ impl Device {
                 self.member.install(self.opener.keyring_mut());
                 if let Some(group) = self.member.group(GROUP) {
                     if let Some(key) = group.current_key() {
-                        self.sealer.set_audience(DATA, Audience::group(key.clone()))?;
+                        self.sealer
+                            .set_audience(DATA, Audience::group(key.clone()))?;
                     }
                     println!(
                         "{}: key update applied, epoch {} (holding {:?})",
@@ -104,7 +106,8 @@ impl Device {
 
     fn send(&mut self, text: &str) -> Result<(), Box<dyn Error>> {
         let envelope = self.sealer.seal(DATA, text.as_bytes())?;
-        self.client.publish(DATA, QoS::AtLeastOnce, false, envelope)?;
+        self.client
+            .publish(DATA, QoS::AtLeastOnce, false, envelope)?;
         Ok(())
     }
 }

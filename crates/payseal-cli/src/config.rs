@@ -8,9 +8,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use payseal::{
-    Audience, ContentAlg, KeyValidity, Keyring, Kid, Policy, Recipient, TrustStore,
-};
+use payseal::{Audience, ContentAlg, KeyValidity, Keyring, Kid, Policy, Recipient, TrustStore};
 use serde::Deserialize;
 use toml::Spanned;
 

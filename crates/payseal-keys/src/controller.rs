@@ -185,7 +185,11 @@ impl<C: Clock + Clone> Controller<C> {
             record.epochs.forget_ahead();
         }
         let mut targets = self.begin_rotation(group)?;
-        let still_member = self.state.groups.values().any(|g| g.members.contains(member));
+        let still_member = self
+            .state
+            .groups
+            .values()
+            .any(|g| g.members.contains(member));
         if still_member {
             targets.push(member.clone());
         } else {

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use payseal::{
-    Clock, GroupEpochs, Keyring, Kid, MemoryReplayStore, Opener, Policy, RecipientKey,
-    TrustStore, VerifyingKey,
+    Clock, GroupEpochs, Keyring, Kid, MemoryReplayStore, Opener, Policy, RecipientKey, TrustStore,
+    VerifyingKey,
 };
 use payseal_store::StateFile;
 
@@ -162,7 +162,11 @@ impl<C: Clock> Member<C> {
         self.left.extend(left.cloned());
         self.left.retain(|id| !groups.contains_key(id));
         self.groups = groups;
-        tracing::info!(number = self.applied, groups = self.groups.len(), "key update applied");
+        tracing::info!(
+            number = self.applied,
+            groups = self.groups.len(),
+            "key update applied"
+        );
         Ok(Applied::Updated {
             number: self.applied,
         })

@@ -7,9 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use common::{
-    DATA, Device, GROUP, Peer, broker, clock, open_controller, pump_until, scratch,
-};
+use common::{DATA, Device, GROUP, Peer, broker, clock, open_controller, pump_until, scratch};
 use payseal::Rejection;
 use payseal_keys::ControllerConfig;
 
@@ -40,9 +38,11 @@ fn a_removed_member_reads_nothing_sealed_after_the_switch() {
         d.connect(&broker);
         ctl.publish_all(controller.add_member(GROUP, d.public()).unwrap());
     }
-    pump_until(&mut [&mut a, &mut b, &mut c], "every member at epoch 1", |ds| {
-        ds.iter().all(|d| d.epoch() == Some(1))
-    });
+    pump_until(
+        &mut [&mut a, &mut b, &mut c],
+        "every member at epoch 1",
+        |ds| ds.iter().all(|d| d.epoch() == Some(1)),
+    );
 
     // Before: everyone reads everyone.
     a.send(b"a-before");
@@ -54,9 +54,11 @@ fn a_removed_member_reads_nothing_sealed_after_the_switch() {
     // Remove C: the next epoch goes to A and B only; then the switch.
     let c_kid = c.member.kid().clone();
     ctl.publish_all(controller.remove_member(GROUP, &c_kid).unwrap());
-    pump_until(&mut [&mut a, &mut b, &mut c], "A and B hold epoch 2", |ds| {
-        ds[0].holds(2) && ds[1].holds(2)
-    });
+    pump_until(
+        &mut [&mut a, &mut b, &mut c],
+        "A and B hold epoch 2",
+        |ds| ds[0].holds(2) && ds[1].holds(2),
+    );
     assert!(!c.holds(2), "the removed member got the new epoch");
     clock.advance(HANDOVER);
     ctl.publish_all(controller.tick().unwrap());
@@ -134,11 +136,18 @@ fn five_rotations_under_load_lose_nothing() {
         .iter()
         .filter(|r| !matches!(r, Rejection::Replayed { .. }))
         .collect();
-    assert_eq!(undecryptable, Vec::<&Rejection>::new(), "undecryptable messages");
+    assert_eq!(
+        undecryptable,
+        Vec::<&Rejection>::new(),
+        "undecryptable messages"
+    );
     assert_eq!(distinct.len(), total, "messages lost");
     assert_eq!(reader.epoch(), Some(6));
     assert_eq!(publisher.epoch(), Some(6));
-    eprintln!("rotation under load: {total} sent, {} accepted, 0 lost, 0 undecryptable", distinct.len());
+    eprintln!(
+        "rotation under load: {total} sent, {} accepted, 0 lost, 0 undecryptable",
+        distinct.len()
+    );
 }
 
 #[test]
@@ -182,7 +191,9 @@ fn an_offline_member_catches_up_from_retained_updates() {
     pump_until(&mut [&mut d], "D caught up", |ds| ds[0].epoch() == Some(3));
     d.install();
     a.send(b"after catch-up");
-    pump_until(&mut [&mut a, &mut d], "D reads", |ds| !ds[1].accepted.is_empty());
+    pump_until(&mut [&mut a, &mut d], "D reads", |ds| {
+        !ds[1].accepted.is_empty()
+    });
     assert_eq!(d.accepted, vec![b"after catch-up".to_vec()]);
     assert!(d.refused.is_empty());
     let _ = DATA;

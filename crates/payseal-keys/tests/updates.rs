@@ -59,24 +59,39 @@ fn forged_updates_are_refused_and_change_nothing() {
     rogue.create_group(GROUP).unwrap();
     let forged = rogue.add_member(GROUP, a.public()).unwrap();
     let err = a.member.handle(&forged[0].topic, &forged[0].payload);
-    assert!(matches!(err, Err(KeysError::Refused(Rejection::UnknownSender))), "{err:?}");
+    assert!(
+        matches!(err, Err(KeysError::Refused(Rejection::UnknownSender))),
+        "{err:?}"
+    );
 
     // 2. An older update delivered after a newer one (a broker holding one back).
-    let older_a = older.iter().find(|p| p.topic == a.member.key_topic()).unwrap();
+    let older_a = older
+        .iter()
+        .find(|p| p.topic == a.member.key_topic())
+        .unwrap();
     let err = a.member.handle(&older_a.topic, &older_a.payload);
     assert!(matches!(err, Err(KeysError::OldUpdate { .. })), "{err:?}");
     // ... and A's first update replayed: already seen, nothing changes.
     let again = a.member.handle(&first_a[0].topic, &first_a[0].payload);
-    assert!(matches!(again, Ok(payseal_keys::Applied::Duplicate)), "{again:?}");
+    assert!(
+        matches!(again, Ok(payseal_keys::Applied::Duplicate)),
+        "{again:?}"
+    );
 
     // 3. B's update moved to A's topic: the signature covers the topic.
     let topic_a = a.member.key_topic().to_string();
     let err = a.member.handle(&topic_a, &first_b[0].payload);
-    assert!(matches!(err, Err(KeysError::Refused(Rejection::BadSignature))), "{err:?}");
+    assert!(
+        matches!(err, Err(KeysError::Refused(Rejection::BadSignature))),
+        "{err:?}"
+    );
 
     // 4. The same envelope again (a retained redelivery): a duplicate, nothing changes.
     let again = a.member.handle(&rotation[0].topic, &rotation[0].payload);
-    assert!(matches!(again, Ok(payseal_keys::Applied::Duplicate)), "{again:?}");
+    assert!(
+        matches!(again, Ok(payseal_keys::Applied::Duplicate)),
+        "{again:?}"
+    );
 
     assert_eq!(a.member.applied(), applied);
     assert_eq!(held(&a), before);
@@ -105,11 +120,22 @@ fn a_controller_restarted_mid_rotation_converges_without_reusing_a_key() {
 
     // Dies after persisting the pending epoch, before publishing it.
     let _lost = controller.rotate(GROUP).unwrap();
-    let secret_2 = controller.group(GROUP).unwrap().key(2).unwrap().expose_secret().to_vec();
+    let secret_2 = controller
+        .group(GROUP)
+        .unwrap()
+        .key(2)
+        .unwrap()
+        .expose_secret()
+        .to_vec();
     drop(controller);
     let mut controller = open_controller(&dir, clock, config());
     assert_eq!(
-        controller.group(GROUP).unwrap().key(2).unwrap().expose_secret(),
+        controller
+            .group(GROUP)
+            .unwrap()
+            .key(2)
+            .unwrap()
+            .expose_secret(),
         &secret_2[..],
         "epoch 2 must keep the secret persisted before the crash"
     );
@@ -133,12 +159,18 @@ fn a_controller_restarted_mid_rotation_converges_without_reusing_a_key() {
     let _ = controller.rotate(GROUP).unwrap();
     let kid_b = b.member.kid().clone();
     let p = controller.remove_member(GROUP, &kid_b).unwrap();
-    assert!(p.iter().any(|p| p.topic == b.member.key_topic() && p.payload.is_empty()));
+    assert!(
+        p.iter()
+            .any(|p| p.topic == b.member.key_topic() && p.payload.is_empty())
+    );
     assert_eq!(controller.status()[0].pending.map(|(e, _)| e), Some(4));
     drop(controller);
     let controller = open_controller(&dir, clock, config());
     let group = controller.group(GROUP).unwrap();
-    let secrets: Vec<_> = group.epochs().map(|(_, k, _)| k.expose_secret().to_vec()).collect();
+    let secrets: Vec<_> = group
+        .epochs()
+        .map(|(_, k, _)| k.expose_secret().to_vec())
+        .collect();
     let distinct: std::collections::BTreeSet<_> = secrets.iter().collect();
     assert_eq!(distinct.len(), secrets.len(), "a key was reused");
     assert!(group.key(3).is_none(), "the abandoned epoch is forgotten");
@@ -146,7 +178,10 @@ fn a_controller_restarted_mid_rotation_converges_without_reusing_a_key() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("controller.state")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.join("controller.state"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600, "the controller state holds secrets");
     }
 }

@@ -1,9 +1,7 @@
 //! `test-vectors/epochs.json` (spec/key-management.md §6): every case of the group epoch rule
 //! (§2.2) and of sender key validity windows (§3).
 
-use payseal::{
-    Audience, ContentAlg, Counter, GroupKey, ManualClock, Sealer, epoch_kid,
-};
+use payseal::{Audience, ContentAlg, Counter, GroupKey, ManualClock, Sealer, epoch_kid};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
@@ -25,7 +23,10 @@ const GROUP: &[u8] = b"plant";
 const GRACE: u64 = 60;
 
 fn secret(group: &[u8], epoch: u32) -> Vec<u8> {
-    let name = format!("payseal test epoch {} {epoch}", String::from_utf8_lossy(group));
+    let name = format!(
+        "payseal test epoch {} {epoch}",
+        String::from_utf8_lossy(group)
+    );
     Sha256::digest(name.as_bytes())[..16].to_vec()
 }
 
@@ -117,24 +118,92 @@ fn vectors() -> Vec<EpochVector> {
         &secret(GROUP, 3),
     )
     .expect("valid");
-    let mut relabel = v("epoch-relabelled", "the kid names epoch 2, the layer is sealed under epoch 3's secret", "decrypt_failed").epoch(2);
+    let mut relabel = v(
+        "epoch-relabelled",
+        "the kid names epoch 2, the layer is sealed under epoch 3's secret",
+        "decrypt_failed",
+    )
+    .epoch(2);
     relabel.key = Some(relabelled);
-    let mut other = v("epoch-unknown-group", "an epoch of a group the receiver does not hold (same kid length)", "not_for_me").epoch(2);
+    let mut other = v(
+        "epoch-unknown-group",
+        "an epoch of a group the receiver does not hold (same kid length)",
+        "not_for_me",
+    )
+    .epoch(2);
     other.group = b"plans";
     [
         v("epoch-current", "the current epoch", "valid").epoch(2),
-        v("epoch-previous-within-grace", "the previous epoch at the last second of its grace period (inclusive)", "valid").epoch(1).at(T0 + GRACE),
-        v("epoch-previous-after-grace", "the previous epoch one second after its grace period", "key_expired").epoch(1).at(T0 + GRACE + 1),
-        v("epoch-next-handed-ahead", "a future epoch handed to the receiver ahead of the switch", "valid").epoch(3),
-        v("epoch-future-not-held", "a future epoch not handed to this receiver (not yet caught up, or removed)", "not_for_me").epoch(4),
-        v("epoch-dropped", "an epoch older than any the receiver holds", "key_expired").epoch(0),
+        v(
+            "epoch-previous-within-grace",
+            "the previous epoch at the last second of its grace period (inclusive)",
+            "valid",
+        )
+        .epoch(1)
+        .at(T0 + GRACE),
+        v(
+            "epoch-previous-after-grace",
+            "the previous epoch one second after its grace period",
+            "key_expired",
+        )
+        .epoch(1)
+        .at(T0 + GRACE + 1),
+        v(
+            "epoch-next-handed-ahead",
+            "a future epoch handed to the receiver ahead of the switch",
+            "valid",
+        )
+        .epoch(3),
+        v(
+            "epoch-future-not-held",
+            "a future epoch not handed to this receiver (not yet caught up, or removed)",
+            "not_for_me",
+        )
+        .epoch(4),
+        v(
+            "epoch-dropped",
+            "an epoch older than any the receiver holds",
+            "key_expired",
+        )
+        .epoch(0),
         other,
         relabel,
-        v("key-old-within-overlap", "a rollover's old sender key at the last second of its window", "valid").signer("ed25519-b").at(T0 + 100),
-        v("key-old-after-overlap", "a rollover's old sender key one second after not_after", "key_expired").signer("ed25519-b").at(T0 + 101),
-        v("key-new-before-switch", "a rollover's new sender key one second before not_before", "key_not_yet_valid").signer("p256-a").at(T0 + 49),
-        v("key-new-at-switch", "a rollover's new sender key at not_before", "valid").signer("p256-a").at(T0 + 50),
-        v("key-expired-group-message", "the sender key's window is checked before any decryption", "key_expired").signer("ed25519-b").epoch(2).at(T0 + 101),
+        v(
+            "key-old-within-overlap",
+            "a rollover's old sender key at the last second of its window",
+            "valid",
+        )
+        .signer("ed25519-b")
+        .at(T0 + 100),
+        v(
+            "key-old-after-overlap",
+            "a rollover's old sender key one second after not_after",
+            "key_expired",
+        )
+        .signer("ed25519-b")
+        .at(T0 + 101),
+        v(
+            "key-new-before-switch",
+            "a rollover's new sender key one second before not_before",
+            "key_not_yet_valid",
+        )
+        .signer("p256-a")
+        .at(T0 + 49),
+        v(
+            "key-new-at-switch",
+            "a rollover's new sender key at not_before",
+            "valid",
+        )
+        .signer("p256-a")
+        .at(T0 + 50),
+        v(
+            "key-expired-group-message",
+            "the sender key's window is checked before any decryption",
+            "key_expired",
+        )
+        .signer("ed25519-b")
+        .epoch(2)
+        .at(T0 + 101),
     ]
     .into_iter()
     .zip(1..)

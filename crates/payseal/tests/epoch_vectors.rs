@@ -14,7 +14,10 @@ use payseal::{
 use payseal_vector_model::epochs::EpochFile;
 
 fn load() -> EpochFile {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../test-vectors/epochs.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../test-vectors/epochs.json"
+    );
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).expect("epochs.json parses")
 }
@@ -33,7 +36,9 @@ fn keyring(file: &EpochFile) -> Keyring {
         for e in &g.epochs {
             match (e.epoch.cmp(&g.current), e.accept_until) {
                 (std::cmp::Ordering::Less, Some(until)) => {
-                    epochs.add_previous(e.epoch, &secret(e.epoch), until).unwrap();
+                    epochs
+                        .add_previous(e.epoch, &secret(e.epoch), until)
+                        .unwrap();
                 }
                 (std::cmp::Ordering::Greater, None) => {
                     epochs.add_next(e.epoch, &secret(e.epoch)).unwrap();
@@ -80,7 +85,10 @@ fn every_epoch_vector() {
         match (&outcome, v.expected.as_str()) {
             (Ok(verified), "valid") => {
                 assert_eq!(hex::encode(verified.payload()), v.plaintext, "{}", v.id);
-                assert_eq!(verified.sender(), &Kid::from_hex(&file.keys[&v.signer].kid).unwrap());
+                assert_eq!(
+                    verified.sender(),
+                    &Kid::from_hex(&file.keys[&v.signer].kid).unwrap()
+                );
                 if let Some(epoch) = v.epoch {
                     let key = verified.encryption().unwrap().key().as_bytes();
                     assert_eq!(key[key.len() - 4..], epoch.to_be_bytes(), "{}", v.id);

@@ -64,7 +64,11 @@ fn every_epoch_case_of_the_spec() {
     // current, previous within grace, next handed ahead
     for (seq, epoch) in [(1, 2), (2, 1), (3, 3)] {
         let env = seal_under(epoch, &clock, seq);
-        assert_eq!(rx.open(TOPIC, &env).unwrap().payload(), b"reading", "epoch {epoch}");
+        assert_eq!(
+            rx.open(TOPIC, &env).unwrap().payload(),
+            b"reading",
+            "epoch {epoch}"
+        );
     }
     // a future epoch not handed out: not for this receiver (not an alarm)
     let env = seal_under(4, &clock, 4);
@@ -80,7 +84,10 @@ fn every_epoch_case_of_the_spec() {
     // an unknown group with the same kid length
     let other = GroupEpochs::new(b"plans", 2, ContentAlg::A128Gcm, &secret(2)).unwrap();
     let env = Sealer::new(signer(1), Counter::starting_at(7), &clock)
-        .with_audience("plant/#", Audience::group(other.current_key().unwrap().clone()))
+        .with_audience(
+            "plant/#",
+            Audience::group(other.current_key().unwrap().clone()),
+        )
         .unwrap()
         .seal(TOPIC, b"reading")
         .unwrap();
@@ -186,16 +193,23 @@ fn recipient_key_rollover_switches_the_sender_at_the_switch_date() {
     let open = |keys: &Keyring, env: &[u8]| opener(keys.clone(), trust(), &clock).open(TOPIC, env);
     assert!(open(&both, &before).is_ok() && open(&both, &after).is_ok());
     assert!(open(&only_old, &before).is_ok());
-    assert_eq!(open(&only_old, &after), Err(Rejection::NotForMe), "encrypted to the new key");
+    assert_eq!(
+        open(&only_old, &after),
+        Err(Rejection::NotForMe),
+        "encrypted to the new key"
+    );
     assert_eq!(open(&only_new, &before), Err(Rejection::NotForMe));
 
     // No key valid at all: nothing is sealed (never in the clear).
     let lapsed = Audience::recipients([
-        Recipient::new(old.public_key()).with_validity(KeyValidity::always().until(NOW - 1)),
+        Recipient::new(old.public_key()).with_validity(KeyValidity::always().until(NOW - 1))
     ])
     .unwrap();
     let mut tx = Sealer::new(signer(1), Counter::starting_at(9), &clock)
         .with_audience("plant/#", lapsed)
         .unwrap();
-    assert!(matches!(tx.seal(TOPIC, b"x"), Err(SealError::NoValidRecipient)));
+    assert!(matches!(
+        tx.seal(TOPIC, b"x"),
+        Err(SealError::NoValidRecipient)
+    ));
 }

@@ -14,8 +14,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use payseal::{
-    Algorithm, Audience, Counter, KemKind, Keyring, ManualClock, MemoryReplayStore, Opener,
-    Policy, RecipientKey, Rejection, Sealer, SigningKey, TrustStore, VerifyingKey,
+    Algorithm, Audience, Counter, KemKind, Keyring, ManualClock, MemoryReplayStore, Opener, Policy,
+    RecipientKey, Rejection, Sealer, SigningKey, TrustStore, VerifyingKey,
 };
 use payseal_keys::{Controller, ControllerConfig, Member, Publish};
 use payseal_testkit::Mosquitto;
@@ -92,7 +92,10 @@ impl Peer {
         let mut acks = 0;
         let deadline = Instant::now() + Duration::from_secs(10);
         while acks < subscriptions.len() {
-            match peer.rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            match peer
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
                 Ok(Incoming::SubAck) => acks += 1,
                 Ok(Incoming::Message(t, p)) => peer.early.borrow_mut().push_back((t, p)),
                 Err(_) => panic!("no SUBACK from the broker within 10 s"),
@@ -149,7 +152,13 @@ pub fn open_controller(
     clock: &'static ManualClock,
     config: ControllerConfig,
 ) -> Controller<&'static ManualClock> {
-    Controller::open(dir.join("controller.state"), controller_key(), clock, config).unwrap()
+    Controller::open(
+        dir.join("controller.state"),
+        controller_key(),
+        clock,
+        config,
+    )
+    .unwrap()
 }
 
 /// A group member: key updates in, group messages in and out.
@@ -172,7 +181,9 @@ pub struct Device {
 pub fn device_trust(senders: &[u8]) -> TrustStore {
     let mut trust = TrustStore::new();
     for n in senders {
-        trust.add_sender(signer(*n).verifying_key(), [DATA]).unwrap();
+        trust
+            .add_sender(signer(*n).verifying_key(), [DATA])
+            .unwrap();
     }
     trust
 }

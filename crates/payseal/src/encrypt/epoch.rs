@@ -176,7 +176,12 @@ impl GroupEpochs {
     ///
     /// # Errors
     /// [`KeyError::Invalid`] if `epoch` is not after the current one or not held.
-    pub fn switch_to(&mut self, epoch: u32, now: u64, grace_secs: u64) -> Result<&mut Self, KeyError> {
+    pub fn switch_to(
+        &mut self,
+        epoch: u32,
+        now: u64,
+        grace_secs: u64,
+    ) -> Result<&mut Self, KeyError> {
         if epoch <= self.current || !self.keys.contains_key(&epoch) {
             return Err(KeyError::Invalid);
         }
@@ -211,6 +216,8 @@ impl GroupEpochs {
     /// The epoch named by `kid`, if it is one of this group's kids.
     pub(crate) fn epoch_of(&self, kid: &[u8]) -> Option<u32> {
         let rest = kid.strip_prefix(self.group.as_slice())?;
-        <[u8; EPOCH_LEN]>::try_from(rest).ok().map(u32::from_be_bytes)
+        <[u8; EPOCH_LEN]>::try_from(rest)
+            .ok()
+            .map(u32::from_be_bytes)
     }
 }
