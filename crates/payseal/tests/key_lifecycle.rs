@@ -30,11 +30,11 @@ fn seal_under(epoch: u32, clock: &ManualClock, seq: u64) -> Vec<u8> {
         .unwrap()
 }
 
-fn opener<'c>(
+fn opener(
     keys: Keyring,
     trust: TrustStore,
-    clock: &'c ManualClock,
-) -> Opener<MemoryReplayStore, &'c ManualClock> {
+    clock: &ManualClock,
+) -> Opener<MemoryReplayStore, &ManualClock> {
     Opener::new(trust, Policy::default(), clock).with_keyring(keys)
 }
 
