@@ -203,6 +203,14 @@ class Receiver(signed.Verifier):
                 filter_matches(flt, topic) for flt in self.require_encryption):
             raise Reject("encryption_required")
 
+    def group_key(self, kid, f):
+        """§6 step 7 for a group layer: (key name, group key record) or not_for_me.
+        check_epochs.py applies spec/key-management.md §2.2 here."""
+        name, gk = self.group_keys.get(kid) or (None, None)
+        if gk is None:
+            raise Reject("not_for_me")
+        return name, gk
+
     def receive(self, env, topic):
         """Returns (outer fields, mode, key name, plaintext) or raises Reject."""
         f = self.open(env, topic)  # envelope.md §5 steps 1-10 (+ the hook); 11 if not encrypted
@@ -222,9 +230,7 @@ class Receiver(signed.Verifier):
             raise Reject("unsupported_algorithm")
         aad = inner_external_aad(topic, f["kid"], f["seq"])
         if mode == "group":
-            name, gk = self.group_keys.get(unprot[4]) or (None, None)
-            if gk is None:
-                raise Reject("not_for_me")
+            name, gk = self.group_key(unprot[4], f)
             if GROUP_ALGS[gk["alg"]] != alg or unprot[5] != nonce(f["seq"]):
                 raise Reject("decrypt_failed")
             secret = group_message_key(bytes.fromhex(gk["secret"]), f["kid"], alg, unprot[SALT])

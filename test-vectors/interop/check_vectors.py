@@ -323,6 +323,9 @@ class Verifier:
     def window_for(self, kid):
         return self.windows.setdefault(kid, ReplayWindow(self.window))
 
+    def after_sender(self, sender):
+        """Hook at the end of §5 step 5 (spec/key-management.md §3: key validity windows)."""
+
     def after_topic_check(self, f, topic):
         """Hook between §5 steps 7 and 8 (spec/encryption.md §6: encryption_required)."""
 
@@ -340,6 +343,7 @@ class Verifier:
         sender = self.trust.get(f["kid"])
         if sender is None:
             raise Reject("unknown_sender")                                 # 5
+        self.after_sender(sender)        # no-op here; validity windows in check_epochs.py
         if f["alg"] not in ACCEPTED_ALGS[sender["alg"]]:
             raise Reject("algorithm_mismatch")                             # 6
         if not any(filter_matches(flt, topic) for flt in sender["topics"]):

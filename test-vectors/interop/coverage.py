@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test-vectors" / "COVERAGE.md"
-FILES = ("sign1.json", "encrypt.json", "x5chain.json", "kind.json", "mac.json")
+FILES = ("sign1.json", "encrypt.json", "x5chain.json", "kind.json", "mac.json", "epochs.json")
 
 # In check order. The section that decides each code; None as the third item: no vector can
 # pin it (it describes the receiver's situation, not the envelope).
@@ -35,6 +35,8 @@ CODES = [
     ("unsupported_algorithm", "envelope.md §5 step 4 (§4.2 step 9; §3.4, §4.1 integers), step 10a (encryption.md §6 steps 5.4, 6, 8)", True),
     ("unknown_kind", "envelope.md §5 step 4 (§4.2 step 10, §3.7)", True),
     ("unknown_sender", "envelope.md §5 step 5 (static store; PKI: x509.md step 2)", True),
+    ("key_not_yet_valid", "envelope.md §5 step 5: key-management.md §3 (a sender key's not_before)", True),
+    ("key_expired", "envelope.md §5 step 5: key-management.md §3 (a sender key's not_after); step 10a: encryption.md §6 step 7, key-management.md §2.2 (a group epoch past its grace)", True),
     ("certificate_invalid", "envelope.md §5 step 5: x509.md steps 2-5, 8-10", True),
     ("certificate_expired", "envelope.md §5 step 5: x509.md steps 1, 3-4", True),
     ("certificate_not_yet_valid", "envelope.md §5 step 5: x509.md steps 3-4", True),

@@ -8,7 +8,7 @@ use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use payseal::{Audience, ContentAlg, Keyring, Kid, Policy, Recipient, TrustStore};
+use payseal::{Audience, ContentAlg, KeyValidity, Keyring, Kid, Policy, Recipient, TrustStore};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -123,6 +123,9 @@ struct RawSender {
     public_key: Spanned<String>,
     kid: Option<Spanned<String>>,
     topics: Spanned<Vec<Spanned<String>>>,
+    /// spec/key-management.md §3: a rollover's new key from, its old key until.
+    not_before: Option<Spanned<toml::value::Datetime>>,
+    not_after: Option<Spanned<toml::value::Datetime>>,
 }
 
 #[derive(Deserialize)]
@@ -263,6 +266,12 @@ impl TrustConfig {
                 .map_err(|e| {
                     locate.error(Some(sender.public_key.span()), format!("{label}: {e}"))
                 })?;
+            let validity = locate.validity(&label, sender)?;
+            if !validity.is_always() {
+                trust.set_validity(&kid, validity).map_err(|e| {
+                    locate.error(Some(sender.public_key.span()), format!("{label}: {e}"))
+                })?;
+            }
             names.insert(kid, label);
         }
         for (i, sender) in raw.mac_senders.iter().enumerate() {
@@ -474,6 +483,22 @@ impl Locator<'_> {
     }
 
     /// A sender's topic filters: at least one, each valid.
+    /// A sender's validity window (spec/key-management.md §3).
+    fn validity(&self, label: &str, sender: &RawSender) -> Result<KeyValidity, ConfigFileError> {
+        let mut validity = KeyValidity::always();
+        let secs = |value: &Spanned<toml::value::Datetime>| {
+            validity::unix_secs(value.get_ref())
+                .map_err(|e| self.error(Some(value.span()), format!("{label}: {e}")))
+        };
+        if let Some(value) = &sender.not_before {
+            validity = validity.from(secs(value)?);
+        }
+        if let Some(value) = &sender.not_after {
+            validity = validity.until(secs(value)?);
+        }
+        Ok(validity)
+    }
+
     fn topics(
         &self,
         label: &str,
@@ -619,3 +644,4 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 mod pki_tests;
 #[cfg(test)]
 mod tests;
+mod validity;

@@ -119,6 +119,10 @@ enum payseal_status
   PAYSEAL_STATUS_KEY_COMMITMENT_MISMATCH = 36,
   // spec §6 `not_subscribed`.
   PAYSEAL_STATUS_NOT_SUBSCRIBED = 37,
+  // spec §6 `key_expired` (numbered after the earlier codes: values never change).
+  PAYSEAL_STATUS_KEY_EXPIRED = 38,
+  // spec §6 `key_not_yet_valid`.
+  PAYSEAL_STATUS_KEY_NOT_YET_VALID = 39,
   // A required pointer argument was NULL.
   PAYSEAL_STATUS_NULL_ARGUMENT = 100,
   // A handle of another type, an already freed handle whose memory still reads as freed,

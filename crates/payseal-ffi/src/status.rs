@@ -99,6 +99,10 @@ pub enum payseal_status {
     KeyCommitmentMismatch = 36,
     /// spec §6 `not_subscribed`.
     NotSubscribed = 37,
+    /// spec §6 `key_expired` (numbered after the earlier codes: values never change).
+    KeyExpired = 38,
+    /// spec §6 `key_not_yet_valid`.
+    KeyNotYetValid = 39,
     /// A required pointer argument was NULL.
     NullArgument = 100,
     /// A handle of another type, an already freed handle whose memory still reads as freed,
@@ -175,6 +179,8 @@ impl payseal_status {
         payseal_status::DecryptFailed,
         payseal_status::KeyCommitmentMismatch,
         payseal_status::NotSubscribed,
+        payseal_status::KeyExpired,
+        payseal_status::KeyNotYetValid,
         payseal_status::NullArgument,
         payseal_status::InvalidHandle,
         payseal_status::BufferTooSmall,
@@ -234,6 +240,8 @@ impl payseal_status {
             payseal_status::DecryptFailed => c"decrypt_failed",
             payseal_status::KeyCommitmentMismatch => c"key_commitment_mismatch",
             payseal_status::NotSubscribed => c"not_subscribed",
+            payseal_status::KeyExpired => c"key_expired",
+            payseal_status::KeyNotYetValid => c"key_not_yet_valid",
             payseal_status::NullArgument => c"null_argument",
             payseal_status::InvalidHandle => c"invalid_handle",
             payseal_status::BufferTooSmall => c"buffer_too_small",
@@ -297,7 +305,7 @@ impl From<&SealError> for payseal_status {
             SealError::Sequence(SequenceError::Exhausted) => payseal_status::SequenceExhausted,
             SealError::Sequence(_) => payseal_status::SequenceUnavailable,
             SealError::Clock => payseal_status::ClockUnavailable,
-            SealError::Encryption => payseal_status::EncryptionFailed,
+            SealError::Encryption | SealError::NoValidRecipient => payseal_status::EncryptionFailed,
             SealError::Rng | SealError::NoRng => payseal_status::RngFailed,
             _ => payseal_status::SigningFailed,
         }

@@ -55,6 +55,7 @@ mod file_replay;
 mod fleet;
 mod private_fs;
 mod seq;
+mod state_file;
 mod window;
 
 pub use error::StoreError;
@@ -63,6 +64,7 @@ pub use file_replay::{Durability, FileReplayStore};
 pub use fleet::{RedisReplayStore, RedisStoreConfig};
 pub use payseal::MemoryReplayStore;
 pub use seq::{FileSeqStore, ReservingSequence, SeqFile, SeqStore};
+pub use state_file::StateFile;
 
 /// Creates `dir` (mode 0700) or checks an existing one as the stores check their state
 /// directories: refused if another user could write into it. For other private files an

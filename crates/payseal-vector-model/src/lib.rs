@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 pub mod encrypt;
+pub mod epochs;
 pub mod kind;
 pub mod mac;
 pub mod sign1;

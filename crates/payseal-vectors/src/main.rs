@@ -1,5 +1,5 @@
 //! Regenerates `test-vectors/sign1.json`, `test-vectors/encrypt.json`,
-//! `test-vectors/x5chain.json`, `test-vectors/kind.json` and `test-vectors/mac.json`, or with `--check`
+//! `test-vectors/x5chain.json`, `test-vectors/kind.json`, `test-vectors/mac.json` and `test-vectors/epochs.json`, or with `--check`
 //! verifies that they are up to date.
 //!
 //! Every byte is deterministic: fixed keys, fixed clocks and sequence numbers, Ed25519 and
@@ -11,6 +11,7 @@ mod enc_cases;
 mod enc_commit_cases;
 mod enc_model;
 mod enc_spec_cases;
+mod epoch_cases;
 mod keys;
 mod kind_cases;
 mod mac_cases;
@@ -128,7 +129,8 @@ fn main() -> ExitCode {
     let certificates = emit("x5chain.json", pretty(&x5chain::build()), check);
     let kinds = emit("kind.json", pretty(&kind_cases::build()), check);
     let macs = emit("mac.json", pretty(&mac_cases::build()), check);
-    if signed && encrypted && certificates && kinds && macs {
+    let epochs = emit("epochs.json", pretty(&epoch_cases::build()), check);
+    if signed && encrypted && certificates && kinds && macs && epochs {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -58,6 +58,16 @@ pub enum Rejection {
     /// or an extended key usage the receiver does not accept.
     #[error("certificate key usage does not allow signing envelopes")]
     KeyUsage,
+    /// The key has expired (spec/key-management.md): a trusted sender key past its
+    /// `not_after` at the opener's clock time (or the time is unknown), or a group key epoch
+    /// older than the receiver's current one whose grace period has ended (or that the
+    /// receiver no longer holds).
+    #[error("key expired")]
+    KeyExpired,
+    /// A trusted sender key before its `not_before` at the opener's clock time
+    /// (spec/key-management.md §3).
+    #[error("key not yet valid")]
+    KeyNotYetValid,
     /// The `alg` header does not match the algorithm pinned to the sender's key.
     #[error("algorithm mismatch: sender key is {expected}, envelope says {found}")]
     AlgorithmMismatch {
@@ -239,6 +249,8 @@ impl Rejection {
             Rejection::UnknownCa => "unknown_ca",
             Rejection::CertificateRevoked => "certificate_revoked",
             Rejection::KeyUsage => "key_usage",
+            Rejection::KeyExpired => "key_expired",
+            Rejection::KeyNotYetValid => "key_not_yet_valid",
             Rejection::AlgorithmMismatch { .. } | Rejection::MacAlgorithmMismatch { .. } => {
                 "algorithm_mismatch"
             }
@@ -307,6 +319,8 @@ impl Rejection {
         "unknown_ca",
         "certificate_revoked",
         "key_usage",
+        "key_expired",
+        "key_not_yet_valid",
         "algorithm_mismatch",
         "topic_not_authorized",
         "encryption_required",
@@ -371,6 +385,10 @@ pub enum SealError {
     /// The operating system's random number generator failed.
     #[error("random number generator failed")]
     Rng,
+    /// Every recipient key of the topic's audience is outside its validity window at the
+    /// sealer's clock time (spec/key-management.md §3): nothing to encrypt to.
+    #[error("no recipient key is valid now")]
+    NoValidRecipient,
     /// The topic has an audience, but this build has no OS RNG: use
     /// [`Sealer::seal_with_rng`](crate::Sealer::seal_with_rng).
     #[error("encryption needs a random number generator")]

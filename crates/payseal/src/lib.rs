@@ -88,14 +88,16 @@ mod sender;
 mod sequence;
 mod topic;
 mod trust;
+mod validity;
 
 pub use alg::Algorithm;
 #[cfg(feature = "std")]
 pub use clock::SystemClock;
 pub use clock::{Clock, ManualClock};
 pub use encrypt::{
-    Audience, ContentAlg, Encryption, EncryptionMode, GroupKey, HpkeSuite, KemKind, KeyAgreement,
-    KeyAgreementFailed, Keyring, Recipient, RecipientKey, RecipientPublicKey,
+    Audience, ContentAlg, Encryption, EncryptionMode, GroupEpochs, GroupKey, HpkeSuite, KemKind,
+    KeyAgreement, KeyAgreementFailed, Keyring, MAX_GROUP_ID_LEN, Recipient, RecipientKey,
+    RecipientPublicKey, epoch_kid,
 };
 pub use envelope::{UnverifiedEnvelope, external_aad};
 pub use error::{ConfigError, KeyError, Malformed, Rejection, SealError, SequenceError};
@@ -111,3 +113,4 @@ pub use sender::{ResolvedMacSender, ResolvedSender, SenderClaim, SenderResolver}
 pub use sequence::{Counter, SequenceSource};
 pub use topic::{MAX_TOPIC_LEN, TopicFilter, is_valid_topic_name};
 pub use trust::{TrustStore, TrustedMacSender, TrustedSender};
+pub use validity::KeyValidity;

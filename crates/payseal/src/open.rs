@@ -175,6 +175,11 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
         &self.keyring
     }
 
+    /// The keyring, to change keys while running (a group key update, a rotation).
+    pub fn keyring_mut(&mut self) -> &mut Keyring {
+        &mut self.keyring
+    }
+
     /// The trust store (or other sender resolver).
     pub fn trust(&self) -> &S {
         &self.trust
@@ -424,6 +429,7 @@ impl<R: ReplayStore, C: Clock, S: SenderResolver> Opener<R, C, S> {
                     &self.keyring,
                     &binding,
                     self.policy.limits().max_recipients,
+                    self.clock.now(),
                 )?;
                 (payload, Some(encryption))
             }

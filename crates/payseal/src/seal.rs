@@ -223,6 +223,20 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
         Ok(self)
     }
 
+    /// Replaces the audience of `filter` (added if new) while sealing: a group rotation
+    /// switches the sender to the new epoch's key (spec/key-management.md §2.3).
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidTopicFilter`] for a bad filter.
+    pub fn set_audience(&mut self, filter: &str, audience: Audience) -> Result<(), ConfigError> {
+        let filter = TopicFilter::new(filter)?;
+        match self.audiences.iter_mut().find(|(f, _)| *f == filter) {
+            Some((_, slot)) => *slot = audience,
+            None => self.audiences.push((filter, audience)),
+        }
+        Ok(())
+    }
+
     /// The audience a topic's payloads are encrypted to, if any.
     pub fn audience_for(&self, topic: &str) -> Option<&Audience> {
         self.audiences
@@ -373,7 +387,7 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
                     sender: self.kid.as_bytes(),
                     seq,
                 };
-                Some(encrypt(audience, &binding, payload, rng)?)
+                Some(encrypt(audience, &binding, payload, rng, iat)?)
             }
             (Some(_), None) => return Err(SealError::NoRng),
             (None, _) => None,

@@ -126,6 +126,8 @@ impl SenderResolver for TrustStore {
         let (kid, sender) = self
             .sender_by_bytes(claim.kid)
             .ok_or(Rejection::UnknownSender)?;
+        // spec/key-management.md §3: a known key outside its window, before any signature work.
+        sender.validity().check(claim.now)?;
         Ok(ResolvedSender::new(kid, sender.key(), sender.topics()))
     }
 

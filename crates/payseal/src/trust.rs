@@ -7,6 +7,7 @@ use crate::error::ConfigError;
 use crate::keys::{Kid, VerifyingKey};
 use crate::mac::MacKey;
 use crate::topic::TopicFilter;
+use crate::validity::KeyValidity;
 
 /// One trusted sender: its public key (which pins its algorithm) and the topic filters it may
 /// publish on.
@@ -14,6 +15,7 @@ use crate::topic::TopicFilter;
 pub struct TrustedSender {
     key: VerifyingKey,
     topics: Vec<TopicFilter>,
+    validity: KeyValidity,
 }
 
 impl TrustedSender {
@@ -30,6 +32,12 @@ impl TrustedSender {
     /// Whether the sender may publish on `topic`.
     pub fn may_publish(&self, topic: &str) -> bool {
         self.topics.iter().any(|f| f.matches(topic))
+    }
+
+    /// When the key is accepted (spec/key-management.md §3); unbounded unless set with
+    /// [`TrustStore::set_validity`].
+    pub fn validity(&self) -> KeyValidity {
+        self.validity
     }
 }
 
@@ -115,7 +123,51 @@ impl TrustStore {
     {
         let topics = filters(topics)?;
         self.refuse_duplicate(&kid)?;
-        self.senders.insert(kid, TrustedSender { key, topics });
+        self.senders.insert(
+            kid,
+            TrustedSender {
+                key,
+                topics,
+                validity: KeyValidity::always(),
+            },
+        );
+        Ok(self)
+    }
+
+    /// Limits when the (signature) sender `kid` is accepted: before `not_before` its
+    /// envelopes are `key_not_yet_valid`, after `not_after` `key_expired`, judged on the
+    /// opener's clock (spec/key-management.md §3). A rollover trusts the old and the new key
+    /// with overlapping windows.
+    ///
+    /// ```
+    /// use payseal::{Algorithm, KeyValidity, SigningKey, TrustStore};
+    /// let (old, new) = (SigningKey::generate(Algorithm::Ed25519)?, SigningKey::generate(Algorithm::Ed25519)?);
+    /// let mut trust = TrustStore::new();
+    /// trust.add_sender(old.verifying_key(), ["plant/#"])?;
+    /// trust.add_sender(new.verifying_key(), ["plant/#"])?;
+    /// trust.set_validity(&old.kid(), KeyValidity::always().until(1_700_000_600))?;
+    /// trust.set_validity(&new.kid(), KeyValidity::always().from(1_700_000_000))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ConfigError::Policy`] if no signature sender has this kid, or if `not_before` is
+    /// after `not_after`.
+    pub fn set_validity(
+        &mut self,
+        kid: &Kid,
+        validity: KeyValidity,
+    ) -> Result<&mut Self, ConfigError> {
+        if let (Some(nb), Some(na)) = (validity.not_before(), validity.not_after())
+            && nb > na
+        {
+            return Err(ConfigError::Policy("not_before is after not_after"));
+        }
+        let sender = self
+            .senders
+            .get_mut(kid)
+            .ok_or(ConfigError::Policy("no trusted sender has this kid"))?;
+        sender.validity = validity;
         Ok(self)
     }
 

@@ -228,3 +228,35 @@ fn a_mac_secret_others_may_read_is_refused() {
     assert!(error.message.contains("has mode 644"), "{error}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn sender_validity_windows_for_a_rollover() {
+    let old = SigningKey::generate(Algorithm::Ed25519).unwrap();
+    let new = SigningKey::generate(Algorithm::Ed25519).unwrap();
+    let text = format!(
+        r#"
+[[sender]]
+name = "old"
+public_key = {old}
+topics = ["plant/#"]
+not_after = 2023-11-14T22:23:20Z
+
+[[sender]]
+name = "new"
+public_key = {new}
+topics = ["plant/#"]
+not_before = 2023-11-14T22:13:20Z
+"#,
+        old = inline(&old.verifying_key().to_public_key_pem().unwrap()),
+        new = inline(&new.verifying_key().to_public_key_pem().unwrap()),
+    );
+    let config = parse(&text).unwrap();
+    let validity = |k: &SigningKey| config.trust.sender(&k.kid()).unwrap().validity();
+    assert_eq!(validity(&old).not_after(), Some(1_700_000_600));
+    assert_eq!(validity(&old).not_before(), None);
+    assert_eq!(validity(&new).not_before(), Some(1_700_000_000));
+
+    let local = text.replace("2023-11-14T22:23:20Z", "2023-11-14T22:23:20");
+    let err = parse(&local).unwrap_err().to_string();
+    assert!(err.contains("old: ") && err.contains("offset"), "{err}");
+}

@@ -7,6 +7,7 @@ use super::keys::RecipientPublicKey;
 use super::suite::{ContentAlg, HpkeSuite};
 use crate::error::ConfigError;
 use crate::keys::Kid;
+use crate::validity::KeyValidity;
 
 /// One recipient of encrypted envelopes: a public key, the kid it is known by, and the HPKE
 /// suite to use for it.
@@ -15,6 +16,7 @@ pub struct Recipient {
     key: RecipientPublicKey,
     kid: Kid,
     suite: HpkeSuite,
+    validity: KeyValidity,
 }
 
 impl Recipient {
@@ -24,7 +26,33 @@ impl Recipient {
             kid: key.kid(),
             suite: HpkeSuite::default_for(key.kem()),
             key,
+            validity: KeyValidity::always(),
         }
+    }
+
+    /// Encrypts to this key only within `validity`, on the sealer's clock
+    /// (spec/key-management.md §3): list a receiver's old key with `not_after` and its new
+    /// key with `not_before` at the switch date, and the sealer moves to the new key then.
+    /// Outside every recipient's window, sealing fails ([`SealError::NoValidRecipient`](crate::SealError::NoValidRecipient)).
+    ///
+    /// ```
+    /// use payseal::{Audience, KemKind, KeyValidity, Recipient, RecipientKey};
+    /// let (old, new) = (RecipientKey::generate(KemKind::X25519)?, RecipientKey::generate(KemKind::X25519)?);
+    /// let switch = 1_700_000_000;
+    /// let audience = Audience::recipients([
+    ///     Recipient::new(old.public_key()).with_validity(KeyValidity::always().until(switch - 1)),
+    ///     Recipient::new(new.public_key()).with_validity(KeyValidity::always().from(switch)),
+    /// ])?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_validity(mut self, validity: KeyValidity) -> Self {
+        self.validity = validity;
+        self
+    }
+
+    /// When this key is encrypted to.
+    pub fn validity(&self) -> KeyValidity {
+        self.validity
     }
 
     /// Uses an assigned kid (the one the subscriber's keyring knows its key by).

@@ -5,11 +5,12 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use super::agreement::{self, KeyAgreement};
+use super::epoch::GroupEpochs;
 use super::group::GroupKey;
 use super::hpke_ops::{self, HpkeFailed};
 use super::keys::RecipientKey;
 use super::suite::{HpkeSuite, KemKind};
-use crate::error::ConfigError;
+use crate::error::{ConfigError, Rejection};
 use crate::keys::Kid;
 use crate::topic::TopicFilter;
 
@@ -27,6 +28,8 @@ use crate::topic::TopicFilter;
 pub struct Keyring {
     recipients: BTreeMap<Kid, HeldKey>,
     groups: BTreeMap<Kid, GroupKey>,
+    /// Groups with epochs, by group id (spec/key-management.md §2).
+    epochs: BTreeMap<Vec<u8>, GroupEpochs>,
     required: Vec<TopicFilter>,
 }
 
@@ -90,6 +93,31 @@ impl Keyring {
         Ok(self)
     }
 
+    /// Installs (or replaces, in one step) the epoch keys of a group
+    /// (spec/key-management.md §2): a key update from a controller is applied whole.
+    ///
+    /// ```
+    /// use payseal::{ContentAlg, GroupEpochs, Keyring};
+    /// let mut keyring = Keyring::new();
+    /// keyring.set_group_epochs(GroupEpochs::new(b"plant", 1, ContentAlg::A128Gcm, &[1; 16])?);
+    /// assert_eq!(keyring.group_epochs(b"plant").map(|g| g.current_epoch()), Some(1));
+    /// # Ok::<(), payseal::KeyError>(())
+    /// ```
+    pub fn set_group_epochs(&mut self, epochs: GroupEpochs) -> &mut Self {
+        self.epochs.insert(epochs.group().to_vec(), epochs);
+        self
+    }
+
+    /// The epoch keys of `group`, if held.
+    pub fn group_epochs(&self, group: &[u8]) -> Option<&GroupEpochs> {
+        self.epochs.get(group)
+    }
+
+    /// Forgets every epoch key of `group` (wiped); returns whether it was held.
+    pub fn remove_group_epochs(&mut self, group: &[u8]) -> bool {
+        self.epochs.remove(group).is_some()
+    }
+
     /// Refuses plain signed envelopes on topics matching `filter`
     /// ([`Rejection::EncryptionRequired`](crate::Rejection::EncryptionRequired)).
     ///
@@ -109,11 +137,17 @@ impl Keyring {
         self.recipients.iter().find(|(k, _)| k.as_bytes() == kid)
     }
 
-    pub(crate) fn group_key(&self, kid: &[u8]) -> Option<&GroupKey> {
-        self.groups
-            .iter()
-            .find(|(k, _)| k.as_bytes() == kid)
-            .map(|(_, g)| g)
+    /// The group key for `kid` at `now`: a plain group key, or an epoch of a group held with
+    /// epochs, judged by spec/key-management.md §2.2.
+    pub(crate) fn group_key(&self, kid: &[u8], now: Option<u64>) -> Result<&GroupKey, Rejection> {
+        if let Some((_, g)) = self.groups.iter().find(|(k, _)| k.as_bytes() == kid) {
+            return Ok(g);
+        }
+        // The kid's length fixes the group id's length, so at most one group matches.
+        self.epochs
+            .values()
+            .find_map(|g| g.epoch_of(kid).map(|epoch| g.accept(epoch, now)))
+            .unwrap_or(Err(Rejection::NotForMe))
     }
 }
 

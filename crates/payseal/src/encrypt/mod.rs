@@ -11,6 +11,7 @@ mod agreement;
 mod audience;
 mod commit;
 mod content;
+mod epoch;
 mod group;
 mod hpke_ops;
 mod keyring;
@@ -23,6 +24,7 @@ mod x25519_der;
 
 pub use agreement::{KeyAgreement, KeyAgreementFailed};
 pub use audience::{Audience, Recipient};
+pub use epoch::{GroupEpochs, MAX_GROUP_ID_LEN, epoch_kid};
 pub use group::GroupKey;
 pub use keyring::Keyring;
 pub use keys::{RecipientKey, RecipientPublicKey};

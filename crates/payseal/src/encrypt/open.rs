@@ -25,6 +25,7 @@ pub(crate) fn decrypt(
     keyring: &Keyring,
     binding: &Binding<'_>,
     max_recipients: usize,
+    now: Option<u64>,
 ) -> Result<(Vec<u8>, Encryption), Rejection> {
     // The size of the envelope already bounds the work; depth is the structure's own.
     let limits = ScanLimits {
@@ -48,7 +49,7 @@ pub(crate) fn decrypt(
         let layer = <[Value; 3]>::try_from(items)
             .map_err(|_| structure("COSE_Encrypt0 must have 3 elements"))?;
         let layer = Layer::shape(&layer)?;
-        encrypt0(&layer, keyring, binding, &aad)
+        encrypt0(&layer, keyring, binding, &aad, now)
     } else {
         let [protected, unprotected, ciphertext, recipients] = <[Value; 4]>::try_from(items)
             .map_err(|_| structure("COSE_Encrypt must have 4 elements"))?;
@@ -110,6 +111,7 @@ fn encrypt0(
     keyring: &Keyring,
     binding: &Binding<'_>,
     aad: &[u8],
+    now: Option<u64>,
 ) -> Result<(Vec<u8>, Encryption), Rejection> {
     let protected = header_map_ref(layer.protected)?;
     let alg = alg_of(&protected)?;
@@ -144,7 +146,7 @@ fn encrypt0(
     if salt.len() != group::SALT_LEN {
         return Err(Malformed::InvalidHeader("salt must be 16 bytes").into());
     }
-    let key = keyring.group_key(kid).ok_or(Rejection::NotForMe)?;
+    let key = keyring.group_key(kid, now)?;
     // The nonce is the sequence number the signature covers, and the key is this message's
     // own (derived with its random salt): a repeated seq does not repeat the (key, nonce).
     let nonce = group::nonce(binding.seq);

@@ -28,20 +28,30 @@ pub(crate) fn encrypt(
     binding: &Binding<'_>,
     payload: &[u8],
     rng: &mut impl CryptoRng,
+    now: u64,
 ) -> Result<(u64, Vec<u8>), SealError> {
     let aad = wire::inner_aad(binding.topic, binding.sender, binding.seq);
     match audience {
-        Audience::Recipients { recipients, .. } if recipients.len() == 1 => {
-            let r = recipients.first().ok_or(SealError::Encryption)?;
-            Ok((wire::COSE_ENCRYPT0, integrated(r, &aad, payload, rng)?))
-        }
         Audience::Recipients {
             recipients,
             content,
-        } => Ok((
-            wire::COSE_ENCRYPT,
-            key_encryption(recipients, *content, &aad, payload, rng)?,
-        )),
+        } => {
+            // spec/key-management.md §3: only the keys valid now (a rollover's new key after
+            // its switch date); without bounds every recipient is.
+            let valid: Vec<Recipient> = recipients
+                .iter()
+                .filter(|r| r.validity().contains(Some(now)))
+                .cloned()
+                .collect();
+            match valid.as_slice() {
+                [] => Err(SealError::NoValidRecipient),
+                [r] => Ok((wire::COSE_ENCRYPT0, integrated(r, &aad, payload, rng)?)),
+                _ => Ok((
+                    wire::COSE_ENCRYPT,
+                    key_encryption(&valid, *content, &aad, payload, rng)?,
+                )),
+            }
+        }
         Audience::Group(key) => Ok((
             wire::COSE_ENCRYPT0,
             group(key, binding, &aad, payload, rng)?,
