@@ -30,12 +30,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// Topic and payload of each PUBLISH a client receives.
+type Inbox = Receiver<(String, Vec<u8>)>;
+
 /// An MQTT client whose messages arrive on a channel.
 fn connect(
     port: u16,
     id: &str,
     topics: &[&str],
-) -> Result<(Client, Receiver<(String, Vec<u8>)>), Box<dyn Error>> {
+) -> Result<(Client, Inbox), Box<dyn Error>> {
     let (client, mut connection) = Client::new(MqttOptions::new(id, "127.0.0.1", port), 100);
     let (tx, rx) = channel();
     std::thread::spawn(move || {
@@ -54,13 +57,17 @@ fn connect(
     Ok((client, rx))
 }
 
+fn nth(devices: &mut [Device], i: usize) -> Result<&mut Device, Box<dyn Error>> {
+    devices.get_mut(i).ok_or_else(|| "no such device".into())
+}
+
 struct Device {
     name: &'static str,
     member: Member<&'static ManualClock>,
     opener: Opener<MemoryReplayStore, &'static ManualClock>,
     sealer: Sealer<SigningKey, Counter, &'static ManualClock>,
     client: Client,
-    rx: Receiver<(String, Vec<u8>)>,
+    rx: Inbox,
 }
 
 impl Device {
@@ -165,11 +172,11 @@ fn run() -> Result<(), Box<dyn Error>> {
     pump(&mut devices)?;
 
     println!("\n-- A writes at epoch 1: everyone reads");
-    devices[0].send("epoch 1: valve 3 open")?;
+    nth(&mut devices, 0)?.send("epoch 1: valve 3 open")?;
     pump(&mut devices)?;
 
     println!("\n-- C is removed: the next epoch goes to A and B only");
-    let c = devices[2].member.kid().clone();
+    let c = nth(&mut devices, 2)?.member.kid().clone();
     publish(controller.remove_member(GROUP, &c)?)?;
     pump(&mut devices)?;
     clock.advance(2);
@@ -178,7 +185,7 @@ fn run() -> Result<(), Box<dyn Error>> {
     pump(&mut devices)?;
 
     println!("\n-- A writes at epoch 2: B reads, C cannot");
-    devices[0].send("epoch 2: valve 3 closed")?;
+    nth(&mut devices, 0)?.send("epoch 2: valve 3 closed")?;
     pump(&mut devices)?;
 
     let _ = std::fs::remove_dir_all(&dir);
