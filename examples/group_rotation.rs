@@ -34,11 +34,7 @@ fn main() -> ExitCode {
 type Inbox = Receiver<(String, Vec<u8>)>;
 
 /// An MQTT client whose messages arrive on a channel.
-fn connect(
-    port: u16,
-    id: &str,
-    topics: &[&str],
-) -> Result<(Client, Inbox), Box<dyn Error>> {
+fn connect(port: u16, id: &str, topics: &[&str]) -> Result<(Client, Inbox), Box<dyn Error>> {
     let (client, mut connection) = Client::new(MqttOptions::new(id, "127.0.0.1", port), 100);
     let (tx, rx) = channel();
     std::thread::spawn(move || {
