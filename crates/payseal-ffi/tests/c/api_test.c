@@ -76,7 +76,8 @@ static void test_status_text(void) {
     CHECK(strcmp(payseal_status_text(PAYSEAL_STATUS_BAD_SIGNATURE), "bad_signature") == 0);
     CHECK(strcmp(payseal_status_text(PAYSEAL_STATUS_NOT_SUBSCRIBED), "not_subscribed") == 0);
     CHECK(strcmp(payseal_status_text(PAYSEAL_STATUS_BUFFER_TOO_SMALL), "buffer_too_small") == 0);
-    CHECK(strcmp(payseal_status_text(38), "unknown") == 0);
+    CHECK(strcmp(payseal_status_text(PAYSEAL_STATUS_KEY_EXPIRED), "key_expired") == 0);
+    CHECK(strcmp(payseal_status_text(99), "unknown") == 0); /* between reason codes and API errors */
     CHECK(strcmp(payseal_status_text(UINT32_MAX), "unknown") == 0);
     CHECK(payseal_status_is_reason_code(PAYSEAL_STATUS_REPLAYED));
     CHECK(!payseal_status_is_reason_code(PAYSEAL_STATUS_OK));
