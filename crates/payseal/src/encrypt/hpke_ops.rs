@@ -19,6 +19,22 @@ use super::suite::HpkeSuite;
 #[derive(Debug)]
 pub(crate) struct HpkeFailed;
 
+/// Something to do with one HPKE suite's `hpke` types: the one place where the suite chosen at
+/// run time becomes `hpke`'s generics (a generic closure, which Rust does not have).
+trait WithSuite {
+    type Output;
+    fn run<A: hpke::aead::Aead, K: hpke::Kem>(self) -> Self::Output;
+}
+
+fn with_suite<W: WithSuite>(suite: HpkeSuite, work: W) -> W::Output {
+    match suite {
+        HpkeSuite::P256Aes128Gcm => work.run::<AesGcm128, DhP256HkdfSha256>(),
+        HpkeSuite::P256Aes256Gcm => work.run::<AesGcm256, DhP256HkdfSha256>(),
+        HpkeSuite::X25519Aes128Gcm => work.run::<AesGcm128, X25519HkdfSha256>(),
+        HpkeSuite::X25519ChaCha20Poly1305 => work.run::<ChaCha20Poly1305, X25519HkdfSha256>(),
+    }
+}
+
 /// Seals `plaintext` to `recipient` (its HPKE public key bytes); returns `(enc, ciphertext)`.
 pub(crate) fn seal(
     suite: HpkeSuite,
@@ -28,20 +44,35 @@ pub(crate) fn seal(
     plaintext: &[u8],
     rng: &mut impl CryptoRng,
 ) -> Result<(Vec<u8>, Vec<u8>), HpkeFailed> {
-    match suite {
-        HpkeSuite::P256Aes128Gcm => {
-            seal_with::<AesGcm128, DhP256HkdfSha256>(recipient, info, aad, plaintext, rng)
-        }
-        HpkeSuite::P256Aes256Gcm => {
-            seal_with::<AesGcm256, DhP256HkdfSha256>(recipient, info, aad, plaintext, rng)
-        }
-        HpkeSuite::X25519Aes128Gcm => {
-            seal_with::<AesGcm128, X25519HkdfSha256>(recipient, info, aad, plaintext, rng)
-        }
-        HpkeSuite::X25519ChaCha20Poly1305 => {
-            seal_with::<ChaCha20Poly1305, X25519HkdfSha256>(recipient, info, aad, plaintext, rng)
+    struct Seal<'a, R> {
+        recipient: &'a [u8],
+        info: &'a [u8],
+        aad: &'a [u8],
+        plaintext: &'a [u8],
+        rng: &'a mut R,
+    }
+    impl<R: CryptoRng> WithSuite for Seal<'_, R> {
+        type Output = Result<(Vec<u8>, Vec<u8>), HpkeFailed>;
+        fn run<A: hpke::aead::Aead, K: hpke::Kem>(self) -> Self::Output {
+            seal_with::<A, K>(
+                self.recipient,
+                self.info,
+                self.aad,
+                self.plaintext,
+                self.rng,
+            )
         }
     }
+    with_suite(
+        suite,
+        Seal {
+            recipient,
+            info,
+            aad,
+            plaintext,
+            rng,
+        },
+    )
 }
 
 /// Opens `ciphertext` with the recipient's private key bytes and the encapsulated key `enc`.
@@ -53,20 +84,33 @@ pub(crate) fn open(
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, HpkeFailed> {
-    match suite {
-        HpkeSuite::P256Aes128Gcm => {
-            open_with::<AesGcm128, DhP256HkdfSha256>(secret, enc, info, aad, ciphertext)
-        }
-        HpkeSuite::P256Aes256Gcm => {
-            open_with::<AesGcm256, DhP256HkdfSha256>(secret, enc, info, aad, ciphertext)
-        }
-        HpkeSuite::X25519Aes128Gcm => {
-            open_with::<AesGcm128, X25519HkdfSha256>(secret, enc, info, aad, ciphertext)
-        }
-        HpkeSuite::X25519ChaCha20Poly1305 => {
-            open_with::<ChaCha20Poly1305, X25519HkdfSha256>(secret, enc, info, aad, ciphertext)
+    struct Open<'a> {
+        secret: &'a [u8],
+        sealed: Sealed<'a>,
+    }
+    impl WithSuite for Open<'_> {
+        type Output = Result<Vec<u8>, HpkeFailed>;
+        fn run<A: hpke::aead::Aead, K: hpke::Kem>(self) -> Self::Output {
+            open_with::<A, K>(self.secret, &self.sealed)
         }
     }
+    let sealed = Sealed {
+        enc,
+        info,
+        aad,
+        ciphertext,
+    };
+    with_suite(suite, Open { secret, sealed })
+}
+
+/// What an opener is handed besides its key: the encapsulated key, the context and the AEAD's
+/// input.
+#[derive(Clone, Copy)]
+struct Sealed<'a> {
+    enc: &'a [u8],
+    info: &'a [u8],
+    aad: &'a [u8],
+    ciphertext: &'a [u8],
 }
 
 fn seal_with<A: hpke::aead::Aead, K: hpke::Kem>(
@@ -91,13 +135,16 @@ fn seal_with<A: hpke::aead::Aead, K: hpke::Kem>(
 
 fn open_with<A: hpke::aead::Aead, K: hpke::Kem>(
     secret: &[u8],
-    enc: &[u8],
-    info: &[u8],
-    aad: &[u8],
-    ciphertext: &[u8],
+    sealed: &Sealed<'_>,
 ) -> Result<Vec<u8>, HpkeFailed> {
     let sk = K::PrivateKey::from_bytes(secret).map_err(|_| HpkeFailed)?;
-    let enc = K::EncappedKey::from_bytes(enc).map_err(|_| HpkeFailed)?;
+    let enc = K::EncappedKey::from_bytes(sealed.enc).map_err(|_| HpkeFailed)?;
+    let Sealed {
+        info,
+        aad,
+        ciphertext,
+        ..
+    } = *sealed;
     hpke::single_shot_open::<A, HkdfSha256, K>(&OpModeR::Base, &sk, &enc, info, ciphertext, aad)
         .map_err(|_| HpkeFailed)
 }
@@ -111,25 +158,26 @@ pub(crate) fn open_agreed(
     aad: &[u8],
     ciphertext: &[u8],
 ) -> Result<Vec<u8>, HpkeFailed> {
+    struct OpenAgreed<'a> {
+        agent: &'a dyn KeyAgreement,
+        sealed: Sealed<'a>,
+    }
+    impl WithSuite for OpenAgreed<'_> {
+        type Output = Result<Vec<u8>, HpkeFailed>;
+        fn run<A: hpke::aead::Aead, K: hpke::Kem>(self) -> Self::Output {
+            open_agreed_with::<A, K>(self.agent, &self.sealed)
+        }
+    }
     if agent.public_key().kem() != suite.kem() {
         return Err(HpkeFailed);
     }
-    match suite {
-        HpkeSuite::P256Aes128Gcm => {
-            open_agreed_with::<AesGcm128, DhP256HkdfSha256>(agent, enc, info, aad, ciphertext)
-        }
-        HpkeSuite::P256Aes256Gcm => {
-            open_agreed_with::<AesGcm256, DhP256HkdfSha256>(agent, enc, info, aad, ciphertext)
-        }
-        HpkeSuite::X25519Aes128Gcm => {
-            open_agreed_with::<AesGcm128, X25519HkdfSha256>(agent, enc, info, aad, ciphertext)
-        }
-        HpkeSuite::X25519ChaCha20Poly1305 => {
-            open_agreed_with::<ChaCha20Poly1305, X25519HkdfSha256>(
-                agent, enc, info, aad, ciphertext,
-            )
-        }
-    }
+    let sealed = Sealed {
+        enc,
+        info,
+        aad,
+        ciphertext,
+    };
+    with_suite(suite, OpenAgreed { agent, sealed })
 }
 
 /// DHKEM `Decap` (RFC 9180 §4.1) around an external DH, then hpke's own key schedule and AEAD.
@@ -142,11 +190,14 @@ pub(crate) fn open_agreed(
 /// this path, so a change in them fails the build or the tests, not silently.
 fn open_agreed_with<A: hpke::aead::Aead, K: hpke::Kem>(
     agent: &dyn KeyAgreement,
-    enc: &[u8],
-    info: &[u8],
-    aad: &[u8],
-    ciphertext: &[u8],
+    sealed: &Sealed<'_>,
 ) -> Result<Vec<u8>, HpkeFailed> {
+    let Sealed {
+        enc,
+        info,
+        aad,
+        ciphertext,
+    } = *sealed;
     // The ephemeral key must be a valid key of the suite's curve before the device sees it.
     let parsed = K::EncappedKey::from_bytes(enc).map_err(|_| HpkeFailed)?;
     let recipient = agent.public_key();
