@@ -68,15 +68,6 @@ impl Algorithm {
         }
     }
 
-    /// The IANA registry entry of [`cose_id`](Self::cose_id).
-    pub(crate) const fn iana(self) -> coset::iana::Algorithm {
-        match self {
-            Algorithm::Ed25519 => coset::iana::Algorithm::Ed25519,
-            Algorithm::EcdsaP256 => coset::iana::Algorithm::ESP256,
-            Algorithm::EcdsaSecp256k1 => coset::iana::Algorithm::ES256K,
-        }
-    }
-
     /// A short, stable name: `ed25519`, `p256` or `k256` (used in files and the CLI).
     pub const fn name(self) -> &'static str {
         match self {

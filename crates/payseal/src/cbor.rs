@@ -207,9 +207,11 @@ pub(crate) const fn shortest_head_len(n: u64) -> usize {
 /// CBOR major types used when writing.
 pub(crate) mod major {
     pub(crate) const UNSIGNED: u8 = 0;
+    pub(crate) const NEGATIVE: u8 = 1;
     pub(crate) const BYTES: u8 = 2;
     pub(crate) const TEXT: u8 = 3;
     pub(crate) const ARRAY: u8 = 4;
+    pub(crate) const MAP: u8 = 5;
     pub(crate) const TAG: u8 = 6;
 }
 
@@ -236,6 +238,14 @@ pub(crate) fn write_head(out: &mut Vec<u8>, major: u8, n: u64) {
             out.push(m | 27);
             out.extend_from_slice(&n.to_be_bytes());
         }
+    }
+}
+
+/// Appends an integer in shortest form (major type 0, or 1 for negative values: `-1 - n`).
+pub(crate) fn write_int(out: &mut Vec<u8>, n: i64) {
+    match u64::try_from(n) {
+        Ok(n) => write_head(out, major::UNSIGNED, n),
+        Err(_) => write_head(out, major::NEGATIVE, n.unsigned_abs() - 1),
     }
 }
 

@@ -20,22 +20,64 @@ pub(crate) const COSE_SIGN1_TAG: u64 = 18;
 /// the topic the message actually arrived on.
 pub fn external_aad(topic: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(topic.len() + PROFILE.len() + 5);
-    cbor::write_head(&mut out, major::ARRAY, 2);
-    cbor::write_string(&mut out, major::TEXT, PROFILE.as_bytes());
-    cbor::write_string(&mut out, major::TEXT, topic.as_bytes());
+    write_external_aad(&mut out, topic);
     out
 }
+
+/// Writes [`external_aad`] into `out` (cleared first), for callers that reuse a buffer.
+pub(crate) fn write_external_aad(out: &mut Vec<u8>, topic: &str) {
+    out.clear();
+    cbor::write_head(out, major::ARRAY, 2);
+    cbor::write_string(out, major::TEXT, PROFILE.as_bytes());
+    cbor::write_string(out, major::TEXT, topic.as_bytes());
+}
+
+/// `Sig_structure`'s context (RFC 9052 §4.4).
+pub(crate) const SIGNATURE1: &[u8] = b"Signature1";
 
 /// The bytes a signature covers: `Sig_structure = ["Signature1", protected, external_aad,
 /// payload]` (RFC 9052 §4.4), over the protected header bytes exactly as received.
 pub(crate) fn sig_structure(protected: &[u8], aad: &[u8], payload: &[u8]) -> Vec<u8> {
-    const CONTEXT: &[u8] = b"Signature1";
-    let mut out = Vec::with_capacity(protected.len() + aad.len() + payload.len() + 32);
+    let mut out = Vec::new();
+    write_to_be_stamped(&mut out, SIGNATURE1, protected, aad, payload);
+    out
+}
+
+/// Writes the structure a signature or MAC tag covers (`[context, protected, external_aad,
+/// payload]`, RFC 9052 §4.4 and §6.3) into `out` (cleared first).
+pub(crate) fn write_to_be_stamped(
+    out: &mut Vec<u8>,
+    context: &[u8],
+    protected: &[u8],
+    aad: &[u8],
+    payload: &[u8],
+) {
+    out.clear();
+    out.reserve(context.len() + protected.len() + aad.len() + payload.len() + 28);
+    cbor::write_head(out, major::ARRAY, 4);
+    cbor::write_string(out, major::TEXT, context);
+    cbor::write_string(out, major::BYTES, protected);
+    cbor::write_string(out, major::BYTES, aad);
+    cbor::write_string(out, major::BYTES, payload);
+}
+
+/// The exact size of a stamped envelope: tag, array head, protected bstr, empty map, payload
+/// bstr and the signature or tag bstr (both root tags, 17 and 18, take one byte).
+pub(crate) fn stamped_len(protected_len: usize, payload_len: usize, stamp_len: usize) -> usize {
+    let bstr = |len: usize| cbor::shortest_head_len(len as u64) + len;
+    1 + 1 + bstr(protected_len) + 1 + bstr(payload_len) + bstr(stamp_len)
+}
+
+/// The tagged envelope (`tag` 18, COSE_Sign1, or 17, COSE_Mac0): `[protected, {}, payload,
+/// stamp]`, written once into a buffer of its exact size.
+pub(crate) fn write_stamped(tag: u64, protected: &[u8], payload: &[u8], stamp: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(stamped_len(protected.len(), payload.len(), stamp.len()));
+    cbor::write_head(&mut out, major::TAG, tag);
     cbor::write_head(&mut out, major::ARRAY, 4);
-    cbor::write_string(&mut out, major::TEXT, CONTEXT);
     cbor::write_string(&mut out, major::BYTES, protected);
-    cbor::write_string(&mut out, major::BYTES, aad);
+    cbor::write_head(&mut out, major::MAP, 0);
     cbor::write_string(&mut out, major::BYTES, payload);
+    cbor::write_string(&mut out, major::BYTES, stamp);
     out
 }
 

@@ -4,8 +4,8 @@ use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use ciborium::Value;
-use coset::{Header, HeaderBuilder};
 
+use crate::cbor::{self, major};
 use crate::error::{Malformed, Rejection};
 use crate::keys::Kid;
 use crate::policy::Limits;
@@ -127,62 +127,79 @@ pub(crate) struct CertParams {
     pub(crate) x5t: Option<CertHash>,
 }
 
-/// Builds the protected header in the profile's fixed order: alg, kid, Partial IV, CWT Claims,
-/// typ, then x5chain and x5t when configured, then the kind marker for retained state and
-/// wills (already sorted for deterministic CBOR: negative labels follow positive ones).
-pub(crate) fn build(
-    alg: coset::iana::Algorithm,
+/// Encodes the protected header in the profile's fixed order: alg, content type, kid,
+/// Partial IV, CWT Claims, typ, then x5chain and x5t when configured, then the kind marker for
+/// retained state and wills (already sorted for deterministic CBOR: negative labels follow
+/// positive ones). Written straight into `out` (cleared first): a sealer encodes it once and
+/// measures, signs and sends those same bytes.
+#[allow(clippy::too_many_arguments, reason = "one argument per header field")]
+pub(crate) fn encode(
+    out: &mut Vec<u8>,
+    alg: i64,
     content_type: Option<u64>,
     kid: &Kid,
     seq: u64,
     iat: u64,
     certs: &CertParams,
     kind: crate::kind::MessageKind,
-) -> Header {
-    let claims = Value::Map(alloc::vec![(
-        Value::from(label::CLAIM_IAT),
-        Value::from(iat)
-    )]);
-    let mut builder = HeaderBuilder::new().algorithm(alg);
-    builder = match content_type {
-        Some(crate::encrypt::COSE_ENCRYPT0) => {
-            builder.content_format(coset::iana::CoapContentFormat::CoseEncrypt0)
-        }
-        Some(_) => builder.content_format(coset::iana::CoapContentFormat::CoseEncrypt),
-        None => builder,
-    };
-    builder = builder
-        .key_id(kid.as_bytes().to_vec())
-        .partial_iv(encode_seq(seq))
-        .value(label::CWT_CLAIMS, claims)
-        .value(label::TYP, Value::Text(PROFILE.to_string()));
-    match certs.x5chain.as_deref() {
+) {
+    let x5chain = certs.x5chain.as_deref().filter(|chain| !chain.is_empty());
+    let entries = 5
+        + usize::from(content_type.is_some())
+        + usize::from(x5chain.is_some())
+        + usize::from(certs.x5t.is_some())
+        + usize::from(kind.value().is_some());
+    out.clear();
+    cbor::write_head(out, major::MAP, entries as u64);
+    cbor::write_int(out, label::ALG);
+    cbor::write_int(out, alg);
+    if let Some(content_type) = content_type {
+        cbor::write_int(out, label::CONTENT_TYPE);
+        cbor::write_head(out, major::UNSIGNED, content_type);
+    }
+    cbor::write_int(out, label::KID);
+    cbor::write_string(out, major::BYTES, kid.as_bytes());
+    cbor::write_int(out, label::PARTIAL_IV);
+    let seq_bytes = seq.to_be_bytes();
+    cbor::write_string(out, major::BYTES, partial_iv(&seq_bytes));
+    cbor::write_int(out, label::CWT_CLAIMS);
+    cbor::write_head(out, major::MAP, 1);
+    cbor::write_int(out, label::CLAIM_IAT);
+    cbor::write_head(out, major::UNSIGNED, iat);
+    cbor::write_int(out, label::TYP);
+    cbor::write_string(out, major::TEXT, PROFILE.as_bytes());
+    match x5chain {
         // RFC 9360 §2: one certificate is a bstr, several an array of bstr.
-        Some([one]) => builder = builder.value(label::X5CHAIN, Value::Bytes(one.clone())),
-        Some(chain) if !chain.is_empty() => {
-            let chain = chain.iter().map(|c| Value::Bytes(c.clone())).collect();
-            builder = builder.value(label::X5CHAIN, Value::Array(chain));
+        Some([one]) => {
+            cbor::write_int(out, label::X5CHAIN);
+            cbor::write_string(out, major::BYTES, one);
         }
-        _ => {}
+        Some(chain) => {
+            cbor::write_int(out, label::X5CHAIN);
+            cbor::write_head(out, major::ARRAY, chain.len() as u64);
+            for cert in chain {
+                cbor::write_string(out, major::BYTES, cert);
+            }
+        }
+        None => {}
     }
     if let Some(x5t) = &certs.x5t {
-        let hash = Value::Array(alloc::vec![
-            Value::from(x5t.alg),
-            Value::Bytes(x5t.value.clone())
-        ]);
-        builder = builder.value(label::X5T, hash);
+        cbor::write_int(out, label::X5T);
+        cbor::write_head(out, major::ARRAY, 2);
+        cbor::write_int(out, x5t.alg);
+        cbor::write_string(out, major::BYTES, &x5t.value);
     }
     if let Some(value) = kind.value() {
-        builder = builder.value(label::KIND, Value::from(value));
+        cbor::write_int(out, label::KIND);
+        cbor::write_head(out, major::UNSIGNED, value);
     }
-    builder.build()
 }
 
-/// The sequence number as a Partial IV: big-endian without leading zero bytes; 0 is `h'00'`.
-pub(crate) fn encode_seq(seq: u64) -> Vec<u8> {
-    let bytes = seq.to_be_bytes();
-    let skip = (seq.leading_zeros() / 8).min(7) as usize;
-    bytes.get(skip..).unwrap_or_default().to_vec()
+/// The sequence number's bytes as a Partial IV, within its big-endian `u64`: without leading
+/// zero bytes; 0 is `h'00'`.
+fn partial_iv(be: &[u8; 8]) -> &[u8] {
+    let skip = be.iter().take(7).take_while(|&&b| b == 0).count();
+    be.get(skip..).unwrap_or_default()
 }
 
 fn decode_seq(piv: &[u8]) -> Result<u64, Malformed> {
@@ -464,6 +481,11 @@ fn crit_name(label: &Value) -> alloc::string::String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use coset::HeaderBuilder;
+
+    fn encode_seq(seq: u64) -> Vec<u8> {
+        partial_iv(&seq.to_be_bytes()).to_vec()
+    }
 
     #[test]
     fn sequence_numbers_are_minimal_big_endian() {
@@ -576,6 +598,101 @@ mod tests {
                 Some(Rejection::UnsupportedAlgorithm(alg)),
                 "{alg}"
             );
+        }
+    }
+
+    /// The same header through `coset`'s builder and encoder: the direct encoder must write
+    /// exactly the bytes a general COSE library writes for it.
+    fn coset_encoding(
+        alg: i64,
+        content_type: Option<u64>,
+        kid: &Kid,
+        seq: u64,
+        iat: u64,
+        certs: &CertParams,
+        kind: crate::kind::MessageKind,
+    ) -> Vec<u8> {
+        use coset::CborSerializable;
+        use coset::iana::EnumI64;
+        let alg = coset::iana::Algorithm::from_i64(alg).unwrap();
+        let mut builder = HeaderBuilder::new().algorithm(alg);
+        builder = match content_type {
+            Some(16) => builder.content_format(coset::iana::CoapContentFormat::CoseEncrypt0),
+            Some(96) => builder.content_format(coset::iana::CoapContentFormat::CoseEncrypt),
+            Some(other) => panic!("no content format {other}"),
+            None => builder,
+        };
+        let claims = Value::Map(alloc::vec![(
+            Value::from(label::CLAIM_IAT),
+            Value::from(iat)
+        )]);
+        builder = builder
+            .key_id(kid.as_bytes().to_vec())
+            .partial_iv(encode_seq(seq))
+            .value(label::CWT_CLAIMS, claims)
+            .value(label::TYP, Value::Text(PROFILE.to_string()));
+        match certs.x5chain.as_deref() {
+            Some([one]) => builder = builder.value(label::X5CHAIN, Value::Bytes(one.clone())),
+            Some(chain) if !chain.is_empty() => {
+                let chain = chain.iter().map(|c| Value::Bytes(c.clone())).collect();
+                builder = builder.value(label::X5CHAIN, Value::Array(chain));
+            }
+            _ => {}
+        }
+        if let Some(x5t) = &certs.x5t {
+            let hash = Value::Array(alloc::vec![
+                Value::from(x5t.alg),
+                Value::Bytes(x5t.value.clone())
+            ]);
+            builder = builder.value(label::X5T, hash);
+        }
+        if let Some(value) = kind.value() {
+            builder = builder.value(label::KIND, Value::from(value));
+        }
+        builder.build().to_vec().unwrap()
+    }
+
+    #[test]
+    fn direct_encoding_is_cosets() {
+        use crate::kind::MessageKind;
+        let kids = [
+            Kid::new(alloc::vec![7; 1]).unwrap(),
+            Kid::new(alloc::vec![0xab; 32]).unwrap(),
+        ];
+        let chains = [
+            CertParams::default(),
+            CertParams {
+                x5chain: Some(alloc::vec![alloc::vec![1; 30]]),
+                x5t: None,
+            },
+            CertParams {
+                x5chain: Some(alloc::vec![alloc::vec![2; 300], alloc::vec![3; 70000]]),
+                x5t: Some(CertHash::sha256([9; 32])),
+            },
+            CertParams {
+                x5chain: Some(alloc::vec![]),
+                x5t: Some(CertHash::sha256([1; 32])),
+            },
+        ];
+        let mut out = Vec::new();
+        for alg in [-19, -7, -9, -47, -8, 4, 5] {
+            for content_type in [None, Some(16), Some(96)] {
+                for kid in &kids {
+                    for (seq, iat) in [(0, 0), (23, 24), (256, 1_700_000_000), (u64::MAX, u64::MAX)]
+                    {
+                        for certs in &chains {
+                            for kind in
+                                [MessageKind::Live, MessageKind::Retained, MessageKind::Will]
+                            {
+                                encode(&mut out, alg, content_type, kid, seq, iat, certs, kind);
+                                let theirs =
+                                    coset_encoding(alg, content_type, kid, seq, iat, certs, kind);
+                                assert_eq!(out, theirs, "alg {alg} ct {content_type:?} seq {seq}");
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -14,8 +14,6 @@ mod tests;
 
 use alloc::vec::Vec;
 
-use crate::cbor::{self, major};
-
 pub use algorithm::MacAlgorithm;
 pub use key::{MacKey, MacSecret};
 
@@ -25,12 +23,10 @@ pub(crate) const COSE_MAC0_TAG: u64 = 17;
 /// The bytes a tag covers: `MAC_structure = ["MAC0", protected, external_aad, payload]`
 /// (RFC 9052 §6.3), over the protected header bytes exactly as received.
 pub(crate) fn mac_structure(protected: &[u8], aad: &[u8], payload: &[u8]) -> Vec<u8> {
-    const CONTEXT: &[u8] = b"MAC0";
-    let mut out = Vec::with_capacity(protected.len() + aad.len() + payload.len() + 16);
-    cbor::write_head(&mut out, major::ARRAY, 4);
-    cbor::write_string(&mut out, major::TEXT, CONTEXT);
-    cbor::write_string(&mut out, major::BYTES, protected);
-    cbor::write_string(&mut out, major::BYTES, aad);
-    cbor::write_string(&mut out, major::BYTES, payload);
+    let mut out = Vec::new();
+    crate::envelope::write_to_be_stamped(&mut out, MAC0, protected, aad, payload);
     out
 }
+
+/// `MAC_structure`'s context for a COSE_Mac0 (RFC 9052 §6.3).
+pub(crate) const MAC0: &[u8] = b"MAC0";

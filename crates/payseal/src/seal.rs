@@ -2,13 +2,11 @@
 
 use alloc::vec::Vec;
 
-use coset::CborSerializable;
-
 use crate::alg::Algorithm;
 use crate::clock::Clock;
 use crate::encrypt::Audience;
 use crate::encrypt::seal::{Binding, encrypt};
-use crate::envelope::external_aad;
+use crate::envelope::{stamped_len, write_external_aad};
 use crate::error::ConfigError;
 use crate::error::SealError;
 use crate::header;
@@ -53,34 +51,35 @@ impl StampKey for MacKey {}
 mod stamping {
     use alloc::vec::Vec;
 
-    use coset::{CoseMac0Builder, CoseSign1Builder, TaggedCborSerializable};
-
     use super::SealingKey;
+    use crate::envelope::{COSE_SIGN1_TAG, SIGNATURE1, write_stamped, write_to_be_stamped};
     use crate::error::SealError;
     use crate::keys::{Kid, Signature};
-    use crate::mac::MacKey;
+    use crate::mac::{COSE_MAC0_TAG, MAC0, MacKey};
 
     /// What the sealer needs of a key: its `alg`, its kid, the stamp's length, and the
     /// stamped envelope.
     pub trait Stamping {
         /// The COSE `alg` written into the protected header.
-        fn cose_alg(&self) -> coset::iana::Algorithm;
+        fn cose_alg(&self) -> i64;
         /// The key id receivers know the key by.
         fn stamp_kid(&self) -> Kid;
         /// Length of the signature or tag, in bytes.
         fn stamp_len(&self) -> usize;
-        /// The tagged envelope: `protected`, `payload`, and the stamp over them and `aad`.
+        /// The tagged envelope: `protected`, `payload`, and the stamp over them and `aad`
+        /// (the bytes stamped are written into `scratch`, a buffer the sealer reuses).
         fn stamp(
             &self,
-            protected: coset::Header,
+            protected: &[u8],
             aad: &[u8],
-            payload: Vec<u8>,
+            payload: &[u8],
+            scratch: &mut Vec<u8>,
         ) -> Result<Vec<u8>, SealError>;
     }
 
     impl<K: SealingKey> Stamping for K {
-        fn cose_alg(&self) -> coset::iana::Algorithm {
-            self.algorithm().iana()
+        fn cose_alg(&self) -> i64 {
+            self.algorithm().cose_id()
         }
 
         fn stamp_kid(&self) -> Kid {
@@ -93,29 +92,25 @@ mod stamping {
 
         fn stamp(
             &self,
-            protected: coset::Header,
+            protected: &[u8],
             aad: &[u8],
-            payload: Vec<u8>,
+            payload: &[u8],
+            scratch: &mut Vec<u8>,
         ) -> Result<Vec<u8>, SealError> {
-            CoseSign1Builder::new()
-                .protected(protected)
-                .payload(payload)
-                .try_create_signature(aad, |tbs| {
-                    self.try_sign(tbs).map(|sig| sig.to_bytes().to_vec())
-                })
-                .map_err(|_| SealError::Signing)?
-                .build()
-                .to_tagged_vec()
-                .map_err(|_| SealError::Signing)
+            write_to_be_stamped(scratch, SIGNATURE1, protected, aad, payload);
+            let signature = self.try_sign(scratch).map_err(|_| SealError::Signing)?;
+            Ok(write_stamped(
+                COSE_SIGN1_TAG,
+                protected,
+                payload,
+                &signature.to_bytes(),
+            ))
         }
     }
 
     impl Stamping for MacKey {
-        fn cose_alg(&self) -> coset::iana::Algorithm {
-            match self.algorithm() {
-                crate::MacAlgorithm::Hmac256_64 => coset::iana::Algorithm::HMAC_256_64,
-                crate::MacAlgorithm::Hmac256_256 => coset::iana::Algorithm::HMAC_256_256,
-            }
+        fn cose_alg(&self) -> i64 {
+            self.algorithm().cose_id()
         }
 
         fn stamp_kid(&self) -> Kid {
@@ -128,18 +123,34 @@ mod stamping {
 
         fn stamp(
             &self,
-            protected: coset::Header,
+            protected: &[u8],
             aad: &[u8],
-            payload: Vec<u8>,
+            payload: &[u8],
+            scratch: &mut Vec<u8>,
         ) -> Result<Vec<u8>, SealError> {
-            CoseMac0Builder::new()
-                .protected(protected)
-                .payload(payload)
-                .create_tag(aad, |data| self.tag(data))
-                .build()
-                .to_tagged_vec()
-                .map_err(|_| SealError::Signing)
+            write_to_be_stamped(scratch, MAC0, protected, aad, payload);
+            Ok(write_stamped(
+                COSE_MAC0_TAG,
+                protected,
+                payload,
+                &self.tag(scratch),
+            ))
         }
+    }
+}
+
+/// Buffers a sealer writes each envelope's parts into and reuses, so that sealing allocates
+/// only the envelope it returns. Their content is not shown by `Debug` (it holds payloads).
+#[derive(Default)]
+struct Scratch {
+    protected: Vec<u8>,
+    aad: Vec<u8>,
+    to_be_stamped: Vec<u8>,
+}
+
+impl core::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Scratch")
     }
 }
 
@@ -162,6 +173,7 @@ pub struct Sealer<K, S, C> {
     limits: Limits,
     audiences: Vec<(TopicFilter, Audience)>,
     certs: header::CertParams,
+    scratch: Scratch,
 }
 
 impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
@@ -194,6 +206,7 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             limits: Limits::DEFAULT,
             audiences: Vec::new(),
             certs: header::CertParams::default(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -396,7 +409,9 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             Some((content_type, layer)) => (Some(*content_type), layer.as_slice()),
             None => (None, payload),
         };
-        let protected = header::build(
+        let scratch = &mut self.scratch;
+        header::encode(
+            &mut scratch.protected,
             self.key.cose_alg(),
             content_type,
             &self.kid,
@@ -405,32 +420,21 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             &self.certs,
             kind,
         );
-        let size = envelope_size(&protected, payload.len(), self.key.stamp_len())?;
+        let size = stamped_len(scratch.protected.len(), payload.len(), self.key.stamp_len());
         if size > self.limits.max_envelope_bytes {
             return Err(SealError::TooLarge {
                 limit: self.limits.max_envelope_bytes,
                 actual: size,
             });
         }
-        self.key
-            .stamp(protected, &external_aad(topic), payload.to_vec())
+        write_external_aad(&mut scratch.aad, topic);
+        self.key.stamp(
+            &scratch.protected,
+            &scratch.aad,
+            payload,
+            &mut scratch.to_be_stamped,
+        )
     }
-}
-
-/// The exact envelope size: tag, array head, protected bstr, empty map, payload bstr and the
-/// signature or tag bstr.
-fn envelope_size(
-    protected: &coset::Header,
-    payload_len: usize,
-    stamp_len: usize,
-) -> Result<usize, SealError> {
-    let protected_len = protected
-        .clone()
-        .to_vec()
-        .map_err(|_| SealError::Signing)?
-        .len();
-    let bstr = |len: usize| crate::cbor::shortest_head_len(len as u64) + len;
-    Ok(1 + 1 + bstr(protected_len) + 1 + bstr(payload_len) + bstr(stamp_len))
 }
 
 /// A ChaCha20 generator seeded from the OS for one envelope: fallible where the OS RNG is
