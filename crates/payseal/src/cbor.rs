@@ -255,5 +255,9 @@ pub(crate) fn write_string(out: &mut Vec<u8>, major: u8, bytes: &[u8]) {
     out.extend_from_slice(bytes);
 }
 
+mod value;
+
+pub(crate) use value::decode_scanned;
+
 #[cfg(test)]
 mod tests;

@@ -132,7 +132,7 @@ impl UnverifiedEnvelope {
             Some(COSE_MAC0_TAG) => Family::Mac,
             _ => return Err(Malformed::WrongTag.into()),
         };
-        let Ok(Value::Tag(_, sign1)) = ciborium::from_reader::<Value, _>(bytes) else {
+        let Ok(Value::Tag(_, sign1)) = cbor::decode_scanned(bytes) else {
             // The scan accepted it, so this cannot happen; fail closed anyway.
             return Err(Malformed::InvalidCbor { offset: 0 }.into());
         };
@@ -300,7 +300,7 @@ fn decode_protected(
     }
     // No tag at all, not even at the root: flagged at its own head (spec §4.1).
     cbor::scan_untagged(protected, scan_limits)?;
-    match ciborium::from_reader::<Value, _>(protected) {
+    match cbor::decode_scanned(protected) {
         Ok(Value::Map(map)) => header::parse(&map, protected.len(), limits, family),
         _ => Err(Malformed::InvalidHeader("protected header must be a map").into()),
     }

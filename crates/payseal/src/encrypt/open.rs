@@ -38,7 +38,7 @@ pub(crate) fn decrypt(
             "encrypted layer's tag does not match the content type",
         ));
     }
-    let Ok(Value::Tag(_, body)) = ciborium::from_reader::<Value, _>(inner) else {
+    let Ok(Value::Tag(_, body)) = cbor::decode_scanned(inner) else {
         return Err(Malformed::InvalidCbor { offset: 0 }.into());
     };
     let Value::Array(items) = *body else {
@@ -321,7 +321,7 @@ fn header_map_ref(encoded: &[u8]) -> Result<Vec<(i64, Value)>, Rejection> {
     };
     // No tag at all, not even at the root: flagged at its own head (envelope.md §4.1).
     cbor::scan_untagged(encoded, limits)?;
-    match ciborium::from_reader::<Value, _>(encoded) {
+    match cbor::decode_scanned(encoded) {
         Ok(map @ Value::Map(_)) => header_map(&map),
         _ => Err(Malformed::InvalidHeader("header must be a map").into()),
     }

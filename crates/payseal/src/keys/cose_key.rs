@@ -48,7 +48,7 @@ pub(crate) fn parse_parts(bytes: &[u8]) -> Result<KeyParts, KeyError> {
         max_items: 64,
     };
     cbor::scan(bytes, limits).map_err(|_| KeyError::CoseKey("not strict CBOR"))?;
-    let Ok(Value::Map(map)) = ciborium::from_reader::<Value, _>(bytes) else {
+    let Ok(Value::Map(map)) = cbor::decode_scanned(bytes) else {
         return Err(KeyError::CoseKey("not a map"));
     };
     let param = |label: i64| {
