@@ -47,6 +47,7 @@ impl TrustedSender {
 pub struct TrustedMacSender {
     key: MacKey,
     topics: Vec<TopicFilter>,
+    validity: KeyValidity,
 }
 
 impl TrustedMacSender {
@@ -58,6 +59,12 @@ impl TrustedMacSender {
     /// The topic filters the sender may publish on.
     pub fn topics(&self) -> &[TopicFilter] {
         &self.topics
+    }
+
+    /// When the key is accepted (spec/key-management.md §3); unbounded unless set with
+    /// [`TrustStore::set_validity`].
+    pub fn validity(&self) -> KeyValidity {
+        self.validity
     }
 }
 
@@ -134,7 +141,7 @@ impl TrustStore {
         Ok(self)
     }
 
-    /// Limits when the (signature) sender `kid` is accepted: before `not_before` its
+    /// Limits when the sender `kid`, signature or MAC, is accepted: before `not_before` its
     /// envelopes are `key_not_yet_valid`, after `not_after` `key_expired`, judged on the
     /// opener's clock (spec/key-management.md §3). A rollover trusts the old and the new key
     /// with overlapping windows.
@@ -151,8 +158,8 @@ impl TrustStore {
     /// ```
     ///
     /// # Errors
-    /// [`ConfigError::Policy`] if no signature sender has this kid, or if `not_before` is
-    /// after `not_after`.
+    /// [`ConfigError::Policy`] if no sender (signature or MAC) has this kid, or if
+    /// `not_before` is after `not_after`.
     pub fn set_validity(
         &mut self,
         kid: &Kid,
@@ -163,11 +170,14 @@ impl TrustStore {
         {
             return Err(ConfigError::Policy("not_before is after not_after"));
         }
-        let sender = self
-            .senders
-            .get_mut(kid)
-            .ok_or(ConfigError::Policy("no trusted sender has this kid"))?;
-        sender.validity = validity;
+        // A kid names one key (refuse_duplicate): at most one of the two maps holds it.
+        if let Some(sender) = self.senders.get_mut(kid) {
+            sender.validity = validity;
+        } else if let Some(sender) = self.mac_senders.get_mut(kid) {
+            sender.validity = validity;
+        } else {
+            return Err(ConfigError::Policy("no trusted sender has this kid"));
+        }
         Ok(self)
     }
 
@@ -196,8 +206,14 @@ impl TrustStore {
         let topics = filters(topics)?;
         let kid = key.kid().clone();
         self.refuse_duplicate(&kid)?;
-        self.mac_senders
-            .insert(kid, TrustedMacSender { key, topics });
+        self.mac_senders.insert(
+            kid,
+            TrustedMacSender {
+                key,
+                topics,
+                validity: KeyValidity::always(),
+            },
+        );
         Ok(self)
     }
 
