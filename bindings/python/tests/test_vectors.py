@@ -153,6 +153,9 @@ def test_mac(v):
         if s["topics"]:  # a sender trusted nowhere stays unknown
             alg = MAC_ALG_NAMES[s["alg_id"]]
             store.add_mac_sender(bytes.fromhex(MAC["secret"]), bytes.fromhex(s["kid"]), alg, s["topics"])
+            store.set_validity(
+                bytes.fromhex(s["kid"]), not_before=s.get("not_before"), not_after=s.get("not_after")
+            )
     opener = payseal.Opener(store, policy=policy(MAC), clock=payseal.ManualClock(v["now"]))
     for name, seq in v["accepted_before"]:
         opener.record_seen(bytes.fromhex(kids[name]), seq)

@@ -123,6 +123,19 @@ class TrustStore:
     ) -> None:
         """Trusts a MAC sender (spec/mac.md): its key is derived from the shared secret."""
         ...
+    def set_validity(
+        self, kid: BytesLike, *, not_before: Optional[int] = None, not_after: Optional[int] = None
+    ) -> None:
+        """Limits when the sender `kid` (signature or MAC) is accepted, in Unix seconds on the
+        opener's clock, both ends inclusive (spec/key-management.md §3): `key_not_yet_valid`
+        before, `key_expired` after.
+
+        >>> import payseal
+        >>> trust = payseal.TrustStore()
+        >>> trust.add_mac_sender(bytes(32), b"sensor-7", "hmac256-64", ["plant/#"])
+        >>> trust.set_validity(b"sensor-7", not_after=1_700_000_600)
+        """
+        ...
     def __len__(self) -> int: ...
 
 class Policy:
