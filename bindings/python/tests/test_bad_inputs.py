@@ -97,6 +97,19 @@ def test_bad_keys_and_config():
         trust.set_validity(b"s1", not_before=10, not_after=5)
     with pytest.raises(OverflowError):
         trust.set_validity(b"s1", not_before=-1)
+    # Group epochs: a group id too long for the kid, a secret of the wrong length, an epoch
+    # handed "ahead" that is not ahead.
+    with pytest.raises(payseal.InvalidKey):
+        payseal.GroupEpochs(b"g" * 29, 1, bytes(16), "a128gcm")
+    with pytest.raises(payseal.InvalidKey):
+        payseal.GroupEpochs(b"g", 1, bytes(15), "a128gcm")
+    group = payseal.GroupEpochs(b"g", 2, bytes(16), "a128gcm")
+    with pytest.raises(payseal.InvalidKey):
+        group.add_next(2, bytes(16))
+    with pytest.raises(payseal.InvalidKey):
+        group.add_previous(3, bytes(16), 0)
+    with pytest.raises(ValueError):
+        payseal.GroupEpochs(b"g", 1, bytes(16), "rot13")
     # The exception hierarchy: everything payseal raises is a PaysealError.
     for cls in (payseal.Rejected, payseal.SealError, payseal.InvalidKey, payseal.ConfigError, payseal.StoreError):
         assert issubclass(cls, payseal.PaysealError)
