@@ -62,7 +62,20 @@ impl TrustedMacSender {
     }
 
     /// When the key is accepted (spec/key-management.md §3); unbounded unless set with
-    /// [`TrustStore::set_validity`].
+    /// [`TrustStore::set_validity`], as for a signature sender.
+    ///
+    /// ```
+    /// use payseal::{KeyValidity, Kid, MacAlgorithm, MacSecret, TrustStore};
+    /// let kid = Kid::new(b"sensor-7".to_vec())?;
+    /// let key = MacSecret::from_bytes(&[7; 32])?.sender_key(kid.clone(), MacAlgorithm::Hmac256_64);
+    /// let mut trust = TrustStore::new();
+    /// trust.add_mac_sender(key, ["plant/#"])?;
+    /// assert!(trust.mac_sender(&kid).expect("added").validity().is_always());
+    /// trust.set_validity(&kid, KeyValidity::always().until(1_700_000_600))?;
+    /// let validity = trust.mac_sender(&kid).expect("added").validity();
+    /// assert_eq!(validity.not_after(), Some(1_700_000_600));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validity(&self) -> KeyValidity {
         self.validity
     }
