@@ -33,15 +33,7 @@ class Receiver(encrypted.Receiver):
         self.groups = {bytes.fromhex(g["group"]): g for g in data["groups"]}
 
     def after_sender(self, sender):                  # §3
-        not_before, not_after = self.windows_by_kid[bytes.fromhex(sender["kid"])]
-        if not_before is None and not_after is None:
-            return
-        if self.now is None:
-            raise Reject("key_expired")
-        if not_before is not None and self.now < not_before:
-            raise Reject("key_not_yet_valid")
-        if not_after is not None and self.now > not_after:
-            raise Reject("key_expired")
+        signed.check_key_window(self.now, *self.windows_by_kid[bytes.fromhex(sender["kid"])])
 
     def group_key(self, kid, f):                     # §2.1, §2.2
         group = self.groups.get(kid[:-EPOCH_LEN]) if len(kid) > EPOCH_LEN else None

@@ -7,7 +7,8 @@ Usage: check_mac.py [path/to/mac.json]   (default: ../mac.json next to this scri
 The envelope checks are check_vectors.py's (strict scan, header rules, spec/envelope.md §5
 steps in order), with the COSE_Mac0 root tag (17) and the MAC algorithms. This file adds only
 what spec/mac.md says: sender keys derived from the secret with HKDF-SHA256 (`cryptography`),
-and the tag verified by a stock COSE library (python-cwt's COSE_Mac0, which compares the tag
+a sender key's validity window at step 5 (spec/key-management.md §3, check_vectors.py's
+check_key_window), and the tag verified by a stock COSE library (python-cwt's COSE_Mac0, which compares the tag
 in constant time) over MAC_structure with the same external_aad as signatures.
 """
 import os
@@ -38,14 +39,15 @@ class MacVerifier(cv.Verifier):
         self.max_age, self.max_skew = pol["max_age"], pol["max_future_skew"]
         self.window, self.max_env = pol["window"], pol["max_envelope_bytes"]
         secret = bytes.fromhex(data["secret"])
-        self.trust = {}                  # kid -> (alg, derived key, topics)
+        self.trust = {}                  # kid -> (alg, derived key, topics, validity window)
         for s in data["senders"]:
             kid = bytes.fromhex(s["kid"])
             key = sender_key(secret, kid, s["alg_id"])
             if key.hex() != s["key"]:
                 raise RuntimeError("sender %s: derived key differs from the file's" % s["name"])
             if s["topics"]:
-                self.trust[kid] = (s["alg_id"], key, s["topics"])
+                window = (s.get("not_before"), s.get("not_after"))
+                self.trust[kid] = (s["alg_id"], key, s["topics"], window)
         self.windows = {}
         self.now = None
 
@@ -59,7 +61,8 @@ class MacVerifier(cv.Verifier):
         sender = self.trust.get(f["kid"])
         if sender is None:
             raise Reject("unknown_sender")                                 # 5
-        alg, key, topics = sender
+        alg, key, topics, window = sender
+        cv.check_key_window(self.now, *window)                             # 5: key-management.md §3
         if f["alg"] != alg:
             raise Reject("algorithm_mismatch")                             # 6
         if not any(cv.filter_matches(flt, topic) for flt in topics):

@@ -284,6 +284,20 @@ def filter_matches(flt, topic):
     return len(f) == len(t)
 
 
+def check_key_window(now, not_before, not_after):
+    """spec/key-management.md §3, at the end of §5 step 5: a trusted key's validity window on
+    the receiver's clock, both ends inclusive, either open (None). Used by check_epochs.py
+    (signature senders) and check_mac.py (MAC senders)."""
+    if not_before is None and not_after is None:
+        return
+    if now is None:
+        raise Reject("key_expired")                  # a bounded key, time unknown: fail closed
+    if not_before is not None and now < not_before:
+        raise Reject("key_not_yet_valid")
+    if not_after is not None and now > not_after:
+        raise Reject("key_expired")
+
+
 class ReplayWindow:
     def __init__(self, width):
         self.width, self.top, self.accepted = width, None, set()

@@ -11,6 +11,7 @@
 
 mod buf;
 mod clock;
+mod epochs;
 mod errors;
 mod keys;
 mod opener;
@@ -34,6 +35,7 @@ fn _payseal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<keys::RecipientKey>()?;
     m.add_class::<keys::RecipientPublicKey>()?;
     m.add_class::<keys::GroupKey>()?;
+    m.add_class::<epochs::GroupEpochs>()?;
     m.add_class::<trust::TrustStore>()?;
     m.add_class::<policy::Policy>()?;
     m.add_class::<sealer::Sealer>()?;

@@ -13,6 +13,7 @@ use pyo3::prelude::*;
 
 use crate::buf::{Bytes, OwnedBytes};
 use crate::clock::{AnyClock, ManualClock};
+use crate::epochs::GroupEpochs;
 use crate::errors;
 use crate::keys::{GroupKey, RecipientKey, kid_arg};
 use crate::policy::Policy;
@@ -67,9 +68,11 @@ fn keyring(keys: Vec<Bound<'_, PyAny>>, require_encryption: Vec<String>) -> PyRe
             keyring
                 .add_group_key(k.get().0.clone())
                 .map_err(errors::config)?;
+        } else if let Ok(epochs) = key.cast::<GroupEpochs>() {
+            keyring.set_group_epochs(epochs.try_borrow()?.0.clone());
         } else {
             return Err(pyo3::exceptions::PyTypeError::new_err(
-                "decryption keys must be RecipientKey or GroupKey",
+                "decryption keys must be RecipientKey, GroupKey or GroupEpochs",
             ));
         }
     }
@@ -117,8 +120,8 @@ fn moved() -> PyErr {
 
 #[pymethods]
 impl Opener {
-    /// A receiver trusting the senders in `trust`. `keys`: RecipientKey/GroupKey objects to
-    /// decrypt with; `require_encryption`: topic filters on which signed-only envelopes are
+    /// A receiver trusting the senders in `trust`. `keys`: RecipientKey/GroupKey/GroupEpochs
+    /// objects to decrypt with; `require_encryption`: topic filters on which signed-only envelopes are
     /// refused; `state`: a directory for durable replay windows (like the CLI's `--state`);
     /// `clock`: a ManualClock (default: the system clock).
     #[new]
@@ -223,6 +226,19 @@ impl Opener {
             Err(Some(rejection)) => Err(errors::rejected(&rejection)),
             Err(None) => Err(moved()),
         }
+    }
+
+    /// Installs (or replaces, in one step) the epoch keys of `epochs`' group
+    /// (spec/key-management.md §2): a key update (an epoch handed ahead, a switch) is
+    /// applied whole. The opener keeps a copy.
+    fn set_group_epochs(&self, epochs: PyRef<'_, GroupEpochs>) -> PyResult<()> {
+        let mut guard = self
+            .inner
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("opener lock poisoned"))?;
+        let opener = guard.as_mut().ok_or_else(moved)?;
+        opener.keyring_mut().set_group_epochs(epochs.0.clone());
+        Ok(())
     }
 
     /// Records that `seq` from the sender with key id `kid` was already accepted, so an

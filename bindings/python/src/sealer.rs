@@ -13,6 +13,7 @@ use pyo3::types::PyBytes;
 
 use crate::buf::Bytes;
 use crate::clock::{AnyClock, ManualClock};
+use crate::epochs::GroupEpochs;
 use crate::errors;
 use crate::keys::{GroupKey, RecipientPublicKey, SigningKey, kid_arg};
 use crate::opener::kind_arg;
@@ -41,17 +42,27 @@ pub(crate) struct Sealer {
     kid: Vec<u8>,
 }
 
-/// One `encrypt_to` value: a recipient public key, a list of them, or a group key.
+/// One `encrypt_to` value: a recipient public key, a list of them, a group key, or a group's
+/// epochs (sealed under the current epoch, spec/key-management.md §2.3).
 fn audience(value: &Bound<'_, PyAny>) -> PyResult<Audience> {
     if let Ok(group) = value.cast::<GroupKey>() {
         return Ok(Audience::group(group.get().0.clone()));
+    }
+    if let Ok(epochs) = value.cast::<GroupEpochs>() {
+        let key = epochs
+            .try_borrow()?
+            .0
+            .current_key()
+            .cloned()
+            .ok_or_else(|| errors::config("the group's current epoch key is not held"))?;
+        return Ok(Audience::group(key));
     }
     if let Ok(key) = value.cast::<RecipientPublicKey>() {
         return Audience::recipients([Recipient::new(key.get().0.clone())]).map_err(errors::config);
     }
     let keys: Vec<Bound<'_, RecipientPublicKey>> = value.extract().map_err(|_| {
         PyTypeError::new_err(
-            "encrypt_to values must be a RecipientPublicKey, a list of them, or a GroupKey",
+            "encrypt_to values must be a RecipientPublicKey, a list of them, a GroupKey or GroupEpochs",
         )
     })?;
     Audience::recipients(keys.iter().map(|k| Recipient::new(k.get().0.clone())))
@@ -62,8 +73,9 @@ fn audience(value: &Bound<'_, PyAny>) -> PyResult<Audience> {
 impl Sealer {
     /// A sender sealing with `key`.
     ///
-    /// - `encrypt_to`: `{topic_filter: RecipientPublicKey | [RecipientPublicKey] | GroupKey}`;
-    ///   payloads on matching topics are encrypted (topics without a match are only signed).
+    /// - `encrypt_to`: `{topic_filter: RecipientPublicKey | [RecipientPublicKey] | GroupKey |
+    ///   GroupEpochs}`; payloads on matching topics are encrypted (topics without a match are
+    ///   only signed); a GroupEpochs seals under its current epoch.
     /// - `state`: a sequence file (payseal-store's `FileSeqStore`) so numbers are never
     ///   reused across restarts; `reserve`: how many it reserves per fsync.
     /// - `seq_start`: the first number of an in-memory counter (default: Unix microseconds,
@@ -130,6 +142,20 @@ impl Sealer {
             Err(Some(e)) => Err(errors::seal(&e)),
             Err(None) => Err(PyRuntimeError::new_err("sealer lock poisoned")),
         }
+    }
+
+    /// Replaces the audience of `topic_filter` (added if new), as `encrypt_to` values: after
+    /// a group switches epoch (`GroupEpochs.switch_to`), hand the group over again and
+    /// payloads are sealed under the new current epoch.
+    fn set_encrypt_to(&self, topic_filter: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let audience = audience(value)?;
+        let mut sealer = self
+            .inner
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("sealer lock poisoned"))?;
+        sealer
+            .set_audience(topic_filter, audience)
+            .map_err(errors::config)
     }
 
     /// The key id envelopes are sealed under.

@@ -62,6 +62,32 @@ impl TrustStore {
             .map_err(errors::config)
     }
 
+    /// Limits when the sender `kid`, signature or MAC, is accepted (spec/key-management.md
+    /// §3): Unix seconds on the opener's clock, both ends inclusive, `None` open. Before
+    /// `not_before` its envelopes are refused as `key_not_yet_valid`, after `not_after` as
+    /// `key_expired`; a rollover trusts the old and the new key with overlapping windows.
+    /// Replaces any window set before; raises `ConfigError` for an unknown kid or
+    /// `not_before` after `not_after`.
+    #[pyo3(signature = (kid, *, not_before = None, not_after = None))]
+    fn set_validity(
+        &mut self,
+        kid: Bytes<'_>,
+        not_before: Option<u64>,
+        not_after: Option<u64>,
+    ) -> PyResult<()> {
+        let mut validity = payseal::KeyValidity::always();
+        if let Some(not_before) = not_before {
+            validity = validity.from(not_before);
+        }
+        if let Some(not_after) = not_after {
+            validity = validity.until(not_after);
+        }
+        self.0
+            .set_validity(&kid_arg(kid.as_slice())?, validity)
+            .map(|_| ())
+            .map_err(errors::config)
+    }
+
     fn __len__(&self) -> usize {
         self.0.len()
     }

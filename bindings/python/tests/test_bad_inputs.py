@@ -88,6 +88,28 @@ def test_bad_keys_and_config():
         payseal.Policy(window=0)
     with pytest.raises(TypeError):
         payseal.Opener(payseal.TrustStore(), keys=["not a key"])
+    # Validity windows: an unknown kid, an inverted window, a negative time.
+    trust = payseal.TrustStore()
+    trust.add_mac_sender(bytes(32), b"s1", "hmac256-64", ["a/#"])
+    with pytest.raises(payseal.ConfigError):
+        trust.set_validity(b"s2", not_after=5)
+    with pytest.raises(payseal.ConfigError):
+        trust.set_validity(b"s1", not_before=10, not_after=5)
+    with pytest.raises(OverflowError):
+        trust.set_validity(b"s1", not_before=-1)
+    # Group epochs: a group id too long for the kid, a secret of the wrong length, an epoch
+    # handed "ahead" that is not ahead.
+    with pytest.raises(payseal.InvalidKey):
+        payseal.GroupEpochs(b"g" * 29, 1, bytes(16), "a128gcm")
+    with pytest.raises(payseal.InvalidKey):
+        payseal.GroupEpochs(b"g", 1, bytes(15), "a128gcm")
+    group = payseal.GroupEpochs(b"g", 2, bytes(16), "a128gcm")
+    with pytest.raises(payseal.InvalidKey):
+        group.add_next(2, bytes(16))
+    with pytest.raises(payseal.InvalidKey):
+        group.add_previous(3, bytes(16), 0)
+    with pytest.raises(ValueError):
+        payseal.GroupEpochs(b"g", 1, bytes(16), "rot13")
     # The exception hierarchy: everything payseal raises is a PaysealError.
     for cls in (payseal.Rejected, payseal.SealError, payseal.InvalidKey, payseal.ConfigError, payseal.StoreError):
         assert issubclass(cls, payseal.PaysealError)

@@ -68,6 +68,44 @@ def test_encrypted_round_trip(alg, mode, audience):
         assert e.value.code == "not_for_me" and not e.value.is_alarm
 
 
+def test_group_epochs_rotation_round_trip():
+    """spec/key-management.md §2: the sender seals under the current epoch; the receiver
+    holds the next epoch ahead, and the previous one for its grace period only."""
+    clock = payseal.ManualClock(1_700_000_000)
+    secrets = {e: bytes([e]) * 16 for e in (1, 2)}
+    sender_group = payseal.GroupEpochs(b"plant", 1, secrets[1], "a128gcm")
+    receiver_group = payseal.GroupEpochs(b"plant", 1, secrets[1], "a128gcm")
+    receiver_group.add_next(2, secrets[2])
+    key, opener = pair(keys=[receiver_group], require_encryption=["plant/#"], clock=clock)
+    sealer = payseal.Sealer(key, encrypt_to={"plant/#": sender_group}, clock=clock, seq_start=1)
+    before = sealer.seal("plant/1/t", b"e1")
+    assert opener.open("plant/1/t", before).decrypted_with == b"plant\x00\x00\x00\x01"
+    # The sender switches; the receiver already holds epoch 2 (handed ahead).
+    sender_group.add_next(2, secrets[2])
+    sender_group.switch_to(2, 1_700_000_000, 60)
+    sealer.set_encrypt_to("plant/#", sender_group)
+    after = sealer.seal("plant/1/t", b"e2")
+    assert opener.open("plant/1/t", after).decrypted_with == b"plant\x00\x00\x00\x02"
+    # The receiver switches too: epoch 1 stays accepted for its 60 s of grace, then expires.
+    receiver_group.switch_to(2, 1_700_000_000, 60)
+    opener.set_group_epochs(receiver_group)
+    epoch_1 = payseal.GroupEpochs(b"plant", 1, secrets[1], "a128gcm")
+    late_sealer = payseal.Sealer(key, encrypt_to={"plant/#": epoch_1}, clock=clock, seq_start=100)
+    old = [late_sealer.seal("plant/1/t", b"old") for _ in range(2)]
+    clock.advance(60)
+    assert opener.open("plant/1/t", old[0]).payload == b"old"
+    clock.advance(1)
+    with pytest.raises(payseal.Rejected) as e:
+        opener.open("plant/1/t", old[1])
+    assert e.value.code == "key_expired"
+    assert [(epoch, until) for epoch, _, until in receiver_group.epochs] == [
+        (1, 1_700_000_060),
+        (2, None),
+    ]
+    with pytest.raises(payseal.InvalidKey):
+        receiver_group.switch_to(2, 1_700_000_100, 60)  # not forward
+
+
 @pytest.mark.parametrize("kind", ["live", "retained", "will"])
 def test_kinds_round_trip(kind):
     key, opener = pair()

@@ -135,6 +135,9 @@ struct RawMacSender {
     secret: Spanned<String>,
     kid: Spanned<String>,
     topics: Spanned<Vec<Spanned<String>>>,
+    /// spec/key-management.md §3, as for a `[[sender]]`.
+    not_before: Option<Spanned<toml::value::Datetime>>,
+    not_after: Option<Spanned<toml::value::Datetime>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -266,7 +269,11 @@ impl TrustConfig {
                 .map_err(|e| {
                     locate.error(Some(sender.public_key.span()), format!("{label}: {e}"))
                 })?;
-            let validity = locate.validity(&label, sender)?;
+            let validity = locate.validity(
+                &label,
+                sender.not_before.as_ref(),
+                sender.not_after.as_ref(),
+            )?;
             if !validity.is_always() {
                 trust.set_validity(&kid, validity).map_err(|e| {
                     locate.error(Some(sender.public_key.span()), format!("{label}: {e}"))
@@ -290,6 +297,16 @@ impl TrustConfig {
                     sender.topics.get_ref().iter().map(|t| t.get_ref().as_str()),
                 )
                 .map_err(|e| locate.error(Some(sender.kid.span()), format!("{label}: {e}")))?;
+            let validity = locate.validity(
+                &label,
+                sender.not_before.as_ref(),
+                sender.not_after.as_ref(),
+            )?;
+            if !validity.is_always() {
+                trust
+                    .set_validity(&kid, validity)
+                    .map_err(|e| locate.error(Some(sender.kid.span()), format!("{label}: {e}")))?;
+            }
             names.insert(kid, label);
         }
 
@@ -482,23 +499,28 @@ impl Locator<'_> {
             })
     }
 
-    /// A sender's topic filters: at least one, each valid.
-    /// A sender's validity window (spec/key-management.md §3).
-    fn validity(&self, label: &str, sender: &RawSender) -> Result<KeyValidity, ConfigFileError> {
+    /// A sender's validity window (spec/key-management.md §3), signature or MAC sender.
+    fn validity(
+        &self,
+        label: &str,
+        not_before: Option<&Spanned<toml::value::Datetime>>,
+        not_after: Option<&Spanned<toml::value::Datetime>>,
+    ) -> Result<KeyValidity, ConfigFileError> {
         let mut validity = KeyValidity::always();
         let secs = |value: &Spanned<toml::value::Datetime>| {
             validity::unix_secs(value.get_ref())
                 .map_err(|e| self.error(Some(value.span()), format!("{label}: {e}")))
         };
-        if let Some(value) = &sender.not_before {
+        if let Some(value) = not_before {
             validity = validity.from(secs(value)?);
         }
-        if let Some(value) = &sender.not_after {
+        if let Some(value) = not_after {
             validity = validity.until(secs(value)?);
         }
         Ok(validity)
     }
 
+    /// A sender's topic filters: at least one, each valid.
     fn topics(
         &self,
         label: &str,

@@ -36,6 +36,12 @@ pub struct MacSender<S = String> {
     pub key: String,
     /// The topic filters the receiver lets it publish on; empty: not trusted.
     pub topics: Vec<S>,
+    /// First second the receiver accepts the key (spec/key-management.md §3); absent: open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<u64>,
+    /// Last second the receiver accepts the key; absent: open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<u64>,
 }
 
 /// One vector.

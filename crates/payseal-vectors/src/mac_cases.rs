@@ -19,8 +19,9 @@ fn secret() -> MacSecret {
     MacSecret::from_bytes(&bytes).expect("32 bytes")
 }
 
-/// (name, kid, algorithm, topics): `mac-x` is derived from the same secret but not trusted.
-const SENDERS: [(&str, &[u8], MacAlgorithm, &[&str]); 3] = [
+/// (name, kid, algorithm, topics): `mac-x` is derived from the same secret but not trusted;
+/// `mac-r` is a rollover's key, trusted within [`ROLLOVER`] only.
+const SENDERS: [(&str, &[u8], MacAlgorithm, &[&str]); 4] = [
     (
         "mac-a",
         b"sensor-a",
@@ -34,7 +35,17 @@ const SENDERS: [(&str, &[u8], MacAlgorithm, &[&str]); 3] = [
         &["actuators/#"],
     ),
     ("mac-x", b"sensor-x", MacAlgorithm::Hmac256_256, &[]),
+    (
+        "mac-r",
+        b"sensor-r",
+        MacAlgorithm::Hmac256_64,
+        &["sensors/+/temp"],
+    ),
 ];
+
+/// `mac-r`'s validity window on the receiver's clock (spec/key-management.md §3), both ends
+/// inclusive: (not_before, not_after).
+const ROLLOVER: (&str, u64, u64) = ("mac-r", T0 + 10, T0 + 100);
 
 fn sender(name: &str) -> MacKey {
     let (_, kid, alg, _) = SENDERS
@@ -317,6 +328,51 @@ fn cases() -> Vec<V> {
             "duplicate_label",
         ),
         v(
+            "mac-key-not-yet-valid",
+            "mac-r's key one second before its not_before (receiver's clock), the tag valid",
+            "mac-r",
+            sealed("mac-r", t),
+            "key_not_yet_valid",
+        )
+        .at(ROLLOVER.1 - 1),
+        v(
+            "mac-key-within-window-at-not-before",
+            "mac-r's key at its not_before (inclusive)",
+            "mac-r",
+            sealed("mac-r", t),
+            "valid",
+        )
+        .at(ROLLOVER.1),
+        v(
+            "mac-key-within-window-at-not-after",
+            "mac-r's key at its not_after (inclusive)",
+            "mac-r",
+            sealed("mac-r", t),
+            "valid",
+        )
+        .at(ROLLOVER.2),
+        v(
+            "mac-key-expired",
+            "mac-r's key one second after its not_after, the envelope still fresh",
+            "mac-r",
+            sealed("mac-r", t),
+            "key_expired",
+        )
+        .at(ROLLOVER.2 + 1),
+        v(
+            "mac-key-expired-before-the-tag",
+            "mac-r's key after its not_after with a flipped tag: the window is checked at step 5, before the tag",
+            "mac-r",
+            {
+                let mut e = sealed("mac-r", t);
+                let last = e.len() - 1;
+                e[last] ^= 0x01;
+                e
+            },
+            "key_expired",
+        )
+        .at(ROLLOVER.2 + 1),
+        v(
             "mac-wrong-root-tag-97",
             "a COSE_Mac (tag 97, with recipients) is not a payseal envelope",
             "mac-a",
@@ -349,6 +405,8 @@ pub(crate) fn build() -> MacFile<&'static str> {
                 alg_id: alg.cose_id(),
                 key: hex::encode(*sender(name).to_bytes()),
                 topics: topics.to_vec(),
+                not_before: (*name == ROLLOVER.0).then_some(ROLLOVER.1),
+                not_after: (*name == ROLLOVER.0).then_some(ROLLOVER.2),
             })
             .collect(),
         policy: PolicyEntry {

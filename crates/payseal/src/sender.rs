@@ -135,8 +135,12 @@ impl SenderResolver for TrustStore {
         &mut self,
         claim: &SenderClaim<'_>,
     ) -> Result<Option<ResolvedMacSender<'_>>, Rejection> {
-        Ok(self
-            .mac_sender_by_bytes(claim.kid)
-            .map(|sender| ResolvedMacSender::new(sender.key(), sender.topics())))
+        let Some(sender) = self.mac_sender_by_bytes(claim.kid) else {
+            return Ok(None);
+        };
+        // spec/key-management.md §3, as for a signature sender in `resolve`: a known key
+        // outside its window, before any MAC work.
+        sender.validity().check(claim.now)?;
+        Ok(Some(ResolvedMacSender::new(sender.key(), sender.topics())))
     }
 }

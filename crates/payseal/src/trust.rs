@@ -47,6 +47,7 @@ impl TrustedSender {
 pub struct TrustedMacSender {
     key: MacKey,
     topics: Vec<TopicFilter>,
+    validity: KeyValidity,
 }
 
 impl TrustedMacSender {
@@ -58,6 +59,25 @@ impl TrustedMacSender {
     /// The topic filters the sender may publish on.
     pub fn topics(&self) -> &[TopicFilter] {
         &self.topics
+    }
+
+    /// When the key is accepted (spec/key-management.md §3); unbounded unless set with
+    /// [`TrustStore::set_validity`], as for a signature sender.
+    ///
+    /// ```
+    /// use payseal::{KeyValidity, Kid, MacAlgorithm, MacSecret, TrustStore};
+    /// let kid = Kid::new(b"sensor-7".to_vec())?;
+    /// let key = MacSecret::from_bytes(&[7; 32])?.sender_key(kid.clone(), MacAlgorithm::Hmac256_64);
+    /// let mut trust = TrustStore::new();
+    /// trust.add_mac_sender(key, ["plant/#"])?;
+    /// assert!(trust.mac_sender(&kid).expect("added").validity().is_always());
+    /// trust.set_validity(&kid, KeyValidity::always().until(1_700_000_600))?;
+    /// let validity = trust.mac_sender(&kid).expect("added").validity();
+    /// assert_eq!(validity.not_after(), Some(1_700_000_600));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn validity(&self) -> KeyValidity {
+        self.validity
     }
 }
 
@@ -134,7 +154,7 @@ impl TrustStore {
         Ok(self)
     }
 
-    /// Limits when the (signature) sender `kid` is accepted: before `not_before` its
+    /// Limits when the sender `kid`, signature or MAC, is accepted: before `not_before` its
     /// envelopes are `key_not_yet_valid`, after `not_after` `key_expired`, judged on the
     /// opener's clock (spec/key-management.md §3). A rollover trusts the old and the new key
     /// with overlapping windows.
@@ -151,8 +171,8 @@ impl TrustStore {
     /// ```
     ///
     /// # Errors
-    /// [`ConfigError::Policy`] if no signature sender has this kid, or if `not_before` is
-    /// after `not_after`.
+    /// [`ConfigError::Policy`] if no sender (signature or MAC) has this kid, or if
+    /// `not_before` is after `not_after`.
     pub fn set_validity(
         &mut self,
         kid: &Kid,
@@ -163,11 +183,14 @@ impl TrustStore {
         {
             return Err(ConfigError::Policy("not_before is after not_after"));
         }
-        let sender = self
-            .senders
-            .get_mut(kid)
-            .ok_or(ConfigError::Policy("no trusted sender has this kid"))?;
-        sender.validity = validity;
+        // A kid names one key (refuse_duplicate): at most one of the two maps holds it.
+        if let Some(sender) = self.senders.get_mut(kid) {
+            sender.validity = validity;
+        } else if let Some(sender) = self.mac_senders.get_mut(kid) {
+            sender.validity = validity;
+        } else {
+            return Err(ConfigError::Policy("no trusted sender has this kid"));
+        }
         Ok(self)
     }
 
@@ -196,8 +219,14 @@ impl TrustStore {
         let topics = filters(topics)?;
         let kid = key.kid().clone();
         self.refuse_duplicate(&kid)?;
-        self.mac_senders
-            .insert(kid, TrustedMacSender { key, topics });
+        self.mac_senders.insert(
+            kid,
+            TrustedMacSender {
+                key,
+                topics,
+                validity: KeyValidity::always(),
+            },
+        );
         Ok(self)
     }
 

@@ -8,9 +8,9 @@
 )]
 
 use payseal::{
-    Algorithm, Audience, ContentAlg, Counter, EncryptionMode, GroupKey, Keyring, Kid, MacAlgorithm,
-    MacKey, MacSecret, ManualClock, MemoryReplayStore, MessageKind, Opener, Policy, Rejection,
-    Sealer, SigningKey, TrustStore, UnverifiedEnvelope,
+    Algorithm, Audience, ContentAlg, Counter, EncryptionMode, GroupKey, KeyValidity, Keyring, Kid,
+    MacAlgorithm, MacKey, MacSecret, ManualClock, MemoryReplayStore, MessageKind, Opener, Policy,
+    Rejection, Sealer, SigningKey, TrustStore, UnverifiedEnvelope,
 };
 use payseal_testkit::envelope::{remac, resign};
 
@@ -220,6 +220,66 @@ fn a_kid_names_one_key_and_one_algorithm() {
     assert!(
         trust
             .add_sender_with_kid(kid("a"), signer().verifying_key(), ["#"])
+            .is_err()
+    );
+}
+
+/// spec/key-management.md §3 for MAC senders (spec/mac.md §4 step 5): a rollover from "a" to
+/// "c" with an overlap, judged on the receiver's clock before the tag is checked.
+#[test]
+fn mac_sender_key_rollover_with_overlap() {
+    let clock = ManualClock::new(NOW);
+    let mut receiver = opener(&clock);
+    let new = key("c", MacAlgorithm::Hmac256_64);
+    receiver
+        .trust_mut()
+        .add_mac_sender(new.clone(), ["plant/#"])
+        .unwrap()
+        .set_validity(&kid("a"), KeyValidity::always().until(NOW + 100))
+        .unwrap()
+        .set_validity(&kid("c"), KeyValidity::always().from(NOW + 50))
+        .unwrap();
+    let mut old_tx = sealer(key("a", MacAlgorithm::Hmac256_64), &clock);
+    let mut new_tx = sealer(new, &clock);
+    // before the overlap: only the old key
+    assert!(
+        receiver
+            .open(TOPIC, &old_tx.seal(TOPIC, b"1").unwrap())
+            .is_ok()
+    );
+    let early = receiver.open(TOPIC, &new_tx.seal(TOPIC, b"2").unwrap());
+    assert_eq!(early, Err(Rejection::KeyNotYetValid));
+    assert_eq!(early.unwrap_err().code(), "key_not_yet_valid");
+    // during the overlap: both
+    clock.advance(60);
+    assert!(
+        receiver
+            .open(TOPIC, &old_tx.seal(TOPIC, b"3").unwrap())
+            .is_ok()
+    );
+    assert!(
+        receiver
+            .open(TOPIC, &new_tx.seal(TOPIC, b"4").unwrap())
+            .is_ok()
+    );
+    // after it: the old key is key_expired, even with a forged tag (no MAC work is done)
+    clock.advance(41);
+    let late = old_tx.seal(TOPIC, b"5").unwrap();
+    assert_eq!(receiver.open(TOPIC, &late), Err(Rejection::KeyExpired));
+    let mut forged = late.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    assert_eq!(receiver.open(TOPIC, &forged), Err(Rejection::KeyExpired));
+    assert!(
+        receiver
+            .open(TOPIC, &new_tx.seal(TOPIC, b"6").unwrap())
+            .is_ok()
+    );
+    // An inverted window is refused for a MAC sender as for a signature sender.
+    assert!(
+        receiver
+            .trust_mut()
+            .set_validity(&kid("b"), KeyValidity::always().from(10).until(5))
             .is_err()
     );
 }

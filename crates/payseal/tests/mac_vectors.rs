@@ -11,8 +11,8 @@
 use std::collections::BTreeSet;
 
 use payseal::{
-    Kid, Limits, MacAlgorithm, MacSecret, ManualClock, MemoryReplayStore, Opener, Policy,
-    ReplayStore, TrustStore,
+    KeyValidity, Kid, Limits, MacAlgorithm, MacSecret, ManualClock, MemoryReplayStore, Opener,
+    Policy, ReplayStore, TrustStore,
 };
 use payseal_vector_model::mac::MacFile;
 
@@ -42,6 +42,16 @@ fn trust(file: &MacFile) -> TrustStore {
         );
         if !s.topics.is_empty() {
             trust.add_mac_sender(key, &s.topics).unwrap();
+            let mut validity = KeyValidity::always();
+            if let Some(not_before) = s.not_before {
+                validity = validity.from(not_before);
+            }
+            if let Some(not_after) = s.not_after {
+                validity = validity.until(not_after);
+            }
+            trust
+                .set_validity(&Kid::from_hex(&s.kid).unwrap(), validity)
+                .unwrap();
         }
     }
     trust
@@ -88,6 +98,8 @@ fn every_mac_vector_has_its_expected_outcome() {
     for code in [
         "bad_signature",
         "unknown_sender",
+        "key_not_yet_valid",
+        "key_expired",
         "algorithm_mismatch",
         "topic_not_authorized",
         "stale",

@@ -111,6 +111,44 @@ class GroupKey:
     @property
     def kid(self) -> bytes: ...
 
+class GroupEpochs:
+    """A group's keys across epochs (spec/key-management.md §2): the current epoch senders
+    seal under, past epochs accepted until their grace ends, future epochs handed out ahead.
+    Openers and sealers take a copy: after a change, hand it over again
+    (`Opener.set_group_epochs`, `Sealer.set_encrypt_to`).
+
+    >>> import payseal
+    >>> group = payseal.GroupEpochs(b"plant", 1, bytes(16), "a128gcm")
+    >>> group.add_next(2, bytes([2] * 16))        # handed ahead: accepted already
+    >>> group.switch_to(2, 1_700_000_000, 60)     # epoch 1 accepted until +60 s
+    >>> group.current_epoch, [(e, until) for e, _, until in group.epochs]
+    (2, [(1, 1700000060), (2, None)])
+    """
+
+    def __init__(
+        self, group: BytesLike, epoch: int, secret: BytesLike, alg: str = "a256gcm"
+    ) -> None:
+        """Group `group` (1 to 28 bytes) at `epoch`, with that epoch's secret (16 bytes for
+        "a128gcm", 32 for "a256gcm"). Raises InvalidKey."""
+    def add_next(self, epoch: int, secret: BytesLike) -> None:
+        """A future epoch, accepted at once, sealed under only after switch_to."""
+    def add_previous(self, epoch: int, secret: BytesLike, accept_until: int) -> None:
+        """A past epoch, accepted until `accept_until` (Unix seconds, inclusive)."""
+    def switch_to(self, epoch: int, now: int, grace_secs: int) -> None:
+        """Makes a held future epoch current at `now`; the old one stays accepted for
+        `grace_secs`, epochs whose grace ended are dropped. Raises InvalidKey."""
+    def forget_ahead(self) -> None:
+        """Forgets every epoch handed out ahead (a rotation abandoned)."""
+    def current_key(self) -> GroupKey:
+        """The current epoch's key (its kid: group id + epoch, 4 bytes big-endian)."""
+    @property
+    def group(self) -> bytes: ...
+    @property
+    def current_epoch(self) -> int: ...
+    @property
+    def epochs(self) -> list[tuple[int, bytes, Optional[int]]]:
+        """Every epoch held, ascending: (epoch, kid, accept_until or None)."""
+
 class TrustStore:
     """The senders a receiver trusts, each with the topic filters it may publish on."""
 
@@ -122,6 +160,19 @@ class TrustStore:
         self, secret: BytesLike, kid: BytesLike, algorithm: str, topics: Sequence[str]
     ) -> None:
         """Trusts a MAC sender (spec/mac.md): its key is derived from the shared secret."""
+        ...
+    def set_validity(
+        self, kid: BytesLike, *, not_before: Optional[int] = None, not_after: Optional[int] = None
+    ) -> None:
+        """Limits when the sender `kid` (signature or MAC) is accepted, in Unix seconds on the
+        opener's clock, both ends inclusive (spec/key-management.md §3): `key_not_yet_valid`
+        before, `key_expired` after.
+
+        >>> import payseal
+        >>> trust = payseal.TrustStore()
+        >>> trust.add_mac_sender(bytes(32), b"sensor-7", "hmac256-64", ["plant/#"])
+        >>> trust.set_validity(b"sensor-7", not_after=1_700_000_600)
+        """
         ...
     def __len__(self) -> int: ...
 
@@ -182,7 +233,10 @@ class Sealer:
         key: SigningKey,
         *,
         encrypt_to: Optional[
-            Mapping[str, Union[RecipientPublicKey, Sequence[RecipientPublicKey], GroupKey]]
+            Mapping[
+                str,
+                Union[RecipientPublicKey, Sequence[RecipientPublicKey], GroupKey, GroupEpochs],
+            ]
         ] = None,
         state: Optional[StrPath] = None,
         reserve: int = 1000,
@@ -193,6 +247,13 @@ class Sealer:
     def seal(self, topic: str, payload: BytesLike, *, kind: Kind = "live") -> bytes:
         """Signs (and on topics with an audience, encrypts) `payload` for `topic`.
         Raises SealError."""
+    def set_encrypt_to(
+        self,
+        topic_filter: str,
+        value: Union[RecipientPublicKey, Sequence[RecipientPublicKey], GroupKey, GroupEpochs],
+    ) -> None:
+        """Replaces the audience of `topic_filter` (added if new): after a group switches
+        epoch, hand it over again to seal under the new current epoch."""
     @property
     def kid(self) -> bytes: ...
 
@@ -204,7 +265,7 @@ class Opener:
         trust: TrustStore,
         *,
         policy: Optional[Policy] = None,
-        keys: Sequence[Union[RecipientKey, GroupKey]] = (),
+        keys: Sequence[Union[RecipientKey, GroupKey, GroupEpochs]] = (),
         require_encryption: Sequence[str] = (),
         state: Optional[StrPath] = None,
         clock: Optional[ManualClock] = None,
@@ -220,13 +281,15 @@ class Opener:
         *,
         deny_list: Optional[str] = None,
         policy: Optional[Policy] = None,
-        keys: Sequence[Union[RecipientKey, GroupKey]] = (),
+        keys: Sequence[Union[RecipientKey, GroupKey, GroupEpochs]] = (),
         require_encryption: Sequence[str] = (),
         state: Optional[StrPath] = None,
         clock: Optional[ManualClock] = None,
     ) -> Opener: ...
     def open(self, topic: str, data: BytesLike) -> Verified:
         """Returns the verified message or raises Rejected (.code, .is_alarm)."""
+    def set_group_epochs(self, epochs: GroupEpochs) -> None:
+        """Installs or replaces, in one step, the epoch keys of `epochs`' group."""
     def record_seen(
         self, kid: BytesLike, seq: int, *, kind: Kind = "live", topic: str = ""
     ) -> None: ...

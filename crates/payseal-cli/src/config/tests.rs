@@ -260,3 +260,34 @@ not_before = 2023-11-14T22:13:20Z
     let err = parse(&local).unwrap_err().to_string();
     assert!(err.contains("old: ") && err.contains("offset"), "{err}");
 }
+
+#[test]
+fn mac_sender_validity_windows_for_a_rollover() {
+    let dir = mac_dir("mac-validity", 0o600);
+    let text = format!(
+        "{MAC_SENDER}not_before = 2023-11-14T22:13:20Z\nnot_after = 2023-11-14T23:13:20+01:00\n"
+    );
+    let config = TrustConfig::parse(&text, Path::new("trust.toml"), &dir).unwrap();
+    let kid = payseal::Kid::new(b"sensor-7".to_vec()).unwrap();
+    let validity = config.trust.mac_sender(&kid).unwrap().validity();
+    assert_eq!(validity.not_before(), Some(1_700_000_000));
+    assert_eq!(validity.not_after(), Some(1_700_000_000));
+
+    let inverted = text.replace("23:13:20+01:00", "22:13:19Z");
+    let err = TrustConfig::parse(&inverted, Path::new("trust.toml"), &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("sensor-7: ") && err.contains("not_before is after not_after"),
+        "{err}"
+    );
+    let local = text.replace("2023-11-14T22:13:20Z", "2023-11-14T22:13:20");
+    let err = TrustConfig::parse(&local, Path::new("trust.toml"), &dir)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("sensor-7: ") && err.contains("offset"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
