@@ -20,7 +20,7 @@ use crate::commands::sub_json;
 /// How long the first connection may take before the command gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a clean disconnect may take to flush what was published.
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(crate) fn publish(args: &PubArgs) -> Result<(), Failure> {
     let sealer = setup::sealer(&SealerSpec {
@@ -190,7 +190,7 @@ fn json_line(line: &str) -> Result<(), Failure> {
 /// What `pub` reports when the broker refused or did not confirm messages (exit 8 if any was
 /// refused, else 9), on one line: the count, then each refused message with its code and the
 /// broker's escaped reason string, then the unconfirmed ones.
-fn publish_failure(undelivered: &Undelivered, total: usize) -> Failure {
+pub(crate) fn publish_failure(undelivered: &Undelivered, total: usize) -> Failure {
     let settled = undelivered.refused.len() + undelivered.unconfirmed.len();
     let text = format!(
         "{} of {total} message(s) not delivered: {undelivered}",
@@ -271,7 +271,7 @@ pub(crate) async fn wait_connected(
     }
 }
 
-fn address(broker: &Broker) -> String {
+pub(crate) fn address(broker: &Broker) -> String {
     format!("{}:{}", broker.host, port(broker))
 }
 
@@ -291,13 +291,13 @@ fn client_id(broker: &Broker) -> String {
 }
 
 /// MQTT 3.1.1 or 5, behind one interface.
-enum Client {
+pub(crate) enum Client {
     V4(SecureClient),
     V5(SecureClientV5),
 }
 
 impl Client {
-    fn connect(
+    pub(crate) fn connect(
         broker: &Broker,
         security: Security,
     ) -> Result<(Self, mpsc::Receiver<Event>), Failure> {
@@ -333,7 +333,7 @@ impl Client {
         }
     }
 
-    async fn publish(
+    pub(crate) async fn publish(
         &self,
         topic: &str,
         qos: QoS,
@@ -346,14 +346,14 @@ impl Client {
         }
     }
 
-    async fn flush(&self, timeout: Duration) -> Result<(), Undelivered> {
+    pub(crate) async fn flush(&self, timeout: Duration) -> Result<(), Undelivered> {
         match self {
             Client::V4(c) => c.flush(timeout).await,
             Client::V5(c) => c.flush(timeout).await,
         }
     }
 
-    async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), Failure> {
+    pub(crate) async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), Failure> {
         let result = match self {
             Client::V4(c) => c.subscribe(filter, qos).await.map_err(|e| e.to_string()),
             Client::V5(c) => c.subscribe(filter, qos).await.map_err(|e| e.to_string()),
@@ -362,7 +362,7 @@ impl Client {
     }
 
     /// Best effort: a connection that is already gone has nothing left to flush.
-    async fn disconnect(&self) {
+    pub(crate) async fn disconnect(&self) {
         let _ = match self {
             Client::V4(c) => c.disconnect().await.map_err(|e| e.to_string()),
             Client::V5(c) => c.disconnect().await.map_err(|e| e.to_string()),
