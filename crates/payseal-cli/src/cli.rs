@@ -210,9 +210,9 @@ pub enum KeyCommand {
 /// keys.toml, documented in `group --help` and `keyserver --help` (and docs/keys-config.md).
 const KEYS_TOML_HELP: &str = "\
 keys.toml (paths relative to its directory; docs/keys-config.md):
-  signing_key = \"controller.key\"   # the controller's private signing key (payseal keygen
+  signing_key = \"controller.key\"    # the controller's private signing key (payseal keygen
                                     # --alg ed25519); members trust its .pub
-  state = \"controller-state\"       # state directory (created 0700): groups, members, epoch
+  state = \"controller-state\"        # state directory (created 0700): groups, members, epoch
                                     # secrets. The one source of truth; back it up, keep it private.
   [broker]                          # as pub/sub flags: host (localhost), port (1883, 8883 with
                                     # cafile), id, username, password, cafile, tls_cert, tls_key,
@@ -242,7 +242,7 @@ trusting controller.pub there, and install its group keys in the keyring they op
 /// Which keys.toml to use.
 #[derive(Debug, Args)]
 pub struct KeysFile {
-    /// The controller configuration (see --help).
+    /// The controller configuration, keys.toml (its fields: --help).
     #[arg(short = 'c', long = "config", default_value = "keys.toml")]
     pub config: PathBuf,
 }
@@ -251,6 +251,7 @@ pub struct KeysFile {
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
     /// Create a group at epoch 1 (no members yet; nothing is published).
+    #[command(after_long_help = KEYS_TOML_HELP)]
     Init {
         /// keys.toml.
         #[command(flatten)]
@@ -260,6 +261,7 @@ pub enum GroupCommand {
     },
     /// Add a member by its public encryption key (payseal keygen --alg x25519), publish its
     /// update, and print its kid (hex).
+    #[command(after_long_help = KEYS_TOML_HELP)]
     Add {
         /// keys.toml.
         #[command(flatten)]
@@ -270,6 +272,7 @@ pub enum GroupCommand {
         member: PathBuf,
     },
     /// Remove a member: a rotation starts whose new epoch only the remaining members get.
+    #[command(after_long_help = KEYS_TOML_HELP)]
     Remove {
         /// keys.toml.
         #[command(flatten)]
@@ -281,6 +284,7 @@ pub enum GroupCommand {
     },
     /// Start a rotation now: the next epoch is handed to every member; the keyserver switches
     /// to it after handover_secs.
+    #[command(after_long_help = KEYS_TOML_HELP)]
     Rotate {
         /// keys.toml.
         #[command(flatten)]
@@ -289,6 +293,7 @@ pub enum GroupCommand {
         group: String,
     },
     /// One line per group: `<group> current <epoch> pending <epoch or -> members <kid,...>`.
+    #[command(after_long_help = KEYS_TOML_HELP)]
     Status {
         /// keys.toml.
         #[command(flatten)]

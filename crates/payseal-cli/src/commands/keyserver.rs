@@ -43,8 +43,12 @@ enum Outcome {
 pub(crate) fn run(keys: &KeysFile) -> Result<(), Failure> {
     init_logging();
     let config = keys_config::read(&keys.config)?;
-    // Refuse a bad key or a damaged state at once, not a second later in the loop.
-    drop(controller::open(&config)?);
+    // Refuse a bad key or a damaged state at once, not a second later in the loop (a
+    // `payseal group` command holding the state just now is no reason to stop).
+    match controller::open(&config) {
+        Ok(_) | Err(Failure::Busy(_)) => {}
+        Err(e) => return Err(e),
+    }
     runtime()?.block_on(async {
         let signal_error = |e: std::io::Error| Failure::Io(format!("cannot watch signals: {e}"));
         let mut sigterm = signal(SignalKind::terminate()).map_err(signal_error)?;
