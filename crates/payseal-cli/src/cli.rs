@@ -106,6 +106,8 @@ Examples:
   payseal sub -t 'plant/#' --trust trust.toml -v    # [[ca]] entries accept certificate senders
   payseal sub -t 'plant/#' --trust trust.toml --json | jq -r 'select(.type==\"rejected\") | .reason'
   payseal sub -t 'plant/#' --trust trust.toml --metrics 127.0.0.1:9464 --quarantine q
+  payseal sub -t 'plant/#' --trust trust.toml --member-key device.key --controller controller.pub \\
+    --key-state device-keys      # group keys from `payseal keyserver` (payseal group --help)
   payseal sub -h broker.example --cafile ca.pem --tls-cert dash.crt --tls-key dash-tls.key \\
     -t 'plant/#' --trust trust.toml      # mutual TLS: mosquitto's --cert/--key
 
@@ -236,8 +238,9 @@ Examples:
   payseal group remove plant 3f9a...           # rotates to an epoch the member never gets
   payseal group rotate plant
   payseal group status --json
-Members run a payseal_keys::Member (crate payseal-keys) subscribed at QoS 1 to their key topic,
-trusting controller.pub there, and install its group keys in the keyring they open with.";
+Members: payseal sub -t 'plant/#' --trust trust.toml --member-key device.key \\
+           --controller controller.pub --key-state device-keys
+(or a payseal_keys::Member of the payseal-keys crate in an application).";
 
 /// Which keys.toml to use.
 #[derive(Debug, Args)]
@@ -484,7 +487,7 @@ pub struct InspectArgs {
 }
 
 /// Broker connection flags shared by `pub` and `sub`, as mosquitto_pub/sub spell them.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct Broker {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
@@ -624,6 +627,19 @@ pub struct SubArgs {
     /// How many quarantine files to keep (the oldest is dropped).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000), requires = "quarantine")]
     pub quarantine_files: u32,
+    /// Take group keys from a key controller (`payseal keyserver`): this member's private
+    /// encryption key. A second connection subscribes to its key topic payseal/keys/<kid>;
+    /// each update is checked, persisted in --key-state and its group keys decrypt what
+    /// follows. Key updates are reported on stderr, never printed as data.
+    #[arg(long, value_name = "KEY", requires_all = ["controller", "key_state"])]
+    pub member_key: Option<PathBuf>,
+    /// With --member-key: the controller's public signing key, the only signer trusted on the
+    /// key topic.
+    #[arg(long, value_name = "CONTROLLER.pub", requires = "member_key")]
+    pub controller: Option<PathBuf>,
+    /// With --member-key: the directory keeping the last applied key update (created 0700).
+    #[arg(long, value_name = "DIR", requires = "member_key")]
+    pub key_state: Option<PathBuf>,
 }
 
 /// `payseal demo`.

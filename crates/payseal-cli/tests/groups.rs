@@ -18,9 +18,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use common::Scratch;
-use payseal::SystemClock;
-use payseal_keys::{Applied, KeysError, Member};
+use common::{Scratch, finish, spawn_sub, trust_toml};
+use payseal::{Audience, Counter, Sealer, SystemClock};
+use payseal_keys::{Applied, Controller, ControllerConfig, KeysError, Member};
 use payseal_testkit::{Mosquitto, free_port};
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 
@@ -111,7 +111,7 @@ fn terminate(mut child: Child) {
 
 /// Every message on `payseal/keys/#`, in arrival order, from before the first update on.
 struct Collector {
-    _client: Client,
+    client: Client,
     rx: Receiver<(String, Vec<u8>)>,
     seen: Vec<(String, Vec<u8>)>,
 }
@@ -147,7 +147,7 @@ impl Collector {
             .recv_timeout(Duration::from_secs(10))
             .expect("SUBACK within 10 s");
         Collector {
-            _client: client,
+            client,
             rx,
             seen: Vec::new(),
         }
@@ -395,4 +395,94 @@ fn a_bad_keys_file_is_bad_input() {
     dir.run(&["keyserver", "-c", "missing.toml"], b"")
         .fails(4, "missing.toml");
     assert!(Path::new(&dir.0).exists());
+}
+
+#[test]
+fn sub_takes_group_keys_from_the_controller() {
+    let broker = Mosquitto::start().expect("mosquitto must be installed (.ci/run installs it)");
+    let dir = Scratch::new("groups-sub");
+    setup(&dir, broker.port(), None);
+    let collector = Collector::start(&broker);
+    dir.keygen("ed25519", "sensor");
+    dir.write(
+        "trust.toml",
+        &trust_toml(&[("sensor", &["plant/data"])], &[]),
+    );
+    for name in ["a", "c"] {
+        dir.keygen("x25519", name);
+    }
+    group(&dir, &["init", "plant"]);
+    group(&dir, &["add", "plant", "a.pub"]);
+    let c_kid = group(&dir, &["add", "plant", "c.pub"]);
+    group(&dir, &["remove", "plant", &c_kid]);
+    let server = keyserver(&dir);
+    wait_status(&dir, "the switch after the removal", |s| s == (2, None));
+    terminate(server);
+
+    // A sender holding epoch 2, sealing with the controller's own copy of the group key.
+    let controller = Controller::open(
+        dir.path("ctl/controller.state"),
+        payseal_cli::keyfile::read_signing_key(&dir.path("controller.key")).unwrap(),
+        SystemClock,
+        ControllerConfig::default(),
+    )
+    .unwrap();
+    let key = controller
+        .group(GROUP)
+        .unwrap()
+        .current_key()
+        .unwrap()
+        .clone();
+    drop(controller);
+    let mut sealer = Sealer::new(
+        payseal_cli::keyfile::read_signing_key(&dir.path("sensor.key")).unwrap(),
+        Counter::from_unix_micros(),
+        SystemClock,
+    )
+    .with_audience("plant/data", Audience::group(key))
+    .unwrap();
+
+    let member = |name: &str| {
+        spawn_sub(
+            &dir,
+            &[
+                "-p",
+                &broker.port().to_string(),
+                "-t",
+                "plant/data",
+                "--trust",
+                "trust.toml",
+                "--member-key",
+                &format!("{name}.key"),
+                "--controller",
+                "controller.pub",
+                "--key-state",
+                &format!("{name}-keys"),
+                "-C",
+                "1",
+                "-W",
+                "8",
+            ],
+        )
+    };
+    let (a, c) = (member("a"), member("c"));
+    let envelope = sealer.seal("plant/data", b"21.5").unwrap();
+    collector
+        .client
+        .publish("plant/data", QoS::AtLeastOnce, false, envelope)
+        .unwrap();
+
+    let (code, out, err) = finish(a);
+    assert_eq!((code, out.as_str()), (0, "21.5\n"), "{err}");
+    assert!(
+        err.contains("key update") && err.contains("applied"),
+        "{err}"
+    );
+    let (code, out, err) = finish(c);
+    assert_eq!(
+        (code, out.as_str()),
+        (27, ""),
+        "the removed member read it: {err}"
+    );
+    assert!(err.contains("rejected on plant/data"), "{err}");
 }

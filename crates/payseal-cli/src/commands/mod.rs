@@ -10,6 +10,7 @@ mod key_link;
 mod keys;
 mod keys_config;
 mod keyserver;
+mod member_keys;
 mod metrics;
 mod mqtt;
 mod options;

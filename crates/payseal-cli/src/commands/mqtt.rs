@@ -13,6 +13,7 @@ use tokio::time::{Instant, timeout_at};
 use crate::Failure;
 use crate::cli::{Broker, PubArgs, SubArgs};
 use crate::commands::io::read_input;
+use crate::commands::member_keys::GroupKeys;
 use crate::commands::quarantine::Quarantine;
 use crate::commands::setup::{self, SealerSpec};
 use crate::commands::sub_json;
@@ -65,7 +66,17 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
         payseal::TopicFilter::new(filter).map_err(|e| Failure::Usage(e.to_string()))?;
     }
     let qos = qos(args.broker.qos);
-    let mut security = Security::new().opener(opener);
+    let group_keys = match (&args.member_key, &args.controller, &args.key_state) {
+        (Some(key), Some(controller), Some(state)) => {
+            Some(GroupKeys::open(key, controller, state)?)
+        }
+        // clap requires all three or none.
+        _ => None,
+    };
+    let mut security = match &group_keys {
+        Some(keys) => Security::new().opener(keys.opener(opener)),
+        None => Security::new().opener(opener),
+    };
     if let Some(dir) = &args.quarantine {
         security = security.on_rejected(Quarantine::open(
             dir,
@@ -77,6 +88,10 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
         if let Some(addr) = args.metrics {
             crate::commands::metrics::serve(addr)?;
         }
+        let key_client = match &group_keys {
+            Some(keys) => Some(key_connection(&args.broker, keys).await?),
+            None => None,
+        };
         let (client, mut events) = Client::connect(&args.broker, security)?;
         wait_connected(&mut events, &address(&args.broker)).await?;
         for filter in &args.topics {
@@ -167,6 +182,9 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
             }
         }
         client.disconnect().await;
+        if let Some(key_client) = &key_client {
+            key_client.disconnect().await;
+        }
         // As mosquitto_sub: -W ran out before -C verified messages arrived.
         match args.count {
             Some(wanted) if timed_out => Err(Failure::Timeout {
@@ -177,6 +195,19 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
             _ => Ok(()),
         }
     })
+}
+
+/// `sub --member-key`: a second connection (client id: `-i` with `-keys` appended) on the
+/// member's key topic, whose messages reach the member through the rejection hook (it has
+/// no opener). Its events are drained in the background.
+async fn key_connection(broker: &Broker, keys: &GroupKeys) -> Result<Client, Failure> {
+    let mut broker = broker.clone();
+    broker.id = broker.id.map(|id| format!("{id}-keys"));
+    let (client, mut events) = Client::connect(&broker, Security::new().on_rejected(keys.hook()))?;
+    wait_connected(&mut events, &address(&broker)).await?;
+    client.subscribe(keys.topic(), QoS::AtLeastOnce).await?;
+    tokio::spawn(async move { while events.recv().await.is_some() {} });
+    Ok(client)
 }
 
 /// Writes one `sub --json` line to stdout.
