@@ -486,3 +486,32 @@ fn sub_takes_group_keys_from_the_controller() {
     );
     assert!(err.contains("rejected on plant/data"), "{err}");
 }
+
+#[test]
+fn the_keyserver_republishes_to_a_broker_that_lost_its_retained_updates() {
+    let broker = Mosquitto::start().expect("mosquitto must be installed (.ci/run installs it)");
+    let dir = Scratch::new("groups-reconnect");
+    setup(&dir, broker.port(), None);
+    dir.keygen("x25519", "a");
+    group(&dir, &["init", "plant"]);
+    group(&dir, &["add", "plant", "a.pub"]);
+    let server = keyserver(&dir);
+    std::thread::sleep(Duration::from_secs(2));
+
+    // A broker without persistence restarts empty: no retained update for anyone.
+    let port = broker.kill();
+    let broker = Mosquitto::start_on(port, "").expect("mosquitto restarts on its port");
+    let mut collector = Collector::start(&broker);
+    let mut a = Fed::new(&dir, "a");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while a.current().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "no update after the broker restart"
+        );
+        collector.drain(Duration::from_millis(500));
+        feed(&collector.seen, &mut [&mut a]);
+    }
+    terminate(server);
+    assert_eq!(a.current(), Some(1));
+}
