@@ -8,7 +8,8 @@ const AFTER_HELP: &str = "\
 Exit codes: 0 ok, 1 envelope rejected, 2 usage, 3 bad input (key, config, envelope; also sealing in
 clear on a topic that requires encryption), 4 I/O, 5 network, 6 demo expectation failed, 8 refused by
 the broker (pub: PUBACK/PUBREC reason code >= 0x80; sub: SUBACK failure), 9 pub: not every QoS 1/2
-message confirmed in time, 10 `trust check` found warnings, 27 `sub -C N -W S` timed out before N
+message confirmed in time, 10 `trust check` found warnings, 11 `group`/`keyserver`: the controller state is
+busy (another one holds its lock; nothing changed), 27 `sub -C N -W S` timed out before N
 verified messages.
 
 Examples:
@@ -105,6 +106,8 @@ Examples:
   payseal sub -t 'plant/#' --trust trust.toml -v    # [[ca]] entries accept certificate senders
   payseal sub -t 'plant/#' --trust trust.toml --json | jq -r 'select(.type==\"rejected\") | .reason'
   payseal sub -t 'plant/#' --trust trust.toml --metrics 127.0.0.1:9464 --quarantine q
+  payseal sub -t 'plant/#' --trust trust.toml --member-key device.key --controller controller.pub \\
+    --key-state device-keys      # group keys from `payseal keyserver` (payseal group --help)
   payseal sub -h broker.example --cafile ca.pem --tls-cert dash.crt --tls-key dash-tls.key \\
     -t 'plant/#' --trust trust.toml      # mutual TLS: mosquitto's --cert/--key
 
@@ -123,6 +126,17 @@ listen or --quarantine cannot be used."
     /// Trust files: list who may publish where, and warn about risky rules.
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Group keys from a key controller (spec/key-management.md §4): create groups, add and
+    /// remove members, rotate, show the state. Each command changes the controller state (under
+    /// its lock), then publishes the key updates it made and waits for the broker to confirm
+    /// them.
+    #[command(subcommand, after_long_help = KEYS_TOML_HELP)]
+    Group(GroupCommand),
+    /// Run the key controller: republish every member's key update on (re)connecting, then once
+    /// a second switch to handed-over epochs and start scheduled rotations (rotate_every_secs),
+    /// publishing the updates. Logs on stderr; stops on SIGINT or SIGTERM.
+    #[command(after_long_help = KEYS_TOML_HELP)]
+    Keyserver(KeysFile),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  payseal completions bash > /etc/bash_completion.d/payseal")]
     Completions {
@@ -192,6 +206,104 @@ pub enum KeyCommand {
         /// Print the public key as SPKI PEM instead.
         #[arg(long)]
         public: bool,
+    },
+}
+
+/// keys.toml, documented in `group --help` and `keyserver --help` (and docs/keys-config.md).
+const KEYS_TOML_HELP: &str = "\
+keys.toml (paths relative to its directory; docs/keys-config.md):
+  signing_key = \"controller.key\"    # the controller's private signing key (payseal keygen
+                                    # --alg ed25519); members trust its .pub
+  state = \"controller-state\"        # state directory (created 0700): groups, members, epoch
+                                    # secrets. The one source of truth; back it up, keep it private.
+  [broker]                          # as pub/sub flags: host (localhost), port (1883, 8883 with
+                                    # cafile), id, username, password, cafile, tls_cert, tls_key,
+                                    # protocol_version (\"311\" or \"5\"), keepalive (60)
+  [rotation]
+  grace_secs = 300                  # how long the previous epoch stays accepted after a switch
+  handover_secs = 5                 # between handing the next epoch out and switching to it
+  rotate_every_secs = 86400         # rotate by time (keyserver); absent: only on demand/removal
+
+One command at a time changes the state: each takes its lock for one change and its publishing
+(exit 11 if another holds it; nothing changed). Updates go out QoS 1, retained, on
+payseal/keys/<member kid>; the command waits for the PUBACKs. If the broker cannot be reached
+the command exits non-zero (5, or 8/9) but the change is saved: `payseal keyserver` republishes
+every member's latest update when it starts (and after every reconnect), which heals it.
+
+Examples:
+  payseal keygen --alg ed25519 --out controller.key
+  payseal group init plant
+  payseal group add plant sensor-7.pub        # prints the member's kid
+  payseal keyserver &                          # hand-overs, scheduled rotations
+  payseal group remove plant 3f9a...           # rotates to an epoch the member never gets
+  payseal group rotate plant
+  payseal group status --json
+Members: payseal sub -t 'plant/#' --trust trust.toml --member-key device.key \\
+           --controller controller.pub --key-state device-keys
+(or a payseal_keys::Member of the payseal-keys crate in an application).";
+
+/// Which keys.toml to use.
+#[derive(Debug, Args)]
+pub struct KeysFile {
+    /// The controller configuration, keys.toml (its fields: --help).
+    #[arg(short = 'c', long = "config", default_value = "keys.toml")]
+    pub config: PathBuf,
+}
+
+/// `payseal group ...`.
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group at epoch 1 (no members yet; nothing is published).
+    #[command(after_long_help = KEYS_TOML_HELP)]
+    Init {
+        /// keys.toml.
+        #[command(flatten)]
+        keys: KeysFile,
+        /// The group id (text).
+        group: String,
+    },
+    /// Add a member by its public encryption key (payseal keygen --alg x25519), publish its
+    /// update, and print its kid (hex).
+    #[command(after_long_help = KEYS_TOML_HELP)]
+    Add {
+        /// keys.toml.
+        #[command(flatten)]
+        keys: KeysFile,
+        /// The group id.
+        group: String,
+        /// The member's public encryption key file (.pub).
+        member: PathBuf,
+    },
+    /// Remove a member: a rotation starts whose new epoch only the remaining members get.
+    #[command(after_long_help = KEYS_TOML_HELP)]
+    Remove {
+        /// keys.toml.
+        #[command(flatten)]
+        keys: KeysFile,
+        /// The group id.
+        group: String,
+        /// The member's kid in hex, as `group add` and `group status` print it.
+        member: String,
+    },
+    /// Start a rotation now: the next epoch is handed to every member; the keyserver switches
+    /// to it after handover_secs.
+    #[command(after_long_help = KEYS_TOML_HELP)]
+    Rotate {
+        /// keys.toml.
+        #[command(flatten)]
+        keys: KeysFile,
+        /// The group id.
+        group: String,
+    },
+    /// One line per group: `<group> current <epoch> pending <epoch or -> members <kid,...>`.
+    #[command(after_long_help = KEYS_TOML_HELP)]
+    Status {
+        /// keys.toml.
+        #[command(flatten)]
+        keys: KeysFile,
+        /// One JSON object per line instead: group, current, pending, switch_at, members.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -375,7 +487,7 @@ pub struct InspectArgs {
 }
 
 /// Broker connection flags shared by `pub` and `sub`, as mosquitto_pub/sub spell them.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct Broker {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
@@ -515,6 +627,19 @@ pub struct SubArgs {
     /// How many quarantine files to keep (the oldest is dropped).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000), requires = "quarantine")]
     pub quarantine_files: u32,
+    /// Take group keys from a key controller (`payseal keyserver`): this member's private
+    /// encryption key. A second connection subscribes to its key topic payseal/keys/<kid>;
+    /// each update is checked, persisted in --key-state and its group keys decrypt what
+    /// follows. Key updates are reported on stderr, never printed as data.
+    #[arg(long, value_name = "KEY", requires_all = ["controller", "key_state"])]
+    pub member_key: Option<PathBuf>,
+    /// With --member-key: the controller's public signing key, the only signer trusted on the
+    /// key topic.
+    #[arg(long, value_name = "CONTROLLER.pub", requires = "member_key")]
+    pub controller: Option<PathBuf>,
+    /// With --member-key: the directory keeping the last applied key update (created 0700).
+    #[arg(long, value_name = "DIR", requires = "member_key")]
+    pub key_state: Option<PathBuf>,
 }
 
 /// `payseal demo`.

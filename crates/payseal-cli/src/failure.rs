@@ -58,6 +58,10 @@ pub enum Failure {
     /// `trust check` found risky rules (exit 10); they were printed, one per line.
     #[error("{0} warning(s) about the trust file")]
     Warnings(usize),
+    /// `payseal group`/`keyserver`: another one holds the controller state's lock; nothing
+    /// was changed (exit 11; try again).
+    #[error("{0}")]
+    Busy(String),
     /// The broker did not confirm every QoS 1 or 2 message in time: they may or may not have
     /// arrived (exit 9).
     #[error("{0}")]
@@ -79,6 +83,7 @@ impl Failure {
             Failure::Refused(_) => 8,
             Failure::Unconfirmed(_) => 9,
             Failure::Warnings(_) => 10,
+            Failure::Busy(_) => 11,
         }
     }
 

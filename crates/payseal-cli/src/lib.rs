@@ -31,6 +31,7 @@
 //! | 8 | refused by the broker: `pub` — a message got a PUBACK/PUBREC reason code of 0x80 or more (MQTT 5); `sub` — a subscription got a SUBACK failure code (the code, its name and the broker's escaped reason string are on stderr) |
 //! | 9 | `pub`: not every QoS 1/2 message was confirmed within 10 s (the unconfirmed ones are listed; they may or may not have arrived, and were resent with the same envelope after any reconnect) |
 //! | 10 | `trust check`: the trust file works but has risky rules (each printed as a `warning:` line) |
+//! | 11 | `group`, `keyserver`: another `payseal group` or `keyserver` holds the controller state's lock; nothing was changed, try again |
 //! | 27 | `sub -C N -W S`: the timeout passed before N verified messages arrived (mosquitto_sub's timeout code) |
 //!
 //! `seal` and `pub` refuse (exit 3) to seal in clear on a topic whose trust file requires

@@ -1,10 +1,16 @@
 //! One module per group of commands; [`run`] dispatches.
 
 mod ca;
+mod controller;
 mod demo;
 mod envelope;
+mod group;
 mod io;
+mod key_link;
 mod keys;
+mod keys_config;
+mod keyserver;
+mod member_keys;
 mod metrics;
 mod mqtt;
 mod options;
@@ -34,6 +40,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Pub(args) => mqtt::publish(&args),
         Command::Sub(args) => mqtt::subscribe(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Group(command) => group::run(&command),
+        Command::Keyserver(keys) => keyserver::run(&keys),
         Command::Ca(CaCommand::Init { out, name, days }) => ca::init(&out, &name, days),
         Command::Ca(CaCommand::Issue {
             ca,

@@ -13,6 +13,7 @@ use tokio::time::{Instant, timeout_at};
 use crate::Failure;
 use crate::cli::{Broker, PubArgs, SubArgs};
 use crate::commands::io::read_input;
+use crate::commands::member_keys::GroupKeys;
 use crate::commands::quarantine::Quarantine;
 use crate::commands::setup::{self, SealerSpec};
 use crate::commands::sub_json;
@@ -20,7 +21,7 @@ use crate::commands::sub_json;
 /// How long the first connection may take before the command gives up.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a clean disconnect may take to flush what was published.
-const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(crate) fn publish(args: &PubArgs) -> Result<(), Failure> {
     let sealer = setup::sealer(&SealerSpec {
@@ -65,7 +66,17 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
         payseal::TopicFilter::new(filter).map_err(|e| Failure::Usage(e.to_string()))?;
     }
     let qos = qos(args.broker.qos);
-    let mut security = Security::new().opener(opener);
+    let group_keys = match (&args.member_key, &args.controller, &args.key_state) {
+        (Some(key), Some(controller), Some(state)) => {
+            Some(GroupKeys::open(key, controller, state)?)
+        }
+        // clap requires all three or none.
+        _ => None,
+    };
+    let mut security = match &group_keys {
+        Some(keys) => Security::new().opener(keys.opener(opener)),
+        None => Security::new().opener(opener),
+    };
     if let Some(dir) = &args.quarantine {
         security = security.on_rejected(Quarantine::open(
             dir,
@@ -77,6 +88,10 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
         if let Some(addr) = args.metrics {
             crate::commands::metrics::serve(addr)?;
         }
+        let key_client = match &group_keys {
+            Some(keys) => Some(key_connection(&args.broker, keys).await?),
+            None => None,
+        };
         let (client, mut events) = Client::connect(&args.broker, security)?;
         wait_connected(&mut events, &address(&args.broker)).await?;
         for filter in &args.topics {
@@ -167,6 +182,9 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
             }
         }
         client.disconnect().await;
+        if let Some(key_client) = &key_client {
+            key_client.disconnect().await;
+        }
         // As mosquitto_sub: -W ran out before -C verified messages arrived.
         match args.count {
             Some(wanted) if timed_out => Err(Failure::Timeout {
@@ -177,6 +195,19 @@ pub(crate) fn subscribe(args: &SubArgs) -> Result<(), Failure> {
             _ => Ok(()),
         }
     })
+}
+
+/// `sub --member-key`: a second connection (client id: `-i` with `-keys` appended) on the
+/// member's key topic, whose messages reach the member through the rejection hook (it has
+/// no opener). Its events are drained in the background.
+async fn key_connection(broker: &Broker, keys: &GroupKeys) -> Result<Client, Failure> {
+    let mut broker = broker.clone();
+    broker.id = broker.id.map(|id| format!("{id}-keys"));
+    let (client, mut events) = Client::connect(&broker, Security::new().on_rejected(keys.hook()))?;
+    wait_connected(&mut events, &address(&broker)).await?;
+    client.subscribe(keys.topic(), QoS::AtLeastOnce).await?;
+    tokio::spawn(async move { while events.recv().await.is_some() {} });
+    Ok(client)
 }
 
 /// Writes one `sub --json` line to stdout.
@@ -190,7 +221,7 @@ fn json_line(line: &str) -> Result<(), Failure> {
 /// What `pub` reports when the broker refused or did not confirm messages (exit 8 if any was
 /// refused, else 9), on one line: the count, then each refused message with its code and the
 /// broker's escaped reason string, then the unconfirmed ones.
-fn publish_failure(undelivered: &Undelivered, total: usize) -> Failure {
+pub(crate) fn publish_failure(undelivered: &Undelivered, total: usize) -> Failure {
     let settled = undelivered.refused.len() + undelivered.unconfirmed.len();
     let text = format!(
         "{} of {total} message(s) not delivered: {undelivered}",
@@ -271,7 +302,7 @@ pub(crate) async fn wait_connected(
     }
 }
 
-fn address(broker: &Broker) -> String {
+pub(crate) fn address(broker: &Broker) -> String {
     format!("{}:{}", broker.host, port(broker))
 }
 
@@ -291,13 +322,13 @@ fn client_id(broker: &Broker) -> String {
 }
 
 /// MQTT 3.1.1 or 5, behind one interface.
-enum Client {
+pub(crate) enum Client {
     V4(SecureClient),
     V5(SecureClientV5),
 }
 
 impl Client {
-    fn connect(
+    pub(crate) fn connect(
         broker: &Broker,
         security: Security,
     ) -> Result<(Self, mpsc::Receiver<Event>), Failure> {
@@ -333,7 +364,7 @@ impl Client {
         }
     }
 
-    async fn publish(
+    pub(crate) async fn publish(
         &self,
         topic: &str,
         qos: QoS,
@@ -346,14 +377,14 @@ impl Client {
         }
     }
 
-    async fn flush(&self, timeout: Duration) -> Result<(), Undelivered> {
+    pub(crate) async fn flush(&self, timeout: Duration) -> Result<(), Undelivered> {
         match self {
             Client::V4(c) => c.flush(timeout).await,
             Client::V5(c) => c.flush(timeout).await,
         }
     }
 
-    async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), Failure> {
+    pub(crate) async fn subscribe(&self, filter: &str, qos: QoS) -> Result<(), Failure> {
         let result = match self {
             Client::V4(c) => c.subscribe(filter, qos).await.map_err(|e| e.to_string()),
             Client::V5(c) => c.subscribe(filter, qos).await.map_err(|e| e.to_string()),
@@ -362,7 +393,7 @@ impl Client {
     }
 
     /// Best effort: a connection that is already gone has nothing left to flush.
-    async fn disconnect(&self) {
+    pub(crate) async fn disconnect(&self) {
         let _ = match self {
             Client::V4(c) => c.disconnect().await.map_err(|e| e.to_string()),
             Client::V5(c) => c.disconnect().await.map_err(|e| e.to_string()),
