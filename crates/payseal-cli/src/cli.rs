@@ -628,7 +628,7 @@ pub struct SubArgs {
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000), requires = "quarantine")]
     pub quarantine_files: u32,
     /// Take group keys from a key controller (`payseal keyserver`): this member's private
-    /// encryption key. A second connection subscribes to its key topic payseal/keys/<kid>;
+    /// encryption key. A second connection subscribes to its key topic `payseal/keys/<kid>`;
     /// each update is checked, persisted in --key-state and its group keys decrypt what
     /// follows. Key updates are reported on stderr, never printed as data.
     #[arg(long, value_name = "KEY", requires_all = ["controller", "key_state"])]
