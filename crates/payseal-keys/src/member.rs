@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use payseal::{
-    Clock, GroupEpochs, Keyring, Kid, MemoryReplayStore, Opener, Policy, RecipientKey, TrustStore,
-    VerifyingKey,
+    Clock, GroupEpochs, KeyValidity, Keyring, Kid, MemoryReplayStore, Opener, Policy, RecipientKey,
+    TrustStore, VerifyingKey,
 };
 use payseal_store::StateFile;
 
@@ -123,6 +123,38 @@ impl<C: Clock> Member<C> {
     /// The keys of one group, if this member belongs to it.
     pub fn group(&self, id: &[u8]) -> Option<&GroupEpochs> {
         self.groups.get(id)
+    }
+
+    /// Bounds when the trusted controller key `controller` is accepted on the key topic: a
+    /// controller key rollover (spec/key-management.md §4.5) trusts the old and the new key
+    /// (both given to [`open`](Self::open)) with overlapping windows, after which updates
+    /// signed by the old key are refused as `key_expired`.
+    ///
+    /// ```
+    /// use payseal::{Algorithm, KemKind, KeyValidity, ManualClock, RecipientKey, SigningKey};
+    /// use payseal_keys::Member;
+    /// # let dir = std::env::temp_dir().join(format!("payseal-member-doc-{}", std::process::id()));
+    /// let (old, new) = (SigningKey::generate(Algorithm::Ed25519)?, SigningKey::generate(Algorithm::Ed25519)?);
+    /// let key = RecipientKey::generate(KemKind::X25519)?;
+    /// let clock = ManualClock::new(1_700_000_000);
+    /// let trusted = [old.verifying_key(), new.verifying_key()];
+    /// let mut member = Member::open(dir.join("member.keys"), key, trusted, &clock)?;
+    /// member.set_controller_validity(&old.kid(), KeyValidity::always().until(1_700_086_400))?;
+    /// member.set_controller_validity(&new.kid(), KeyValidity::always().from(1_700_000_000))?;
+    /// # drop(member); std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`KeysError::Config`] if `controller` is not one of the trusted controller keys, or the
+    /// window ends before it starts.
+    pub fn set_controller_validity(
+        &mut self,
+        controller: &Kid,
+        validity: KeyValidity,
+    ) -> Result<(), KeysError> {
+        self.opener.trust_mut().set_validity(controller, validity)?;
+        Ok(())
     }
 
     /// Checks and applies a message from the key topic (spec/key-management.md §4.2):

@@ -185,3 +185,83 @@ fn a_controller_restarted_mid_rotation_converges_without_reusing_a_key() {
         assert_eq!(mode & 0o777, 0o600, "the controller state holds secrets");
     }
 }
+
+#[test]
+fn the_controller_key_rolls_over_with_an_overlap() {
+    use payseal::KeyValidity;
+    let dir = scratch("controller-roll");
+    let clock = clock();
+    let (old, new) = (signer(200), signer(210));
+    let roll_at = common::NOW + 3_600;
+    let overlap_ends = roll_at + 600;
+    let mut member = payseal_keys::Member::open(
+        dir.join("member.state"),
+        common::recipient(1),
+        [old.verifying_key(), new.verifying_key()],
+        clock,
+    )
+    .unwrap();
+    member
+        .set_controller_validity(&old.kid(), KeyValidity::always().until(overlap_ends))
+        .unwrap();
+    member
+        .set_controller_validity(&new.kid(), KeyValidity::always().from(roll_at))
+        .unwrap();
+    let public = common::recipient(1).public_key();
+    let mine = member.key_topic().to_string();
+    let deliver = |member: &mut payseal_keys::Member<_>, publishes: &[Publish]| {
+        let mut outcomes = Vec::new();
+        for p in publishes.iter().filter(|p| p.topic == mine) {
+            outcomes.push(member.handle(&p.topic, &p.payload).map(|_| ()));
+        }
+        outcomes
+    };
+    let open = |key: payseal::SigningKey| {
+        Controller::open(dir.join("controller.state"), key, clock, config()).unwrap()
+    };
+
+    // Before the roll: the old key's updates apply; the new key is not valid yet.
+    let mut controller = open(signer(200));
+    controller.create_group(GROUP).unwrap();
+    let added = controller.add_member(GROUP, public.clone()).unwrap();
+    assert!(deliver(&mut member, &added).iter().all(Result::is_ok));
+    drop(controller);
+    let early = open(signer(210)).rotate(GROUP).unwrap();
+    let refused = deliver(&mut member, &early);
+    assert!(
+        matches!(
+            refused[..],
+            [Err(KeysError::Refused(Rejection::KeyNotYetValid))]
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(member.applied(), 1);
+
+    // During the overlap, the restarted controller signs with the new key: accepted.
+    clock.set(roll_at + 10);
+    let mut controller = open(signer(210));
+    let republished = controller.republish().unwrap();
+    let rotated = controller.rotate(GROUP).unwrap();
+    assert!(
+        deliver(&mut member, &[republished, rotated].concat())
+            .iter()
+            .all(Result::is_ok)
+    );
+    let applied = member.applied();
+    assert!(applied > 1);
+    drop(controller);
+
+    // After the overlap, an update signed by the old key (a stale controller) is refused.
+    clock.set(overlap_ends + 1);
+    let stale = open(signer(200)).rotate(GROUP).unwrap();
+    let refused = deliver(&mut member, &stale);
+    assert!(
+        matches!(
+            refused[..],
+            [Err(KeysError::Refused(Rejection::KeyExpired))]
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(member.applied(), applied);
+    let _ = std::fs::remove_dir_all(&dir);
+}
