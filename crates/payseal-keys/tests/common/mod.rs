@@ -9,6 +9,8 @@
 )]
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -49,6 +51,10 @@ pub enum Incoming {
 /// An MQTT client whose connection runs on its own thread.
 pub struct Peer {
     client: Client,
+    /// Set by `disconnect`: the connection thread stops at its next event instead of
+    /// reconnecting (rumqttc's iterator reconnects after any error, and a second connection
+    /// with this client id would take the session of the next one over, again and again).
+    stop: Arc<AtomicBool>,
     rx: Receiver<Incoming>,
     thread: Option<JoinHandle<()>>,
     /// Messages that arrived before every SUBACK (a retained update, typically).
@@ -62,8 +68,13 @@ impl Peer {
         options.set_max_packet_size(1 << 20, 1 << 20);
         let (client, mut connection) = Client::new(options, 10_000);
         let (tx, rx): (Sender<Incoming>, _) = channel();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
             for event in connection.iter() {
+                if stopped.load(Ordering::SeqCst) {
+                    break;
+                }
                 let sent = match event {
                     Ok(Event::Incoming(Packet::Publish(p))) => {
                         tx.send(Incoming::Message(p.topic, p.payload.to_vec()))
@@ -82,6 +93,7 @@ impl Peer {
         });
         let peer = Peer {
             client,
+            stop,
             rx,
             thread: Some(thread),
             early: Default::default(),
@@ -127,9 +139,10 @@ impl Peer {
         }
     }
 
-    /// Disconnects; the connection thread ends once the client is dropped (rumqttc's
-    /// iterator stops when no request handle is left), so it is not joined.
+    /// Disconnects; the connection thread ends at its next event (the DISCONNECT going out,
+    /// or the connection closing), so it is not joined.
     pub fn disconnect(self) {
+        self.stop.store(true, Ordering::SeqCst);
         let _ = self.client.disconnect();
         drop(self.thread);
     }
