@@ -363,6 +363,15 @@ impl Link for V4Link {
             )));
     }
 
+    fn drop_stale_acks(&mut self) {
+        // rumqttc's `clean` moves the request channel into `pending` (dropping PUBACKs); it
+        // ran at the error, and runs again for acks queued since. PUBRECs go too.
+        self.eventloop.clean();
+        self.eventloop
+            .pending
+            .retain(|r| !matches!(r, rumqttc::Request::PubAck(_) | rumqttc::Request::PubRec(_)));
+    }
+
     fn hold_unwritten(&mut self) {
         let (ours, held): (Vec<_>, Vec<_>) = self.eventloop.pending.drain(..).partition(|r| {
             matches!(r, rumqttc::Request::Publish(p) if p.pkid != 0)

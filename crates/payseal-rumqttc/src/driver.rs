@@ -7,11 +7,12 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use payseal_mqtt::adapter::{
-    ClientState, Feed, Output, PipelineConfig, must_restore, start_pipeline, trace_event,
+    ClientState, Feed, Incoming, Output, PipelineConfig, must_restore, start_pipeline, trace_event,
 };
 use payseal_mqtt::{ConnectionError, Event, QoS};
 use tokio::sync::mpsc;
@@ -78,6 +79,11 @@ pub(crate) trait Link: Send + 'static {
     fn reseal_will(&mut self, state: &ClientState);
     /// Queues one SUBSCRIBE for `filters` ahead of all other requests.
     fn restore_subscriptions(&mut self, filters: &[(String, QoS)]);
+    /// After a connection error, once no ack of the lost connection can be queued any more:
+    /// drops the acks of incoming PUBLISHes still in the request channel or held (their
+    /// packet ids belong to the lost connection; on a new session the broker may give them to
+    /// other messages, which an old ack would then acknowledge unread).
+    fn drop_stale_acks(&mut self);
     /// Takes the writes and acks rumqttc buffered but had not returned when the connection
     /// failed (the MQTT 3.1.1 client returns the next CONNACK ahead of them), leaving every
     /// other buffered event in place.
@@ -97,9 +103,25 @@ pub(crate) trait Link: Send + 'static {
 /// Queues the ack of a PUBLISH without waiting; false if the request queue is full.
 pub(crate) type Acker<P> = Box<dyn Fn(&P) -> bool + Send + Sync>;
 
+/// An incoming PUBLISH and the connection it arrived on (counted from 0): its ack means
+/// something on that connection only.
+pub(crate) struct Received<P> {
+    publish: P,
+    connection: u64,
+}
+
+/// The count of connections lost so far: the connection PUBLISHes now arrive on, and acks are
+/// sent on. Bumped, holding the [`WaitingAcks`] lock, when a connection fails; an ack is
+/// queued, holding the same lock, only for a PUBLISH of the current connection.
+type Connection = Arc<AtomicU64>;
+
+fn inspect_received<L: Link>(received: &Received<L::Publish>) -> Incoming<'_> {
+    L::inspect(&received.publish)
+}
+
 /// Acks the delivery task could not queue (the request queue was full), in order; the driver
 /// queues them as the event loop drains its requests.
-type WaitingAcks<P> = Arc<Mutex<VecDeque<P>>>;
+type WaitingAcks<P> = Arc<Mutex<VecDeque<Received<P>>>>;
 
 /// What the driver shares with the client handle.
 pub(crate) struct Shared {
@@ -114,10 +136,20 @@ pub(crate) struct Shared {
 /// is closed from then on.
 pub(crate) async fn drive<L: Link>(link: L, handles: Shared, events: mpsc::Sender<Event>) {
     let state = Arc::clone(&handles.state);
-    let (feed, outputs) = start_pipeline(Arc::clone(&state), L::inspect, PipelineConfig::default());
+    let (feed, outputs) = start_pipeline(
+        Arc::clone(&state),
+        inspect_received::<L>,
+        PipelineConfig::default(),
+    );
     let waiting: WaitingAcks<L::Publish> = Arc::default();
-    tokio::spawn(deliver(outputs, events, link.acker(), Arc::clone(&waiting)));
-    run(link, handles, Ordered(feed), &waiting).await;
+    let connection = Connection::default();
+    let acks = Acks {
+        ack: link.acker(),
+        waiting: Arc::clone(&waiting),
+        connection: Arc::clone(&connection),
+    };
+    tokio::spawn(deliver(outputs, events, acks));
+    run(link, handles, Ordered(feed), &waiting, &connection).await;
     state.set_closing();
 }
 
@@ -125,12 +157,20 @@ pub(crate) async fn drive<L: Link>(link: L, handles: Shared, events: mpsc::Sende
 /// its event was handed over (an acknowledged message is never lost inside the adapter). A
 /// message the receiver could not judge (its replay store is down) stays unacknowledged, so
 /// the broker delivers it again after a reconnect.
+///
+/// A PUBLISH that arrived on a connection since lost is not acked: the broker sends it again
+/// if the session survived (the replay window refuses that copy, which is acked), and a new
+/// session may have given its packet id to another message.
 async fn deliver<P>(
-    mut outputs: mpsc::Receiver<Output<P>>,
+    mut outputs: mpsc::Receiver<Output<Received<P>>>,
     events: mpsc::Sender<Event>,
-    ack: Acker<P>,
-    waiting: WaitingAcks<P>,
+    acks: Acks<P>,
 ) {
+    let Acks {
+        ack,
+        waiting,
+        connection,
+    } = acks;
     while let Some(Output { event, publish }) = outputs.recv().await {
         let retry = matches!(&event, Event::Rejected { reason, .. } if reason.is_retryable());
         trace_event(&event);
@@ -143,11 +183,21 @@ async fn deliver<P>(
         let Ok(mut waiting) = waiting.lock() else {
             return;
         };
+        if publish.connection != connection.load(Ordering::SeqCst) {
+            continue;
+        }
         // Behind acks already waiting, or if the request queue is full: the driver sends it.
-        if !waiting.is_empty() || !ack(&publish) {
+        if !waiting.is_empty() || !ack(&publish.publish) {
             waiting.push_back(publish);
         }
     }
+}
+
+/// What the delivery task acks with.
+struct Acks<P> {
+    ack: Acker<P>,
+    waiting: WaitingAcks<P>,
+    connection: Connection,
 }
 
 /// The pipeline's feed, for the events the driver makes itself (they keep their place among
@@ -163,8 +213,9 @@ impl<P> Ordered<P> {
 async fn run<L: Link>(
     mut link: L,
     handles: Shared,
-    events: Ordered<L::Publish>,
+    events: Ordered<Received<L::Publish>>,
     waiting: &WaitingAcks<L::Publish>,
+    connection: &AtomicU64,
 ) {
     let Shared {
         state: shared,
@@ -178,8 +229,9 @@ async fn run<L: Link>(
     let mut connected_before = false;
     loop {
         if let Ok(mut acks) = waiting.lock() {
-            while let Some(publish) = acks.front() {
-                if !link.try_ack(publish) {
+            let current = connection.load(Ordering::SeqCst);
+            while let Some(received) = acks.front() {
+                if received.connection == current && !link.try_ack(&received.publish) {
                     break;
                 }
                 acks.pop_front();
@@ -220,7 +272,11 @@ async fn run<L: Link>(
             }
             Ok(Polled::Publish(publish)) => {
                 // Raw to the pipeline (waiting while it is full: backpressure, not loss).
-                if events.0.publish(publish).await.is_err() {
+                let received = Received {
+                    publish,
+                    connection: connection.load(Ordering::SeqCst),
+                };
+                if events.0.publish(received).await.is_err() {
                     return;
                 }
                 continue;
@@ -241,6 +297,14 @@ async fn run<L: Link>(
                 if shared.is_closing() {
                     return;
                 }
+                // From here on no ack of the lost connection is queued (see `deliver`); those
+                // queued before are dropped.
+                {
+                    let mut acks = waiting.lock().unwrap_or_else(PoisonError::into_inner);
+                    connection.fetch_add(1, Ordering::SeqCst);
+                    acks.clear();
+                }
+                link.drop_stale_acks();
                 // Acks and writes rumqttc read before the failure but had not returned yet
                 // belong to the lost connection: settle them before the next CONNACK.
                 for polled in link.take_stale() {
@@ -342,3 +406,6 @@ pub(crate) fn is_bookkeeping<P>(polled: &Polled<P>) -> bool {
             | Polled::SubAck { .. }
     )
 }
+
+#[cfg(test)]
+mod tests;

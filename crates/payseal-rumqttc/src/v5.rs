@@ -351,6 +351,15 @@ impl Link for V5Link {
             .push_front(Request::Subscribe(Subscribe::new_many(filters, None)));
     }
 
+    fn drop_stale_acks(&mut self) {
+        // rumqttc's `clean` moves the request channel into `pending` (dropping PUBACKs); it
+        // ran at the error, and runs again for acks queued since. PUBRECs go too.
+        self.eventloop.clean();
+        self.eventloop
+            .pending
+            .retain(|r| !matches!(r, Request::PubAck(_) | Request::PubRec(_)));
+    }
+
     fn hold_unwritten(&mut self) {
         let (ours, held): (Vec<_>, Vec<_>) = self.eventloop.pending.drain(..).partition(|r| {
             matches!(r, Request::Publish(p) if p.pkid != 0) || matches!(r, Request::PubRel(_))
