@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use payseal::{Audience, ContentAlg, KeyValidity, Keyring, Kid, Policy, Recipient, TrustStore};
 use serde::Deserialize;
 use toml::Spanned;
+use toml::value::Datetime;
 
 use crate::keyfile::AnyKey;
 
@@ -124,8 +125,8 @@ struct RawSender {
     kid: Option<Spanned<String>>,
     topics: Spanned<Vec<Spanned<String>>>,
     /// spec/key-management.md §3: a rollover's new key from, its old key until.
-    not_before: Option<Spanned<toml::value::Datetime>>,
-    not_after: Option<Spanned<toml::value::Datetime>>,
+    not_before: Option<Spanned<Datetime>>,
+    not_after: Option<Spanned<Datetime>>,
 }
 
 #[derive(Deserialize)]
@@ -136,8 +137,8 @@ struct RawMacSender {
     kid: Spanned<String>,
     topics: Spanned<Vec<Spanned<String>>>,
     /// spec/key-management.md §3, as for a `[[sender]]`.
-    not_before: Option<Spanned<toml::value::Datetime>>,
-    not_after: Option<Spanned<toml::value::Datetime>>,
+    not_before: Option<Spanned<Datetime>>,
+    not_after: Option<Spanned<Datetime>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -269,16 +270,8 @@ impl TrustConfig {
                 .map_err(|e| {
                     locate.error(Some(sender.public_key.span()), format!("{label}: {e}"))
                 })?;
-            let validity = locate.validity(
-                &label,
-                sender.not_before.as_ref(),
-                sender.not_after.as_ref(),
-            )?;
-            if !validity.is_always() {
-                trust.set_validity(&kid, validity).map_err(|e| {
-                    locate.error(Some(sender.public_key.span()), format!("{label}: {e}"))
-                })?;
-            }
+            let window = (sender.not_before.as_ref(), sender.not_after.as_ref());
+            locate.set_validity(&mut trust, &kid, &label, window, sender.public_key.span())?;
             names.insert(kid, label);
         }
         for (i, sender) in raw.mac_senders.iter().enumerate() {
@@ -297,16 +290,8 @@ impl TrustConfig {
                     sender.topics.get_ref().iter().map(|t| t.get_ref().as_str()),
                 )
                 .map_err(|e| locate.error(Some(sender.kid.span()), format!("{label}: {e}")))?;
-            let validity = locate.validity(
-                &label,
-                sender.not_before.as_ref(),
-                sender.not_after.as_ref(),
-            )?;
-            if !validity.is_always() {
-                trust
-                    .set_validity(&kid, validity)
-                    .map_err(|e| locate.error(Some(sender.kid.span()), format!("{label}: {e}")))?;
-            }
+            let window = (sender.not_before.as_ref(), sender.not_after.as_ref());
+            locate.set_validity(&mut trust, &kid, &label, window, sender.kid.span())?;
             names.insert(kid, label);
         }
 
@@ -499,15 +484,18 @@ impl Locator<'_> {
             })
     }
 
-    /// A sender's validity window (spec/key-management.md §3), signature or MAC sender.
-    fn validity(
+    /// Bounds when the sender `kid` (signature or MAC) is accepted, if its entry has a
+    /// `not_before` or `not_after`; `span` locates the entry's key for errors.
+    fn set_validity(
         &self,
+        trust: &mut TrustStore,
+        kid: &Kid,
         label: &str,
-        not_before: Option<&Spanned<toml::value::Datetime>>,
-        not_after: Option<&Spanned<toml::value::Datetime>>,
-    ) -> Result<KeyValidity, ConfigFileError> {
+        (not_before, not_after): (Option<&Spanned<Datetime>>, Option<&Spanned<Datetime>>),
+        span: Range<usize>,
+    ) -> Result<(), ConfigFileError> {
         let mut validity = KeyValidity::always();
-        let secs = |value: &Spanned<toml::value::Datetime>| {
+        let secs = |value: &Spanned<Datetime>| {
             validity::unix_secs(value.get_ref())
                 .map_err(|e| self.error(Some(value.span()), format!("{label}: {e}")))
         };
@@ -517,7 +505,12 @@ impl Locator<'_> {
         if let Some(value) = not_after {
             validity = validity.until(secs(value)?);
         }
-        Ok(validity)
+        if !validity.is_always() {
+            trust
+                .set_validity(kid, validity)
+                .map_err(|e| self.error(Some(span), format!("{label}: {e}")))?;
+        }
+        Ok(())
     }
 
     /// A sender's topic filters: at least one, each valid.

@@ -18,8 +18,10 @@ use std::hint::black_box;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use payseal::{
     Algorithm, Audience, Counter, KemKind, Keyring, MacAlgorithm, MacSecret, ManualClock, Opener,
-    Policy, Recipient, RecipientKey, Sealer, SigningKey, TrustStore, UnverifiedEnvelope,
+    Policy, Recipient, RecipientKey, Sealer, SigningKey, TrustStore,
 };
+
+mod support;
 
 const NOW: u64 = 1_700_000_000;
 const TOPIC: &str = "plant/3/temp";
@@ -39,18 +41,7 @@ fn signed(c: &mut Criterion) {
         );
         // The exact bytes the envelope signs, for the bare primitive.
         let sample = sealer.seal(TOPIC, &payload).unwrap();
-        let env = UnverifiedEnvelope::decode(&sample, &payseal::Limits::DEFAULT).unwrap();
-        let mut tbs = Vec::new();
-        ciborium::into_writer(
-            &ciborium::Value::Array(vec![
-                ciborium::Value::Text("Signature1".into()),
-                ciborium::Value::Bytes(env.protected_bytes().to_vec()),
-                ciborium::Value::Bytes(payseal::external_aad(TOPIC)),
-                ciborium::Value::Bytes(payload.to_vec()),
-            ]),
-            &mut tbs,
-        )
-        .unwrap();
+        let (tbs, _) = support::signed_bytes(&sample, TOPIC);
         let signature = key.sign(&tbs);
 
         let mut group = c.benchmark_group(format!("signed/{}", alg.name()));

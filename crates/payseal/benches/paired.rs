@@ -17,10 +17,10 @@ use std::cell::RefCell;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use payseal::{
-    Algorithm, Counter, ManualClock, Opener, Policy, Sealer, SigningKey, TrustStore,
-    UnverifiedEnvelope,
-};
+use payseal::{Algorithm, Counter, ManualClock, Opener, Policy, Sealer, SigningKey, TrustStore};
+
+mod support;
+use support::signed_bytes;
 
 const NOW: u64 = 1_700_000_000;
 const TOPIC: &str = "plant/3/temp";
@@ -65,23 +65,6 @@ fn paired(
     );
 }
 
-/// A signed envelope's `Sig_structure` and signature, rebuilt with a general CBOR encoder.
-fn signed_bytes(envelope: &[u8]) -> (Vec<u8>, payseal::Signature) {
-    let env = UnverifiedEnvelope::decode(envelope, &payseal::Limits::DEFAULT).unwrap();
-    let mut tbs = Vec::new();
-    ciborium::into_writer(
-        &ciborium::Value::Array(vec![
-            ciborium::Value::Text("Signature1".into()),
-            ciborium::Value::Bytes(env.protected_bytes().to_vec()),
-            ciborium::Value::Bytes(payseal::external_aad(TOPIC)),
-            ciborium::Value::Bytes(env.unverified_payload().to_vec()),
-        ]),
-        &mut tbs,
-    )
-    .unwrap();
-    (tbs, *env.signature().unwrap())
-}
-
 fn time(f: impl FnOnce()) -> Duration {
     let start = Instant::now();
     f();
@@ -114,7 +97,7 @@ fn main() {
             &clock,
         );
         let sample = sealer.seal(TOPIC, &payload).unwrap();
-        let (tbs, _) = signed_bytes(&sample);
+        let (tbs, _) = signed_bytes(&sample, TOPIC);
         let n = 1 + 49 * scale;
         paired(
             &format!("seal_vs_sign/{}", alg.name()),
@@ -150,7 +133,7 @@ fn main() {
             |n| {
                 let signed: Vec<_> = make.borrow_mut()(n)
                     .iter()
-                    .map(|e| signed_bytes(e))
+                    .map(|e| signed_bytes(e, TOPIC))
                     .collect();
                 time(|| {
                     for (tbs, signature) in &signed {
