@@ -1,0 +1,316 @@
+//! Fleet ingest (issue 18): how fast a payseal subscriber takes in what a fleet of devices
+//! sealed ahead of time, against the same payloads in plaintext through the same Mosquitto,
+//! and against the machine's own limit (two threads doing nothing but verifying).
+//!
+//! A load generator (a plain rumqttc client) publishes 256-byte payloads from 100 devices,
+//! each on its own topic: envelopes sealed before the run (Ed25519), or the plaintext. Rows:
+//! subscribers over rumqttc and paho, QoS 0 and 1, replay windows in memory, in payseal-store's
+//! crash-safe file store (group commit) and in its Redis store (a redis-server of its own);
+//! then latency from publish to delivery (median and p99) at 100 msg/s and at 80% of the
+//! measured maximum; then publishing alone (sealing included) against plaintext publishing.
+//! One run, so the machine's noise hits every row alike.
+//!
+//! Run: `cargo run --release --example fleet_ingest [messages]` (needs `mosquitto` and
+//! `redis-server`).
+
+mod clients;
+mod fleet;
+mod publish;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clients::{Arrivals, Subscriber, load, subscribe};
+use fleet::{Fleet, Store, Stores};
+use payseal_testkit::Mosquitto;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// A row's end: no message for this long.
+const QUIET: Duration = Duration::from_secs(3);
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> Result<()> {
+    let n: usize = std::env::args().nth(1).map_or(Ok(20_000), |a| a.parse())?;
+    let broker = Mosquitto::start()?;
+    let fleet = Fleet::seal(n)?;
+    let mut stores = Stores::start()?;
+    let limit = fleet.verification_limit()?;
+    println!(
+        "{n} messages of {} bytes from {} devices, one run. Verification limit (two threads \
+         doing nothing but `open_batch` of 64): **{limit:.0} msgs/s**.\n",
+        fleet::PAYLOAD_LEN,
+        fleet::DEVICES,
+    );
+    let topics = Arc::new(fleet.topics.clone());
+    let sealed = Arc::new(fleet.sealed.clone());
+    let plain = Arc::new(fleet.plain.clone());
+    let mut missed = Vec::new();
+
+    println!(
+        "| client | QoS | replay store | plaintext msgs/s | sealed msgs/s | sealed / plaintext | sealed / limit | lost (plain, sealed) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    // Sealed rates with windows in memory, by (client, QoS): the reference of the other rows.
+    let mut memory = std::collections::HashMap::new();
+    for qos in [0u8, 1] {
+        for (client, plain_kind, sealed_kind) in [
+            (
+                "rumqttc",
+                Subscriber::PlainRumqttc,
+                Subscriber::SealedRumqttc,
+            ),
+            ("paho", Subscriber::PlainPaho, Subscriber::SealedPaho),
+        ] {
+            let (plain_rate, plain_lost) =
+                throughput(&broker, &topics, &plain, plain_kind, qos, None).await?;
+            for store in Store::ALL {
+                let security = stores.security(&fleet, store)?;
+                let (rate, lost) =
+                    throughput(&broker, &topics, &sealed, sealed_kind, qos, Some(security)).await?;
+                println!(
+                    "| {client} | {qos} | {} | {plain_rate:.0} | {rate:.0} | {:.2} | {:.2} | {plain_lost}, {lost} |",
+                    store.name(),
+                    rate / plain_rate,
+                    rate / limit
+                );
+                let row = format!("{client}, QoS {qos}, {}", store.name());
+                if lost > 0 {
+                    missed.push(format!("{row}: {lost} sealed messages not delivered"));
+                }
+                match store {
+                    Store::Memory => {
+                        memory.insert((client, qos), rate);
+                        if client == "rumqttc" {
+                            check(&mut missed, &row, "sealed / limit", rate / limit, 0.6);
+                            check(
+                                &mut missed,
+                                &row,
+                                "sealed / plaintext",
+                                rate / plain_rate,
+                                0.5,
+                            );
+                        }
+                    }
+                    Store::File | Store::Redis => {
+                        let floor = if matches!(store, Store::File) {
+                            0.5
+                        } else {
+                            0.8
+                        };
+                        let reference = memory.get(&(client, qos)).copied().unwrap_or(f64::NAN);
+                        check(
+                            &mut missed,
+                            &row,
+                            "sealed / memory",
+                            rate / reference,
+                            floor,
+                        );
+                    }
+                }
+            }
+        }
+        let (rumqttc, paho) = (memory.get(&("rumqttc", qos)), memory.get(&("paho", qos)));
+        if let (Some(r), Some(p)) = (rumqttc, paho) {
+            check(
+                &mut missed,
+                &format!("QoS {qos}"),
+                "paho / rumqttc sealed",
+                p / r,
+                0.8,
+            );
+        }
+    }
+
+    println!("\nLatency from publish to delivery (ms), rumqttc, QoS 1, windows in memory:\n");
+    println!(
+        "| offered load | msgs | plaintext median | plaintext p99 | sealed median | sealed p99 | lost (plain, sealed) |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let top = memory.get(&("rumqttc", 1)).copied().unwrap_or(100.0);
+    for (i, rate) in [100.0, (0.8 * top).max(100.0)].into_iter().enumerate() {
+        // Two seconds' worth, at least 200 messages.
+        let m = (0..n)
+            .take_while(|&i| i < 200 || (i as f64) < rate * 2.0)
+            .count();
+        let head = |v: &Arc<Vec<Vec<u8>>>| Arc::new(v.iter().take(m).cloned().collect());
+        let topics_m = Arc::new(topics.iter().take(m).cloned().collect());
+        let plain_l = latency(
+            &broker,
+            &topics_m,
+            &head(&plain),
+            Subscriber::PlainRumqttc,
+            None,
+            rate,
+        )
+        .await?;
+        let security = stores.security(&fleet, Store::Memory)?;
+        let sealed_l = latency(
+            &broker,
+            &topics_m,
+            &head(&sealed),
+            Subscriber::SealedRumqttc,
+            Some(security),
+            rate,
+        )
+        .await?;
+        println!(
+            "| {rate:.0} msg/s | {m} | {:.2} | {:.2} | {:.2} | {:.2} | {}, {} |",
+            plain_l.median,
+            plain_l.p99,
+            sealed_l.median,
+            sealed_l.p99,
+            m - plain_l.received,
+            m - sealed_l.received
+        );
+        let row = format!("latency at {rate:.0} msg/s");
+        if sealed_l.received < m {
+            missed.push(format!(
+                "{row}: {} sealed messages not delivered",
+                m - sealed_l.received
+            ));
+        }
+        if i == 0 {
+            let added = sealed_l.median - plain_l.median;
+            if added > 1.0 {
+                missed.push(format!(
+                    "{row}: median added latency {added:.2} ms (target 1 ms)"
+                ));
+            }
+        } else {
+            check_at_most(
+                &mut missed,
+                &row,
+                "sealed p99 / plaintext p99",
+                sealed_l.p99 / plain_l.p99,
+                2.0,
+            );
+        }
+    }
+
+    println!("\nPublishing alone, QoS 1, until every PUBACK (sealing in the publishing task):\n");
+    let plain_pub = publish::plain(&broker, &plain, n).await?;
+    let sealed_pub = publish::sealed(&broker, n).await?;
+    println!("| plaintext msgs/s | sealed (Ed25519) msgs/s | sealed / plaintext |");
+    println!("|---|---|---|");
+    println!(
+        "| {plain_pub:.0} | {sealed_pub:.0} | {:.2} |",
+        sealed_pub / plain_pub
+    );
+    check(
+        &mut missed,
+        "publishing alone",
+        "sealed / plaintext",
+        sealed_pub / plain_pub,
+        0.7,
+    );
+    for m in missed {
+        println!("missed: {m}");
+    }
+    Ok(())
+}
+
+/// Notes a ratio below its target.
+fn check(missed: &mut Vec<String>, row: &str, what: &str, ratio: f64, target: f64) {
+    if ratio.is_nan() || ratio < target {
+        missed.push(format!("{row}: {what} {ratio:.2} (target {target})"));
+    }
+}
+
+/// Notes a ratio above its target.
+fn check_at_most(missed: &mut Vec<String>, row: &str, what: &str, ratio: f64, target: f64) {
+    if ratio.is_nan() || ratio > target {
+        missed.push(format!(
+            "{row}: {what} {ratio:.2} (target at most {target})"
+        ));
+    }
+}
+
+/// Publishes every payload as fast as the load generator goes and counts distinct arrivals
+/// until all came or none for [`QUIET`]: messages per second from the first publish to the
+/// last arrival, and how many never came.
+async fn throughput(
+    broker: &Mosquitto,
+    topics: &Arc<Vec<String>>,
+    payloads: &Arc<Vec<Vec<u8>>>,
+    kind: Subscriber,
+    qos: u8,
+    security: Option<payseal_rumqttc::Security>,
+) -> Result<(f64, usize)> {
+    let mut sub = subscribe(kind, broker, qos, security).await?;
+    let n = payloads.len();
+    let start = Instant::now();
+    let (sent, arrivals) = tokio::join!(
+        load(broker, Arc::clone(topics), Arc::clone(payloads), qos, None),
+        collect(&mut sub.arrivals, n)
+    );
+    sub.stop().await;
+    sent?;
+    let last = arrivals.iter().map(|(_, at)| *at).max().unwrap_or(start);
+    let received = arrivals.len();
+    Ok((received as f64 / (last - start).as_secs_f64(), n - received))
+}
+
+/// Distinct arrivals (a QoS 1 repeat counts once), until `n` or none for [`QUIET`].
+async fn collect(arrivals: &mut Arrivals, n: usize) -> Vec<(usize, Instant)> {
+    let mut seen = std::collections::HashSet::with_capacity(n);
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        match tokio::time::timeout(QUIET, arrivals.recv()).await {
+            Ok(Some((i, at))) if i < n && seen.insert(i) => out.push((i, at)),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    out
+}
+
+struct Latency {
+    median: f64,
+    p99: f64,
+    received: usize,
+}
+
+/// Publishes at `rate` per second at QoS 1 and measures each message from its publish to its
+/// delivery to the application.
+async fn latency(
+    broker: &Mosquitto,
+    topics: &Arc<Vec<String>>,
+    payloads: &Arc<Vec<Vec<u8>>>,
+    kind: Subscriber,
+    security: Option<payseal_rumqttc::Security>,
+    rate: f64,
+) -> Result<Latency> {
+    let mut sub = subscribe(kind, broker, 1, security).await?;
+    let n = payloads.len();
+    let (sent, arrivals) = tokio::join!(
+        load(
+            broker,
+            Arc::clone(topics),
+            Arc::clone(payloads),
+            1,
+            Some(rate)
+        ),
+        collect(&mut sub.arrivals, n)
+    );
+    sub.stop().await;
+    let sent = sent?;
+    let mut ms: Vec<f64> = arrivals
+        .iter()
+        .filter_map(|(i, at)| {
+            Some(at.saturating_duration_since(*sent.get(*i)?).as_secs_f64() * 1e3)
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    // The nearest-rank quantile (q in hundredths).
+    let at = |q: usize| {
+        ms.get((ms.len() * q / 100).min(ms.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    Ok(Latency {
+        median: at(50),
+        p99: at(99),
+        received: arrivals.len(),
+    })
+}
