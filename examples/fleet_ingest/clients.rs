@@ -25,7 +25,7 @@ pub(crate) enum Subscriber {
 }
 
 /// A unique client id, so one row's clients never collide with another's.
-fn client_id(name: &str) -> String {
+pub(crate) fn client_id(name: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());

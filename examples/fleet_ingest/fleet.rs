@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use payseal::{Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemClock, TrustStore};
+use payseal::{
+    Algorithm, Counter, Opener, Policy, Sealer, SigningKey, SystemClock, TrustStore, VerifyingKey,
+};
 use payseal_rumqttc::Security;
 use payseal_store::{FileReplayStore, RedisReplayStore, RedisStoreConfig};
 
@@ -24,7 +26,8 @@ pub(crate) struct Fleet {
     pub(crate) topics: Vec<String>,
     pub(crate) sealed: Vec<Vec<u8>>,
     pub(crate) plain: Vec<Vec<u8>>,
-    keys: Vec<SigningKey>,
+    /// The devices' public keys, in device order.
+    senders: Vec<VerifyingKey>,
 }
 
 /// The payload of message `i`: its index, then filler.
@@ -46,16 +49,11 @@ impl Fleet {
         let keys: Vec<SigningKey> = (0..DEVICES)
             .map(|_| SigningKey::generate(Algorithm::Ed25519))
             .collect::<std::result::Result<_, _>>()?;
+        let senders = keys.iter().map(SigningKey::verifying_key).collect();
         let mut sealers: Vec<_> = keys
-            .iter()
-            .map(|k| {
-                let key = SigningKey::from_secret_bytes(
-                    Algorithm::Ed25519,
-                    k.expose_secret_bytes().as_ref(),
-                )?;
-                Ok(Sealer::new(key, Counter::starting_at(1), SystemClock))
-            })
-            .collect::<Result<_>>()?;
+            .into_iter()
+            .map(|key| Sealer::new(key, Counter::starting_at(1), SystemClock))
+            .collect();
         let (mut topics, mut sealed, mut plain) = (Vec::new(), Vec::new(), Vec::new());
         for (i, device) in (0..DEVICES).cycle().take(n).enumerate() {
             let topic = format!("fleet/{device}/reading");
@@ -68,15 +66,15 @@ impl Fleet {
             topics,
             sealed,
             plain,
-            keys,
+            senders,
         })
     }
 
     /// Every device trusted on its own topic.
     pub(crate) fn trust(&self) -> Result<TrustStore> {
         let mut trust = TrustStore::new();
-        for (device, key) in self.keys.iter().enumerate() {
-            trust.add_sender(key.verifying_key(), [format!("fleet/{device}/reading")])?;
+        for (device, key) in self.senders.iter().enumerate() {
+            trust.add_sender(key.clone(), [format!("fleet/{device}/reading")])?;
         }
         Ok(trust)
     }

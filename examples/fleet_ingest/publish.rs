@@ -9,14 +9,11 @@ use payseal_rumqttc::{MqttOptions, QoS, SecureClient, Security};
 use payseal_testkit::Mosquitto;
 
 use crate::Result;
+use crate::clients::client_id;
 use crate::fleet::payload;
 
 fn options(broker: &Mosquitto, name: &str) -> MqttOptions {
-    let mut o = MqttOptions::new(
-        format!("{name}-{}", std::process::id()),
-        broker.host(),
-        broker.port(),
-    );
+    let mut o = MqttOptions::new(client_id(name), broker.host(), broker.port());
     o.set_max_packet_size(1 << 20, 1 << 20);
     o.set_inflight(1000);
     o
