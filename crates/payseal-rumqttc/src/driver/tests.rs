@@ -119,6 +119,14 @@ fn connack() -> Result<Polled<Scripted>, Lost> {
     })
 }
 
+/// A QoS 1 PUBLISH with packet id `pkid`.
+fn publish(pkid: u16) -> Result<Polled<Scripted>, Lost> {
+    Ok(Polled::Publish(Scripted {
+        pkid,
+        qos: QoS::AtLeastOnce,
+    }))
+}
+
 async fn next(events: &mut mpsc::Receiver<Event>) -> Event {
     tokio::time::timeout(Duration::from_secs(10), events.recv())
         .await
@@ -131,12 +139,7 @@ async fn a_publish_of_a_lost_connection_is_not_acked_on_the_next() {
     let (script, mut events, seen) = start();
     script.send(connack()).unwrap();
     // Packet id 7 on the first connection; its event waits behind `Connected`, unread.
-    script
-        .send(Ok(Polled::Publish(Scripted {
-            pkid: 7,
-            qos: QoS::AtLeastOnce,
-        })))
-        .unwrap();
+    script.send(publish(7)).unwrap();
     script.send(Err(Lost)).unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while !seen.dropped_stale.load(Ordering::SeqCst) {
@@ -161,12 +164,7 @@ async fn a_publish_of_a_lost_connection_is_not_acked_on_the_next() {
 
     // A new session gives packet id 7 to another message: that one is acked.
     script.send(connack()).unwrap();
-    script
-        .send(Ok(Polled::Publish(Scripted {
-            pkid: 7,
-            qos: QoS::AtLeastOnce,
-        })))
-        .unwrap();
+    script.send(publish(7)).unwrap();
     script.send(connack()).unwrap();
     assert!(matches!(next(&mut events).await, Event::Connected { .. }));
     assert!(matches!(next(&mut events).await, Event::Rejected { .. }));
