@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 use crate::builder::{ClientBuilder, Queues};
 use crate::driver::{self, Link, Polled, Shared};
 use crate::error::Error;
-use crate::handle::{Handle, Requests};
+use crate::handle::{Handle, NotQueued, Requests};
 use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v4, to_v4};
@@ -76,7 +76,9 @@ impl SecureClient {
     }
 
     /// Seals `payload` for `topic` and publishes it: the arguments of rumqttc's own
-    /// `publish`. Sealing happens here, in the caller's task, not on the event loop. It
+    /// `publish`. Sealing happens here, in the caller's task, not on the event loop; the
+    /// sealer is held only to number the envelope, so tasks publishing through clones of one
+    /// client sign in parallel (on a multi-threaded runtime, on every core). It
     /// returns once the message is queued (waiting while the request queue is full); what the
     /// broker made of a QoS 1 or 2 message (confirmed, refused, unconfirmed) is
     /// [`flush`](Self::flush)'s answer. An unconfirmed message is sent again, with the same
@@ -229,8 +231,8 @@ impl Requests for AsyncClient {
         qos: QoS,
         retain: bool,
         envelope: Vec<u8>,
-    ) -> Result<(), Error> {
-        AsyncClient::try_publish(self, topic, to_v4(qos), retain, envelope).map_err(full)
+    ) -> Result<(), NotQueued> {
+        AsyncClient::try_publish(self, topic, to_v4(qos), retain, envelope).map_err(not_queued)
     }
 
     async fn subscribe(&self, filter: String, qos: QoS) -> Result<(), Error> {
@@ -246,12 +248,14 @@ impl Requests for AsyncClient {
     }
 }
 
-/// A `try_` request that did not fit: `QueueFull` when the queue is full, else rumqttc's
-/// error.
-fn full(error: rumqttc::ClientError) -> Error {
+/// Why a `try_publish` queued nothing: the envelope back when rumqttc returned the request
+/// (no room, or the event loop is gone), else its error.
+fn not_queued(error: rumqttc::ClientError) -> NotQueued {
     match error {
-        rumqttc::ClientError::TryRequest(_) => Error::QueueFull,
-        other => Error::Client(Box::new(other)),
+        rumqttc::ClientError::TryRequest(rumqttc::Request::Publish(publish)) => {
+            NotQueued::Full(publish.payload.into())
+        }
+        other => NotQueued::Failed(Error::Client(Box::new(other))),
     }
 }
 

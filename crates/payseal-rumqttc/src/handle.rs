@@ -4,7 +4,8 @@
 //!
 //! Cancel safety: a `publish` or `subscribe` waits for its turn (the order lock) and then for
 //! room in rumqttc's request queue. Dropped while waiting for its turn, nothing happened.
-//! Once it has its turn, the rest (booking and queueing) runs in a task of its own that holds
+//! Once it has its turn, a publish that finds room is booked and queued at once, with no await
+//! in between; otherwise the rest (booking and queueing) runs in a task of its own that holds
 //! the turn until rumqttc has the request: dropping the caller's future no longer recalls it,
 //! and the books ([`Outbox`], [`SubAcks`]) match what rumqttc was given, so `flush` is never
 //! left waiting for a publish that was never queued. At most one such task runs per client.
@@ -31,14 +32,14 @@ pub(crate) trait Requests: Clone + Send + Sync + 'static {
         retain: bool,
         envelope: Vec<u8>,
     ) -> impl Future<Output = Result<(), Error>> + Send;
-    /// Queues a PUBLISH of `envelope` if there is room.
+    /// Queues a PUBLISH of `envelope` if there is room; gives the envelope back if not.
     fn try_publish(
         &self,
         topic: String,
         qos: QoS,
         retain: bool,
         envelope: Vec<u8>,
-    ) -> Result<(), Error>;
+    ) -> Result<(), NotQueued>;
     /// Queues a SUBSCRIBE, waiting for room.
     fn subscribe(&self, filter: String, qos: QoS)
     -> impl Future<Output = Result<(), Error>> + Send;
@@ -46,6 +47,15 @@ pub(crate) trait Requests: Clone + Send + Sync + 'static {
     fn unsubscribe(&self, filter: String) -> impl Future<Output = Result<(), Error>> + Send;
     /// Queues a DISCONNECT, waiting for room.
     fn disconnect(&self) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// Why [`Requests::try_publish`] queued nothing.
+pub(crate) enum NotQueued {
+    /// No room in the request queue (or the event loop is gone): the envelope, to be queued
+    /// by waiting instead.
+    Full(Vec<u8>),
+    /// rumqttc refused the request.
+    Failed(Error),
 }
 
 /// A client handle: the rumqttc client and the books it shares with its driver task.
@@ -88,10 +98,23 @@ impl<R: Requests> Handle<R> {
             .state
             .prepare_publish(&topic, qos, retain, payload, R::FRAMING)?;
         let turn = Arc::clone(&self.outbox.order).lock_owned().await;
+        // Room in the request queue (the usual case): booked and queued with no await in
+        // between, so nothing can be cancelled halfway and no task is needed.
+        let index = self.outbox.register(&topic, qos, retain, &envelope);
+        let envelope = match self
+            .requests
+            .try_publish(topic.clone(), qos, retain, envelope)
+        {
+            Ok(()) => return Ok(()),
+            Err(NotQueued::Full(envelope)) => envelope,
+            Err(NotQueued::Failed(e)) => {
+                self.outbox.cancel(index);
+                return Err(self.failed(e));
+            }
+        };
         let this = self.clone();
         let queued = tokio::spawn(async move {
             let _turn = turn;
-            let index = this.outbox.register(&topic, qos, retain, &envelope);
             let sent = this.requests.publish(topic, qos, retain, envelope).await;
             if let Err(e) = sent {
                 this.outbox.cancel(index);
@@ -120,7 +143,10 @@ impl<R: Requests> Handle<R> {
             .try_publish(topic, qos, retain, envelope)
             .map_err(|e| {
                 self.outbox.cancel(index);
-                self.failed(e)
+                match e {
+                    NotQueued::Full(_) => self.failed(Error::QueueFull),
+                    NotQueued::Failed(e) => self.failed(e),
+                }
             })
     }
 

@@ -17,7 +17,7 @@ use crate::builder::{ClientBuilder, Queues};
 use crate::client::DEFAULT_MAX_PACKET_SIZE;
 use crate::driver::{self, Link, Polled, Shared};
 use crate::error::Error;
-use crate::handle::{Handle, Requests};
+use crate::handle::{Handle, NotQueued, Requests};
 use crate::outbox::{AckKind, Outbox, Pending};
 use crate::qos::IntoQoS;
 use crate::qos::{from_v5 as qos4, to_v5 as qos5};
@@ -212,9 +212,9 @@ impl Requests for AsyncClient {
         qos: QoS,
         retain: bool,
         envelope: Vec<u8>,
-    ) -> Result<(), Error> {
+    ) -> Result<(), NotQueued> {
         self.try_publish_with_properties(topic, qos5(qos), retain, envelope, properties())
-            .map_err(full)
+            .map_err(not_queued)
     }
 
     async fn subscribe(&self, filter: String, qos: QoS) -> Result<(), Error> {
@@ -230,12 +230,14 @@ impl Requests for AsyncClient {
     }
 }
 
-/// A `try_` request that did not fit: `QueueFull` when the queue is full, else rumqttc's
-/// error.
-fn full(error: rumqttc::v5::ClientError) -> Error {
+/// Why a `try_publish` queued nothing: the envelope back when rumqttc returned the request
+/// (no room, or the event loop is gone), else its error.
+fn not_queued(error: rumqttc::v5::ClientError) -> NotQueued {
     match error {
-        rumqttc::v5::ClientError::TryRequest(_) => Error::QueueFull,
-        other => Error::ClientV5(Box::new(other)),
+        rumqttc::v5::ClientError::TryRequest(rumqttc::v5::Request::Publish(publish)) => {
+            NotQueued::Full(publish.payload.into())
+        }
+        other => NotQueued::Failed(Error::ClientV5(Box::new(other))),
     }
 }
 
