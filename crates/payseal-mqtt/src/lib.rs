@@ -33,7 +33,7 @@ pub use event::{Event, Message};
 pub use outcome::{Refusal, Unconfirmed, Undelivered, is_refusal, reason_code_name};
 pub use qos::QoS;
 pub use rejected::{RejectedMessage, RejectionHook};
-pub use security::{EnvelopeOpener, EnvelopeSealer, SealedWill, Security, Will};
+pub use security::{EnvelopeOpener, EnvelopeSealer, Prepared, SealedWill, Security, Will};
 
 /// The MQTT 5 content type of a payseal envelope (a COSE_Sign1, RFC 9052 media type), sent
 /// by every adapter with payload format indicator 0 (bytes).

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use payseal::{
     CheckedBatch, Clock, Freshness, Kid, MessageKind, Opener, Rejection, ReplayStore, SealError,
-    Sealer, SequenceSource, StampKey, TopicFilter, Verified,
+    Sealer, SequenceSource, StampKey, TopicFilter, Unstamped, Verified,
 };
 
 use crate::QoS;
@@ -30,11 +30,72 @@ pub trait EnvelopeSealer: Send {
         payload: &[u8],
         kind: MessageKind,
     ) -> Result<Vec<u8>, SealError>;
+
+    /// Everything of [`seal_kind`](Self::seal_kind) but the stamp, which
+    /// [`Prepared::stamp`] then makes without the sealer, on any thread (see
+    /// [`Sealer::prepare_kind`]): the adapters hold the sealer only for this part, so that
+    /// publishers on several threads sign on every core. By default the whole envelope is
+    /// sealed here.
+    ///
+    /// # Errors
+    /// [`SealError`].
+    fn prepare_kind(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        kind: MessageKind,
+    ) -> Result<Prepared, SealError> {
+        self.seal_kind(topic, payload, kind).map(Prepared::sealed)
+    }
+}
+
+/// An envelope from [`EnvelopeSealer::prepare_kind`]: sealed already, or still to be stamped.
+pub struct Prepared(Stage);
+
+enum Stage {
+    Sealed(Vec<u8>),
+    Unstamped(Box<dyn FnOnce() -> Result<Vec<u8>, SealError> + Send>),
+}
+
+impl Prepared {
+    /// An envelope sealed whole.
+    ///
+    /// ```
+    /// use payseal_mqtt::Prepared;
+    /// assert_eq!(Prepared::sealed(vec![1, 2]).stamp()?, [1, 2]);
+    /// # Ok::<(), payseal::SealError>(())
+    /// ```
+    pub fn sealed(envelope: Vec<u8>) -> Self {
+        Prepared(Stage::Sealed(envelope))
+    }
+
+    /// The envelope's bytes, stamped now if it was not yet.
+    ///
+    /// # Errors
+    /// [`SealError::Signing`] if the key failed to sign.
+    pub fn stamp(self) -> Result<Vec<u8>, SealError> {
+        match self.0 {
+            Stage::Sealed(envelope) => Ok(envelope),
+            Stage::Unstamped(stamp) => stamp(),
+        }
+    }
+}
+
+impl<K: StampKey + Send + Sync + 'static> From<Unstamped<K>> for Prepared {
+    fn from(unstamped: Unstamped<K>) -> Self {
+        Prepared(Stage::Unstamped(Box::new(move || unstamped.stamp())))
+    }
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prepared").finish_non_exhaustive()
+    }
 }
 
 impl<K, S, C> EnvelopeSealer for Sealer<K, S, C>
 where
-    K: StampKey + Send,
+    K: StampKey + Send + Sync + 'static,
     S: SequenceSource + Send,
     C: Clock + Send,
 {
@@ -49,6 +110,15 @@ where
         kind: MessageKind,
     ) -> Result<Vec<u8>, SealError> {
         Sealer::seal_kind(self, topic, payload, kind)
+    }
+
+    fn prepare_kind(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        kind: MessageKind,
+    ) -> Result<Prepared, SealError> {
+        Sealer::prepare_kind(self, topic, payload, kind).map(Prepared::from)
     }
 }
 

@@ -108,7 +108,7 @@ pub use mac::{MacAlgorithm, MacKey, MacSecret};
 pub use open::{CheckedBatch, Opener, Verified};
 pub use policy::{Freshness, Limits, Policy};
 pub use replay::{MemoryReplayStore, ReplayStore, ReplayWindow};
-pub use seal::{Sealer, SealingKey, StampKey};
+pub use seal::{Sealer, SealingKey, StampKey, Unstamped};
 pub use sender::{ResolvedMacSender, ResolvedSender, SenderClaim, SenderResolver};
 pub use sequence::{Counter, SequenceSource};
 pub use topic::{MAX_TOPIC_LEN, TopicFilter, is_valid_topic_name};

@@ -1,5 +1,6 @@
 //! Sealing: turning a payload into a signed, topic-bound, sequenced envelope.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use crate::alg::Algorithm;
@@ -166,7 +167,8 @@ impl core::fmt::Debug for Scratch {
 /// ```
 #[derive(Debug)]
 pub struct Sealer<K, S, C> {
-    key: K,
+    /// Shared with the [`Unstamped`] envelopes handed out, which are stamped without the sealer.
+    key: Arc<K>,
     kid: Kid,
     seq: S,
     clock: C,
@@ -199,7 +201,7 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
     pub fn new(key: K, seq: S, clock: C) -> Self {
         let kid = key.stamp_kid();
         Sealer {
-            key,
+            key: Arc::new(key),
             kid,
             seq,
             clock,
@@ -341,13 +343,67 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
         payload: &[u8],
         kind: MessageKind,
     ) -> Result<Vec<u8>, SealError> {
+        self.with_os_rng(topic, |sealer, rng| {
+            sealer.seal_inner(topic, payload, kind, rng)
+        })
+    }
+
+    /// Everything of [`seal_kind`](Self::seal_kind) but the stamp (signature or MAC): the
+    /// envelope is numbered, timed, encrypted if its topic has an audience and checked against
+    /// the size limit now, and [`Unstamped::stamp`] then signs it without the sealer, on any
+    /// thread. A publisher with several threads holds its sealer only for this part, so that
+    /// signatures, the cost of sealing, are made on every core.
+    ///
+    /// ```
+    /// use payseal::{Algorithm, Counter, ManualClock, MessageKind, Opener, Policy, Sealer,
+    ///               SigningKey, TrustStore};
+    /// let clock = ManualClock::new(1_700_000_000);
+    /// let key = SigningKey::generate(Algorithm::Ed25519)?;
+    /// let mut trust = TrustStore::new();
+    /// trust.add_sender(key.verifying_key(), ["plant/#"])?;
+    /// let mut sealer = Sealer::new(key, Counter::starting_at(1), &clock);
+    /// let unstamped = sealer.prepare_kind("plant/3/temp", b"21.5", MessageKind::Live)?;
+    /// let envelope = std::thread::spawn(move || unstamped.stamp()).join().unwrap()?;
+    /// let mut opener = Opener::new(trust, Policy::default(), &clock);
+    /// assert_eq!(opener.open("plant/3/temp", &envelope)?.payload(), b"21.5");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal), but for [`SealError::Signing`], which [`Unstamped::stamp`]
+    /// returns. A sequence number taken is not reused, even if the envelope is never stamped.
+    pub fn prepare_kind(
+        &mut self,
+        topic: &str,
+        payload: &[u8],
+        kind: MessageKind,
+    ) -> Result<Unstamped<K>, SealError> {
+        self.with_os_rng(topic, |sealer, rng| {
+            let mut parts = Scratch::default();
+            let layer = sealer.write_unstamped(&mut parts, topic, payload, kind, rng)?;
+            Ok(Unstamped {
+                key: Arc::clone(&sealer.key),
+                protected: parts.protected,
+                aad: parts.aad,
+                payload: layer.unwrap_or_else(|| payload.to_vec()),
+            })
+        })
+    }
+
+    /// Runs `f` with a generator seeded from the OS if `topic` has an audience (encryption
+    /// needs one), else with none.
+    fn with_os_rng<T>(
+        &mut self,
+        topic: &str,
+        f: impl FnOnce(&mut Self, Option<&mut rand_chacha::ChaCha20Rng>) -> Result<T, SealError>,
+    ) -> Result<T, SealError> {
         if self.audience_for(topic).is_none() {
-            return self.seal_inner(topic, payload, kind, None::<&mut rand_chacha::ChaCha20Rng>);
+            return f(self, None);
         }
         #[cfg(feature = "std")]
         {
             let mut rng = os_seeded_rng()?;
-            self.seal_inner(topic, payload, kind, Some(&mut rng))
+            f(self, Some(&mut rng))
         }
         #[cfg(not(feature = "std"))]
         Err(SealError::NoRng)
@@ -388,6 +444,33 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
         kind: MessageKind,
         rng: Option<&mut R>,
     ) -> Result<Vec<u8>, SealError> {
+        let mut scratch = core::mem::take(&mut self.scratch);
+        let sealed = self
+            .write_unstamped(&mut scratch, topic, payload, kind, rng)
+            .and_then(|layer| {
+                let Scratch {
+                    protected,
+                    aad,
+                    to_be_stamped,
+                } = &mut scratch;
+                let payload = layer.as_deref().unwrap_or(payload);
+                self.key.stamp(protected, aad, payload, to_be_stamped)
+            });
+        self.scratch = scratch;
+        sealed
+    }
+
+    /// Numbers, times and (on a topic with an audience) encrypts the next envelope, and writes
+    /// its protected header and external AAD into `parts`: everything but the stamp. Returns
+    /// the encrypted layer, if any, which is then the payload stamped.
+    fn write_unstamped<R: CryptoRng>(
+        &mut self,
+        parts: &mut Scratch,
+        topic: &str,
+        payload: &[u8],
+        kind: MessageKind,
+        rng: Option<&mut R>,
+    ) -> Result<Option<Vec<u8>>, SealError> {
         if !is_valid_topic_name(topic) {
             return Err(SealError::InvalidTopic);
         }
@@ -405,13 +488,12 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             (Some(_), None) => return Err(SealError::NoRng),
             (None, _) => None,
         };
-        let (content_type, payload) = match &encrypted {
-            Some((content_type, layer)) => (Some(*content_type), layer.as_slice()),
-            None => (None, payload),
+        let (content_type, layer) = match encrypted {
+            Some((content_type, layer)) => (Some(content_type), Some(layer)),
+            None => (None, None),
         };
-        let scratch = &mut self.scratch;
         header::encode(
-            &mut scratch.protected,
+            &mut parts.protected,
             self.key.cose_alg(),
             content_type,
             &self.kid,
@@ -420,20 +502,49 @@ impl<K: StampKey, S: SequenceSource, C: Clock> Sealer<K, S, C> {
             &self.certs,
             kind,
         );
-        let size = stamped_len(scratch.protected.len(), payload.len(), self.key.stamp_len());
+        let stamped = layer.as_deref().unwrap_or(payload);
+        let size = stamped_len(parts.protected.len(), stamped.len(), self.key.stamp_len());
         if size > self.limits.max_envelope_bytes {
             return Err(SealError::TooLarge {
                 limit: self.limits.max_envelope_bytes,
                 actual: size,
             });
         }
-        write_external_aad(&mut scratch.aad, topic);
+        write_external_aad(&mut parts.aad, topic);
+        Ok(layer)
+    }
+}
+
+/// An envelope sealed but for its stamp (signature or MAC), from [`Sealer::prepare_kind`]: it
+/// is stamped with the sealer's key, without the sealer, on any thread. Its sequence number is
+/// taken: dropped unstamped, that number is never used.
+pub struct Unstamped<K> {
+    key: Arc<K>,
+    protected: Vec<u8>,
+    aad: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+impl<K: StampKey> Unstamped<K> {
+    /// Signs (or MACs) the envelope: the envelope's bytes.
+    ///
+    /// # Errors
+    /// [`SealError::Signing`] if the key failed to sign (e.g. a hardware token).
+    pub fn stamp(self) -> Result<Vec<u8>, SealError> {
+        let mut to_be_stamped = Vec::new();
         self.key.stamp(
-            &scratch.protected,
-            &scratch.aad,
-            payload,
-            &mut scratch.to_be_stamped,
+            &self.protected,
+            &self.aad,
+            &self.payload,
+            &mut to_be_stamped,
         )
+    }
+}
+
+impl<K> core::fmt::Debug for Unstamped<K> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Not the payload: it may be plaintext the caller keeps from logs.
+        f.debug_struct("Unstamped").finish_non_exhaustive()
     }
 }
 

@@ -135,11 +135,14 @@ impl ClientState {
         } else {
             payseal::MessageKind::Live
         };
-        let envelope = {
+        // The sealer is held only to number the envelope; signing happens after, so that
+        // publishers on several threads sign in parallel.
+        let prepared = {
             let mut sealer = self.sealer.lock().map_err(|_| PrepareError::NoSealer)?;
             let sealer = sealer.as_mut().ok_or(PrepareError::NoSealer)?;
-            sealer.seal_kind(topic, payload, kind)?
+            sealer.prepare_kind(topic, payload, kind)?
         };
+        let envelope = prepared.stamp()?;
         let actual = match framing {
             Framing::V311 => publish_v4(topic, qos, envelope.len()),
             Framing::V5 { content_type } => publish_v5(
