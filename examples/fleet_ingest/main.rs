@@ -10,8 +10,9 @@
 //! measured maximum; then publishing alone (sealing included) against plaintext publishing.
 //! One run, so the machine's noise hits every row alike.
 //!
-//! Run: `cargo run --release --example fleet_ingest [messages]` (needs `mosquitto` and
-//! `redis-server`).
+//! Run: `cargo run --release --example fleet_ingest [messages] [publish]` (needs `mosquitto`
+//! and `redis-server`). The full run publishes 5x `messages` in the publishing section;
+//! `publish` runs only that section, with `messages` each (to profile the publish path).
 
 mod clients;
 mod fleet;
@@ -39,6 +40,13 @@ const QUIET: Duration = Duration::from_secs(10);
 async fn main() -> Result<()> {
     let n: usize = std::env::args().nth(1).map_or(Ok(20_000), |a| a.parse())?;
     let broker = Mosquitto::start_with(BROKER)?;
+    if std::env::args().nth(2).as_deref() == Some("publish") {
+        // Only the publishing section (to profile the publish path).
+        let mut missed = Vec::new();
+        publishing(&broker, n, &mut missed).await?;
+        print_missed(&missed);
+        return Ok(());
+    }
     let fleet = Fleet::seal(n)?;
     let mut stores = Stores::start()?;
     let limit = fleet.verification_limit()?;
@@ -194,26 +202,58 @@ async fn main() -> Result<()> {
         }
     }
 
-    println!("\nPublishing alone, QoS 1, until every PUBACK (sealing in the publishing task):\n");
-    let plain_pub = publish::plain(&broker, &plain, n).await?;
-    let sealed_pub = publish::sealed(&broker, n).await?;
-    println!("| plaintext msgs/s | sealed (Ed25519) msgs/s | sealed / plaintext |");
-    println!("|---|---|---|");
+    publishing(&broker, 5 * n, &mut missed).await?;
+    print_missed(&missed);
+    Ok(())
+}
+
+/// Publishing alone (issue 18 step 3): plaintext against sealed, with the publisher's and the
+/// broker's CPU time per message and what two cores could do sealed.
+async fn publishing(broker: &Mosquitto, n: usize, missed: &mut Vec<String>) -> Result<()> {
     println!(
-        "| {plain_pub:.0} | {sealed_pub:.0} | {:.2} |",
-        sealed_pub / plain_pub
+        "\nPublishing alone, QoS 1, {n} messages of {} bytes until every PUBACK (sealing in the \
+         publishing tasks); CPU is this process's and the broker's, per message:\n",
+        fleet::PAYLOAD_LEN
+    );
+    let p = publish::measure(broker, n).await?;
+    println!("| publisher | msgs/s | CPU µs per message | / plaintext | / two-core estimate |");
+    println!("|---|---|---|---|---|");
+    let estimate = p.estimate();
+    println!(
+        "| plaintext | {:.0} | {:.1} | 1.00 | |",
+        p.plain.rate, p.plain.cpu_us
+    );
+    for (tasks, run) in &p.sealed {
+        println!(
+            "| sealed (Ed25519), {tasks} task{} | {:.0} | {:.1} | {:.2} | {:.2} |",
+            if *tasks == 1 { "" } else { "s" },
+            run.rate,
+            run.cpu_us,
+            run.rate / p.plain.rate,
+            run.rate / estimate
+        );
+    }
+    println!(
+        "\nSealing alone: {:.1} µs per message on one core. Two-core estimate for sealed \
+         publishing (2 cores / (plaintext CPU + one seal), at most plaintext's rate): \
+         **{estimate:.0} msgs/s**.",
+        p.seal_us
     );
     check(
-        &mut missed,
+        missed,
         "publishing alone",
         "sealed / plaintext",
-        sealed_pub / plain_pub,
+        p.best() / p.plain.rate,
         0.7,
     );
+    Ok(())
+}
+
+/// The targets a run missed.
+fn print_missed(missed: &[String]) {
     for m in missed {
         println!("missed: {m}");
     }
-    Ok(())
 }
 
 /// Notes a ratio below its target.

@@ -95,6 +95,11 @@ impl Mosquitto {
         self.port
     }
 
+    /// The broker's process id (benchmarks read its CPU time from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The broker's host.
     pub fn host(&self) -> &'static str {
         "127.0.0.1"
