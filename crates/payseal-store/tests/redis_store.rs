@@ -43,9 +43,12 @@ fn the_script_decides_exactly_as_the_core_window() {
         (64, 1_000u64),
         (192, (1u64 << 32) - 150), // numbers cross the 32-bit halves
         (128, u64::MAX - 200_000), // near the top
+        (4096, 5_000),             // jumps clear whole bytes of the ring, and wrap around it
     ] {
         let mut redis = store(&server, &format!("model-{width}:"), width);
         let mut model = MemoryReplayStore::new(width);
+        let mut accepted: [Vec<u64>; 3] = Default::default();
+        let mut raw = raw_connection(&server);
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ base);
         let mut top = base;
         for step in 0..1500 {
@@ -64,8 +67,81 @@ fn the_script_decides_exactly_as_the_core_window() {
                     .remove(0)
             };
             assert_eq!(got, expected, "width {width} step {step} seq {seq}");
+            // After every decision, the stored bytes are spec/replay-stores.md §3.1's, as the
+            // file store writes them.
+            let numbers = &mut accepted[usize::from(sender.as_bytes()[0])];
+            if got.is_ok() {
+                numbers.push(seq);
+            }
+            if !numbers.is_empty() {
+                let stored: Vec<u8> = redis::cmd("GET")
+                    .arg(redis.key(&sender))
+                    .query(&mut raw)
+                    .unwrap();
+                assert_eq!(
+                    stored,
+                    window_bytes(width as u64, numbers),
+                    "width {width} step {step} seq {seq}"
+                );
+            }
         }
     }
+}
+
+/// The bytes of §3.1 for a window that accepted `numbers`: `top`, then bit `s mod W` (least
+/// significant first) for every accepted `s` within `W` of it.
+fn window_bytes(width: u64, numbers: &[u64]) -> Vec<u8> {
+    let top = numbers.iter().copied().max().unwrap();
+    let mut bytes = top.to_be_bytes().to_vec();
+    bytes.resize(8 + usize::try_from(width / 8).unwrap(), 0);
+    for &s in numbers.iter().filter(|&&s| top - s < width) {
+        let i = usize::try_from(s % width).unwrap();
+        bytes[8 + i / 8] |= 1 << (i % 8);
+    }
+    bytes
+}
+
+fn raw_connection(server: &RedisServer) -> redis::Connection {
+    redis::Client::open(server.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+/// §4.3: without an idle expiry a window never expires; with one, a number that must be
+/// remembered longer lengthens the expiry, and a later, shorter one never shortens it.
+#[test]
+fn expiries_follow_the_idle_expiry_and_are_never_shortened() {
+    use std::time::Duration;
+    let server = RedisServer::start("ttl", false);
+    let mut raw = raw_connection(&server);
+    let mut pttl = |key: &str| -> i64 { redis::cmd("PTTL").arg(key).query(&mut raw).unwrap() };
+
+    let mut forever = store(&server, "ttl-none:", 128);
+    forever.check_and_record(&kid(1), 1).unwrap();
+    assert_eq!(pttl(&forever.key(&kid(1))), -1);
+
+    let config =
+        RedisStoreConfig::new(server.url(), "ttl:", 128).idle_expiry(Duration::from_secs(60));
+    let mut idle = RedisReplayStore::open(config).unwrap();
+    let key = idle.key(&kid(1));
+    idle.check_and_record(&kid(1), 1).unwrap();
+    let first = pttl(&key);
+    assert!((50_000..=60_000).contains(&first), "{first}");
+    idle.check_and_record_for(&kid(1), 2, Duration::from_secs(3_600))
+        .unwrap();
+    assert!(pttl(&key) > 3_500_000);
+    idle.check_and_record(&kid(1), 3).unwrap();
+    assert!(
+        pttl(&key) > 3_500_000,
+        "a shorter expiry never shortens a longer one"
+    );
+    // A refused number changes nothing.
+    assert_eq!(
+        idle.check_and_record(&kid(1), 3),
+        Err(Rejection::Replayed { seq: 3 })
+    );
+    assert!(pttl(&key) > 3_500_000);
 }
 
 #[test]

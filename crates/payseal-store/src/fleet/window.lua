@@ -13,7 +13,13 @@
 -- Returns {0, 0, 0} accepted (and recorded), {1, 0, 0} replayed, {2, hi, lo} below the
 -- window whose lowest tracked number is hi * 2^32 + lo; an error for a window of another
 -- width. Redis runs a script atomically: no other command sees a half-done check.
+--
+-- The script reads and writes only the bytes a decision touches (the 8 bytes of `top` and the
+-- bits that change, with Redis's own GETRANGE/SETRANGE/GETBIT/SETBIT), so a check costs the
+-- same for a window of 64 numbers as for one of 65,536; only a jump clears more bits, a whole
+-- byte per SETRANGE.
 
+local key = KEYS[1]
 local width = tonumber(ARGV[1])
 local shi = tonumber(ARGV[2])
 local slo = tonumber(ARGV[3])
@@ -23,6 +29,12 @@ local nbytes = width / 8
 
 local function index(hi, lo)
   return ((hi % width) * (TWO32 % width) + (lo % width)) % width
+end
+
+-- Redis numbers the bits of a string from the most significant bit of its first byte; ring
+-- bit i is bit i % 8 (least significant first) of byte i / 8, after the 8 bytes of `top`.
+local function offset(i)
+  return (8 + math.floor(i / 8)) * 8 + 7 - i % 8
 end
 
 local function be32(s, at)
@@ -35,60 +47,51 @@ local function char32(x)
                      math.floor(x / 256) % 256, x % 256)
 end
 
-local ring = {}
-local thi, tlo
-local stored = redis.call('GET', KEYS[1])
-if stored then
-  if #stored ~= 8 + nbytes then
-    return redis.error_reply('payseal: stored window has another width')
+-- Clears ring bits from .. to - 1 (0 <= from <= to <= width).
+local function clear_bits(from, to)
+  local i = from
+  while i < to and i % 8 ~= 0 do
+    redis.call('SETBIT', key, offset(i), 0)
+    i = i + 1
   end
-  thi = be32(stored, 1)
-  tlo = be32(stored, 5)
-  -- string.byte returns one value per byte: read in slices to stay within Lua's stack.
-  for from = 9, 8 + nbytes, 4096 do
-    local to = math.min(from + 4095, 8 + nbytes)
-    local slice = { string.byte(stored, from, to) }
-    for k = 1, #slice do ring[#ring + 1] = slice[k] end
+  local whole = math.floor((to - i) / 8)
+  if whole > 0 then
+    redis.call('SETRANGE', key, 8 + i / 8, string.rep('\0', whole))
+    i = i + whole * 8
   end
+  while i < to do
+    redis.call('SETBIT', key, offset(i), 0)
+    i = i + 1
+  end
+end
+
+local at = index(shi, slo)
+local len = redis.call('STRLEN', key)
+if len == 0 then
+  redis.call('SET', key, char32(shi) .. char32(slo) .. string.rep('\0', nbytes))
+elseif len ~= 8 + nbytes then
+  return redis.error_reply('payseal: stored window has another width')
 else
-  for k = 1, nbytes do ring[k] = 0 end
-end
-
-local function test(i)
-  local b = ring[math.floor(i / 8) + 1]
-  return math.floor(b / 2 ^ (i % 8)) % 2 == 1
-end
-
-local function set(i)
-  if not test(i) then
-    local j = math.floor(i / 8) + 1
-    ring[j] = ring[j] + 2 ^ (i % 8)
-  end
-end
-
-local function clear(i)
-  if test(i) then
-    local j = math.floor(i / 8) + 1
-    ring[j] = ring[j] - 2 ^ (i % 8)
-  end
-end
-
-if stored then
-  local above = shi > thi or (shi == thi and slo > tlo)
-  if above then
+  local head = redis.call('GETRANGE', key, 0, 7)
+  local thi, tlo = be32(head, 1), be32(head, 5)
+  if shi > thi or (shi == thi and slo > tlo) then
     local jhi, jlo = shi - thi, slo - tlo
     if jlo < 0 then jlo = jlo + TWO32; jhi = jhi - 1 end
     if jhi > 0 or jlo >= width then
-      for k = 1, nbytes do ring[k] = 0 end
+      redis.call('SETRANGE', key, 8, string.rep('\0', nbytes))
     else
-      -- The positions of top+1 .. seq held numbers that now fall out of the window.
-      local i = index(thi, tlo)
-      for _ = 1, jlo do
-        i = (i + 1) % width
-        clear(i)
+      -- The positions of top+1 .. seq-1 held numbers that now fall out of the window (seq's
+      -- own position is set below).
+      local from = (index(thi, tlo) + 1) % width
+      local to = from + jlo - 1
+      if to <= width then
+        clear_bits(from, to)
+      else
+        clear_bits(from, width)
+        clear_bits(0, to - width)
       end
     end
-    thi, tlo = shi, slo
+    redis.call('SETRANGE', key, 0, char32(shi) .. char32(slo))
   else
     local dhi, dlo = thi - shi, tlo - slo
     if dlo < 0 then dlo = dlo + TWO32; dhi = dhi - 1 end
@@ -97,25 +100,18 @@ if stored then
       if llo < 0 then llo = llo + TWO32; lhi = lhi - 1 end
       return {2, lhi, llo}
     end
-    if test(index(shi, slo)) then
+    if redis.call('GETBIT', key, offset(at)) == 1 then
       return {1, 0, 0}
     end
   end
-else
-  thi, tlo = shi, slo
 end
 
-set(index(shi, slo))
-local parts = { char32(thi), char32(tlo) }
-for from = 1, nbytes, 4096 do
-  parts[#parts + 1] = string.char(unpack(ring, from, math.min(from + 4095, nbytes)))
-end
-local value = table.concat(parts)
+redis.call('SETBIT', key, offset(at), 1)
 if ttl > 0 then
-  local left = redis.call('PTTL', KEYS[1])
-  if left > ttl then ttl = left end
-  redis.call('SET', KEYS[1], value, 'PX', ttl)
+  if redis.call('PTTL', key) < ttl then
+    redis.call('PEXPIRE', key, ttl)
+  end
 else
-  redis.call('SET', KEYS[1], value)
+  redis.call('PERSIST', key)
 end
 return {0, 0, 0}
