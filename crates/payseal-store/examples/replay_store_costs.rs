@@ -1,5 +1,5 @@
 //! Cost per replay check, and bytes per sender, for each store: in memory, file (fsync per
-//! check, no fsync, fsync per batch), Redis (one script call per check, pipelined batches).
+//! check, no fsync, fsync per batch), Redis (one script call per check, then per batch).
 //!
 //! ```text
 //! cargo run --release -p payseal-store --features redis --example replay_store_costs -- [REDIS_URL]
@@ -120,7 +120,7 @@ fn redis_costs(
         let all = items(200_000);
         // Numbers above the ones used so far: still acceptances.
         let all: Vec<(Kid, u64)> = all.into_iter().map(|(k, s)| (k, s + 10_000)).collect();
-        let name = format!("redis W={width}, pipelined batches of {batch}");
+        let name = format!("redis W={width}, batches of {batch}");
         report(&name, &all, |all| {
             for chunk in all.chunks(batch) {
                 let _ = redis.check_and_record_batch(chunk);

@@ -10,8 +10,13 @@ use crate::error::StoreError;
 use crate::window::{encoded_len, round_width};
 use crate::{store_unavailable, unavailable_results};
 
-/// The check-and-record script; the same window bytes as the file store.
+/// The check-and-record script, for a batch of numbers; the same window bytes as the file
+/// store.
 const SCRIPT: &str = include_str!("fleet/window.lua");
+
+/// The most numbers one script call decides: Redis runs nothing else while a script runs, so
+/// a long batch goes as several calls in the same round trip.
+const SCRIPT_BATCH: usize = 128;
 
 /// How to reach Redis and lay out the windows in it. Its `Debug` leaves the URL out (it can
 /// hold a password).
@@ -152,9 +157,9 @@ impl RedisReplayStore {
         encoded_len(self.width)
     }
 
-    /// Checks and records several numbers in one round trip (a pipeline of script calls, run
-    /// one after the other by Redis): the results are what `check_and_record` would give one
-    /// by one, in order. If the connection fails, every item is [`store_unavailable`].
+    /// Checks and records several numbers in one round trip (one script call per 128 of
+    /// them, which decides them in order): the results are what `check_and_record` would give
+    /// one by one, in order. If the connection fails, every item is [`store_unavailable`].
     pub fn check_and_record_batch(&mut self, items: &[(Kid, u64)]) -> Vec<Result<(), Rejection>> {
         let ttl_ms = self.ttl_ms;
         let items: Vec<(&Kid, u64, u64)> =
@@ -165,7 +170,8 @@ impl RedisReplayStore {
     /// [`check_and_record_batch`](Self::check_and_record_batch) with an expiry for each item.
     fn pipelined(&mut self, items: &[(&Kid, u64, u64)]) -> Vec<Result<(), Rejection>> {
         let mut results: Vec<Option<Result<(), Rejection>>> = vec![None; items.len()];
-        // Runs the pipeline, then once more for any item that met NOSCRIPT.
+        // Runs the pipeline, then once more for any chunk that met NOSCRIPT (nothing of it
+        // ran, so nothing is recorded twice).
         for _ in 0..2 {
             let pending: Vec<usize> = (0..items.len())
                 .filter(|&i| results.get(i).is_some_and(Option::is_none))
@@ -208,38 +214,49 @@ impl RedisReplayStore {
             .collect()
     }
 
+    /// One round trip: a pipeline of script calls of up to [`SCRIPT_BATCH`] items each.
+    /// One reply per pending item, in order.
     fn run_pipeline(
         &mut self,
         items: &[(&Kid, u64, u64)],
         pending: &[usize],
     ) -> Result<Vec<Reply>, StoreError> {
         let sha = self.ready()?;
+        let chunks: Vec<Vec<(&Kid, u64, u64)>> = pending
+            .chunks(SCRIPT_BATCH)
+            .map(|chunk| {
+                chunk
+                    .iter()
+                    .filter_map(|&i| items.get(i).copied())
+                    .collect()
+            })
+            .collect();
         let mut pipe = redis::pipe();
         pipe.ignore_errors();
-        for &i in pending {
-            if let Some((kid, seq, ttl_ms)) = items.get(i) {
-                pipe.add_command(self.command_ttl(&sha, kid, *seq, *ttl_ms));
-            }
+        for chunk in &chunks {
+            pipe.add_command(self.command(&sha, chunk));
         }
         let connection = self.connection.as_mut().ok_or_else(not_connected)?;
         let replies: Vec<RedisResult<Vec<i64>>> =
             pipe.query(connection).map_err(|e| self.dropped(e))?;
-        Ok(pending
+        Ok(chunks
             .iter()
             .zip(replies)
-            .map(|(&i, reply)| decode(items.get(i).map_or(0, |(_, s, _)| *s), reply))
+            .flat_map(|(chunk, reply)| decode(chunk, reply))
             .collect())
     }
 
-    fn command_ttl(&self, sha: &str, sender: &Kid, seq: u64, ttl_ms: u64) -> redis::Cmd {
+    /// One script call for `items`: their keys, then the width and three numbers per item.
+    fn command(&self, sha: &str, items: &[(&Kid, u64, u64)]) -> redis::Cmd {
         let mut cmd = redis::cmd("EVALSHA");
-        cmd.arg(sha)
-            .arg(1)
-            .arg(self.key(sender))
-            .arg(self.width)
-            .arg(seq >> 32)
-            .arg(seq & 0xffff_ffff)
-            .arg(ttl_ms);
+        cmd.arg(sha).arg(items.len());
+        for (kid, _, _) in items {
+            cmd.arg(self.key(kid));
+        }
+        cmd.arg(self.width);
+        for &(_, seq, ttl_ms) in items {
+            cmd.arg(seq >> 32).arg(seq & 0xffff_ffff).arg(ttl_ms);
+        }
         cmd
     }
 
@@ -308,7 +325,7 @@ impl ReplayStore for RedisReplayStore {
         self.check_and_record_ttl(sender, seq, self.ttl_for(remember_for))
     }
 
-    /// One round trip for the whole batch (a pipeline, see
+    /// One round trip for the whole batch (see
     /// [`RedisReplayStore::check_and_record_batch`]), each number kept as long as it must be.
     fn check_and_record_batch_for(
         &mut self,
@@ -323,71 +340,60 @@ impl ReplayStore for RedisReplayStore {
 }
 
 impl RedisReplayStore {
+    /// One number: a batch of one (one script, one home for its handling).
     fn check_and_record_ttl(
         &mut self,
         sender: &Kid,
         seq: u64,
         ttl_ms: u64,
     ) -> Result<(), Rejection> {
-        // Once more after NOSCRIPT, with the script loaded again.
-        for _ in 0..2 {
-            match self.eval(sender, seq, ttl_ms) {
-                Reply::Decided(result) => {
-                    self.last_error = None;
-                    return result;
-                }
-                Reply::NoScript => self.sha = None,
-                Reply::Failed(e) => {
-                    self.last_error = Some(e);
-                    return Err(store_unavailable(seq));
-                }
-            }
-        }
-        self.last_error = Some(StoreError::Redis("script missing after reload".into()));
-        Err(store_unavailable(seq))
-    }
-
-    /// One script call.
-    fn eval(&mut self, sender: &Kid, seq: u64, ttl_ms: u64) -> Reply {
-        let sha = match self.ready() {
-            Ok(sha) => sha,
-            Err(e) => return Reply::Failed(e),
-        };
-        let cmd = self.command_ttl(&sha, sender, seq, ttl_ms);
-        let Some(connection) = self.connection.as_mut() else {
-            return Reply::Failed(not_connected());
-        };
-        match cmd.query::<Vec<i64>>(connection) {
-            Err(e) if is_connection_failure(&e) => Reply::Failed(self.dropped(e)),
-            reply => decode(seq, reply),
-        }
+        self.pipelined(&[(sender, seq, ttl_ms)])
+            .pop()
+            .unwrap_or(Err(store_unavailable(seq)))
     }
 }
 
-/// Whether the connection (not the command) failed: it is dropped and made anew.
-fn is_connection_failure(e: &RedisError) -> bool {
-    e.is_io_error() || e.is_connection_dropped() || e.is_timeout() || e.is_connection_refusal()
+/// Turns one script reply into a decision for each of its `items`: every item gets the
+/// reply's error if it failed as a whole.
+fn decode(items: &[(&Kid, u64, u64)], reply: RedisResult<Vec<i64>>) -> Vec<Reply> {
+    let whole = |reply: fn() -> Reply| items.iter().map(|_| reply()).collect();
+    let numbers = match reply {
+        Ok(numbers) if numbers.len() == 3 * items.len() => numbers,
+        Ok(_) => return whole(|| Reply::Failed(StoreError::Redis("bad script reply".into()))),
+        Err(e) if e.code() == Some("NOSCRIPT") => return whole(|| Reply::NoScript),
+        Err(e) => {
+            let message = e.to_string();
+            return items
+                .iter()
+                .map(|_| Reply::Failed(StoreError::Redis(message.clone())))
+                .collect();
+        }
+    };
+    items
+        .iter()
+        .zip(numbers.chunks_exact(3))
+        .map(|(&(_, seq, _), reply)| decide(seq, reply))
+        .collect()
 }
 
-/// Turns one script reply into a decision.
-fn decode(seq: u64, reply: RedisResult<Vec<i64>>) -> Reply {
-    match reply {
-        Ok(v) => match v.as_slice() {
-            [0, _, _] => Reply::Decided(Ok(())),
-            [1, _, _] => Reply::Decided(Err(Rejection::Replayed { seq })),
-            [2, hi, lo] => {
-                let (Ok(hi), Ok(lo)) = (u64::try_from(*hi), u64::try_from(*lo)) else {
-                    return Reply::Failed(StoreError::Redis("bad script reply".into()));
-                };
-                Reply::Decided(Err(Rejection::BelowWindow {
-                    seq,
-                    lowest: (hi << 32) | lo,
-                }))
-            }
-            _ => Reply::Failed(StoreError::Redis("bad script reply".into())),
-        },
-        Err(e) if e.code() == Some("NOSCRIPT") => Reply::NoScript,
-        Err(e) => Reply::Failed(redis_error(e)),
+/// One item's three numbers.
+fn decide(seq: u64, reply: &[i64]) -> Reply {
+    match *reply {
+        [0, _, _] => Reply::Decided(Ok(())),
+        [1, _, _] => Reply::Decided(Err(Rejection::Replayed { seq })),
+        [2, hi, lo] => {
+            let (Ok(hi), Ok(lo)) = (u64::try_from(hi), u64::try_from(lo)) else {
+                return Reply::Failed(StoreError::Redis("bad script reply".into()));
+            };
+            Reply::Decided(Err(Rejection::BelowWindow {
+                seq,
+                lowest: (hi << 32) | lo,
+            }))
+        }
+        [3, _, _] => Reply::Failed(StoreError::Redis(
+            "payseal: stored window has another width".into(),
+        )),
+        _ => Reply::Failed(StoreError::Redis("bad script reply".into())),
     }
 }
 

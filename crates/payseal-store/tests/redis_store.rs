@@ -88,6 +88,57 @@ fn the_script_decides_exactly_as_the_core_window() {
     }
 }
 
+/// Batches of every length up to more than one script call holds (128), the same senders
+/// many times in one batch: each decided as the core's window decides one by one, and the
+/// stored bytes those of §3.1 after every batch.
+#[test]
+fn batches_decide_as_the_core_window_one_by_one() {
+    let server = RedisServer::start("batches", false);
+    let mut raw = raw_connection(&server);
+    for width in [64usize, 4096] {
+        let mut redis = store(&server, &format!("batches-{width}:"), width);
+        let mut model = MemoryReplayStore::new(width);
+        let mut accepted: [Vec<u64>; 3] = Default::default();
+        let mut rng = Rng(0x5151_7A7A ^ width as u64);
+        let mut top = 10_000u64;
+        for round in 0..40 {
+            let len = 1 + usize::try_from(rng.next() % 300).unwrap();
+            let batch: Vec<(Kid, u64)> = (0..len)
+                .map(|_| {
+                    if rng.next().is_multiple_of(3) {
+                        top += rng.next() % 90;
+                    }
+                    (
+                        kid((rng.next() % 3) as u8),
+                        top.saturating_sub(rng.next() % 200),
+                    )
+                })
+                .collect();
+            let got = redis.check_and_record_batch(&batch);
+            for ((sender, seq), got) in batch.iter().zip(&got) {
+                assert_eq!(
+                    *got,
+                    model.check_and_record(sender, *seq),
+                    "width {width} round {round} seq {seq}"
+                );
+                if got.is_ok() {
+                    accepted[usize::from(sender.as_bytes()[0])].push(*seq);
+                }
+            }
+            for (b, numbers) in (0u8..).zip(&accepted) {
+                if numbers.is_empty() {
+                    continue;
+                }
+                let stored: Vec<u8> = redis::cmd("GET")
+                    .arg(redis.key(&kid(b)))
+                    .query(&mut raw)
+                    .unwrap();
+                assert_eq!(stored, window_bytes(width as u64, numbers), "round {round}");
+            }
+        }
+    }
+}
+
 /// The bytes of §3.1 for a window that accepted `numbers`: `top`, then bit `s mod W` (least
 /// significant first) for every accepted `s` within `W` of it.
 fn window_bytes(width: u64, numbers: &[u64]) -> Vec<u8> {
@@ -240,6 +291,11 @@ fn a_window_of_another_width_fails_closed() {
         &wider.check_and_record(&kid(1), 2).unwrap_err()
     ));
     assert!(wider.last_error().is_some());
+    // In a batch, only that sender's numbers are refused; the others are decided.
+    let batch = wider.check_and_record_batch(&[(kid(2), 1), (kid(1), 3), (kid(2), 1)]);
+    assert_eq!(batch[0], Ok(()));
+    assert!(is_store_unavailable(batch[1].as_ref().unwrap_err()));
+    assert_eq!(batch[2], Err(Rejection::Replayed { seq: 1 }));
 }
 
 #[test]
