@@ -125,6 +125,9 @@ pub(crate) async fn subscribe(
                 )
                 .await?;
             tokio::spawn(forward(events, tx));
+            // `subscribe` returns once the SUBSCRIBE is queued, not at its SUBACK: give the
+            // broker time to take it before the load generator's first message.
+            tokio::time::sleep(Duration::from_millis(200)).await;
             Client::SealedRumqttc(client)
         }
         Subscriber::SealedPaho => {
@@ -180,16 +183,20 @@ async fn forward(
     }
 }
 
+/// What the load generator hands back: when each message was handed to its client, and the
+/// client, to keep until the row ends (dropping it ends its event loop, which may not have
+/// sent the last messages yet).
+pub(crate) type Sent = (Vec<Instant>, rumqttc::AsyncClient);
+
 /// Publishes `payloads[i]` on `topics[i]` at `qos` through a plain rumqttc client, as fast as
-/// it goes (`rate` None) or `rate` per second; returns when each was handed to the client,
-/// with the instants they were.
+/// it goes (`rate` None) or `rate` per second; returns when each was handed to the client.
 pub(crate) async fn load(
     broker: &Mosquitto,
     topics: Arc<Vec<String>>,
     payloads: Arc<Vec<Vec<u8>>>,
     qos: u8,
     rate: Option<f64>,
-) -> Result<Vec<Instant>> {
+) -> Result<Sent> {
     let mut options = rumqttc::MqttOptions::new(client_id("load"), broker.host(), broker.port());
     options.set_max_packet_size(1 << 20, 1 << 20);
     options.set_inflight(1000);
@@ -207,5 +214,5 @@ pub(crate) async fn load(
             .publish(topic, rumqttc_qos(qos), false, payload.clone())
             .await?;
     }
-    Ok(sent)
+    Ok((sent, client))
 }

@@ -6,8 +6,8 @@
 //! each on its own topic: envelopes sealed before the run (Ed25519), or the plaintext. Rows:
 //! subscribers over rumqttc and paho, QoS 0 and 1, replay windows in memory, in payseal-store's
 //! crash-safe file store (group commit) and in its Redis store (a redis-server of its own);
-//! then latency from publish to delivery (median and p99) at 100 msg/s and at 80% of the
-//! measured maximum; then publishing alone (sealing included) against plaintext publishing.
+//! then latency from publish to delivery (median and p99) at 100 msg/s, at 20,000 msg/s and at
+//! 80% of the measured maximum; then publishing alone (sealing included) against plaintext publishing.
 //! One run, so the machine's noise hits every row alike.
 //!
 //! Run: `cargo run --release --example fleet_ingest [messages] [publish]` (needs `mosquitto`
@@ -15,6 +15,7 @@
 //! `publish` runs only that section, with `messages` each (to profile the publish path).
 
 mod clients;
+mod cpu;
 mod fleet;
 mod publish;
 
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clients::{Arrivals, Subscriber, load, subscribe};
+use cpu::Split;
 use fleet::{Fleet, Store, Stores};
 use payseal_testkit::Mosquitto;
 
@@ -35,6 +37,9 @@ const BROKER: &str = "max_queued_messages 0\nmax_inflight_messages 1000\n";
 /// A row's end: no message for this long (in two runs of three with 3 s, one QoS 1 message
 /// of 20,000 came later than that; none was missing with 10 s).
 const QUIET: Duration = Duration::from_secs(10);
+
+/// The fixed offered load of the issue's p99 target ("well below the limit").
+const FIXED_LOAD: f64 = 20_000.0;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<()> {
@@ -67,6 +72,8 @@ async fn main() -> Result<()> {
     println!("|---|---|---|---|---|---|---|---|");
     // Sealed rates with windows in memory, by (client, QoS): the reference of the other rows.
     let mut memory = std::collections::HashMap::new();
+    // Where each row's CPU time went, printed after the rates.
+    let mut profile = Vec::new();
     for qos in [0u8, 1] {
         for (client, plain_kind, sealed_kind) in [
             (
@@ -76,12 +83,36 @@ async fn main() -> Result<()> {
             ),
             ("paho", Subscriber::PlainPaho, Subscriber::SealedPaho),
         ] {
-            let (plain_rate, plain_lost) =
-                throughput(&broker, &topics, &plain, plain_kind, qos, None).await?;
+            let redis = stores.redis_pid();
+            let (plain_rate, plain_lost, cpu) =
+                throughput(&broker, redis, &topics, &plain, plain_kind, qos, None).await?;
+            profile.push(profile_row(client, qos, "plaintext", &cpu, ""));
             for store in Store::ALL {
                 let security = stores.security(&fleet, store)?;
-                let (rate, lost) =
-                    throughput(&broker, &topics, &sealed, sealed_kind, qos, Some(security)).await?;
+                let calls = stores.redis_script_calls()?;
+                let (rate, lost, cpu) = throughput(
+                    &broker,
+                    redis,
+                    &topics,
+                    &sealed,
+                    sealed_kind,
+                    qos,
+                    Some(security),
+                )
+                .await?;
+                let calls = stores.redis_script_calls()? - calls;
+                let per_call = if calls > 0 {
+                    format!("{:.1}", (n - lost) as f64 / calls as f64)
+                } else {
+                    String::new()
+                };
+                profile.push(profile_row(
+                    client,
+                    qos,
+                    &format!("sealed, {}", store.name()),
+                    &cpu,
+                    &per_call,
+                ));
                 println!(
                     "| {client} | {qos} | {} | {plain_rate:.0} | {rate:.0} | {:.2} | {:.2} | {plain_lost}, {lost} |",
                     store.name(),
@@ -136,13 +167,32 @@ async fn main() -> Result<()> {
         }
     }
 
+    println!(
+        "\nWhere the CPU time went, µs per delivered message (from /proc: this process's \
+         verification workers, the rest of this process with the load generator and the \
+         clients' network tasks, the broker, the Redis server):\n"
+    );
+    println!(
+        "| client | QoS | subscriber | verification workers | rest of this process | broker | Redis | total | messages per Redis call |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for row in &profile {
+        println!("{row}");
+    }
+
     println!("\nLatency from publish to delivery (ms), rumqttc, QoS 1, windows in memory:\n");
     println!(
         "| offered load | msgs | plaintext median | plaintext p99 | sealed median | sealed p99 | lost (plain, sealed) |"
     );
     println!("|---|---|---|---|---|---|---|");
     let top = memory.get(&("rumqttc", 1)).copied().unwrap_or(100.0);
-    for (i, rate) in [100.0, (0.8 * top).max(100.0)].into_iter().enumerate() {
+    // The issue's latency targets: the median added at 100 msg/s, and p99 at a fixed load well
+    // below the limit (20,000 msg/s, as the issue names it). 80% of the measured maximum is
+    // reported too; near saturation a backlog builds up for both.
+    for (i, rate) in [100.0, FIXED_LOAD, (0.8 * top).max(100.0)]
+        .into_iter()
+        .enumerate()
+    {
         // Two seconds' worth, at least 200 messages.
         let m = (0..n)
             .take_while(|&i| i < 200 || (i as f64) < rate * 2.0)
@@ -191,7 +241,7 @@ async fn main() -> Result<()> {
                     "{row}: median added latency {added:.2} ms (target 1 ms)"
                 ));
             }
-        } else {
+        } else if i == 1 {
             check_at_most(
                 &mut missed,
                 &row,
@@ -272,29 +322,65 @@ fn check_at_most(missed: &mut Vec<String>, row: &str, what: &str, ratio: f64, ta
     }
 }
 
+/// One line of the CPU table.
+fn profile_row(client: &str, qos: u8, subscriber: &str, cpu: &Split, per_call: &str) -> String {
+    format!(
+        "| {client} | {qos} | {subscriber} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {per_call} |",
+        cpu.verify,
+        cpu.rest,
+        cpu.broker,
+        cpu.redis,
+        cpu.total()
+    )
+}
+
 /// Publishes every payload as fast as the load generator goes and counts distinct arrivals
 /// until all came or none for [`QUIET`]: messages per second from the first publish to the
-/// last arrival, and how many never came.
+/// last arrival, how many never came, and the CPU time per delivered message (of this
+/// process, the broker and the Redis server `redis`).
 async fn throughput(
     broker: &Mosquitto,
+    redis: u32,
     topics: &Arc<Vec<String>>,
     payloads: &Arc<Vec<Vec<u8>>>,
     kind: Subscriber,
     qos: u8,
     security: Option<payseal_rumqttc::Security>,
-) -> Result<(f64, usize)> {
+) -> Result<(f64, usize, Split)> {
     let mut sub = subscribe(kind, broker, qos, security).await?;
     let n = payloads.len();
+    let cpu = cpu::Meter::start(broker.pid(), Some(redis))?;
     let start = Instant::now();
     let (sent, arrivals) = tokio::join!(
         load(broker, Arc::clone(topics), Arc::clone(payloads), qos, None),
         collect(&mut sub.arrivals, n)
     );
-    sub.stop().await;
-    sent?;
-    let last = arrivals.iter().map(|(_, at)| *at).max().unwrap_or(start);
     let received = arrivals.len();
-    Ok((received as f64 / (last - start).as_secs_f64(), n - received))
+    let cpu = cpu.per_message(received)?;
+    sub.stop().await;
+    let (_, load_client) = sent?;
+    drop(load_client.disconnect().await);
+    report_missing(&arrivals, n);
+    let last = arrivals.iter().map(|(_, at)| *at).max().unwrap_or(start);
+    Ok((
+        received as f64 / (last - start).as_secs_f64(),
+        n - received,
+        cpu,
+    ))
+}
+
+/// Names the first messages that never arrived (on stderr), to tell a tail the load
+/// generator never sent from gaps in the middle.
+fn report_missing(arrivals: &[(usize, Instant)], n: usize) {
+    if arrivals.len() >= n {
+        return;
+    }
+    let seen: std::collections::HashSet<usize> = arrivals.iter().map(|(i, _)| *i).collect();
+    let missing: Vec<usize> = (0..n).filter(|i| !seen.contains(i)).take(5).collect();
+    eprintln!(
+        "not delivered (first of {}): {missing:?} of 0..{n}",
+        n - arrivals.len()
+    );
 }
 
 /// Distinct arrivals (a QoS 1 repeat counts once), until `n` or none for [`QUIET`].
@@ -340,7 +426,9 @@ async fn latency(
         collect(&mut sub.arrivals, n)
     );
     sub.stop().await;
-    let sent = sent?;
+    let (sent, load_client) = sent?;
+    drop(load_client.disconnect().await);
+    report_missing(&arrivals, n);
     let mut ms: Vec<f64> = arrivals
         .iter()
         .filter_map(|(i, at)| {

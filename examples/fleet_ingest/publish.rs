@@ -12,6 +12,7 @@ use payseal_testkit::Mosquitto;
 
 use crate::Result;
 use crate::clients::client_id;
+use crate::cpu::Meter;
 use crate::fleet::payload;
 
 /// Every publisher sends on this topic.
@@ -89,7 +90,7 @@ async fn plain(broker: &Mosquitto, payloads: &Arc<Vec<Vec<u8>>>) -> Result<Run> 
         }
         Some(Instant::now())
     });
-    let cpu = Cpu::start(broker)?;
+    let cpu = Meter::start(broker.pid(), None)?;
     let start = Instant::now();
     for p in payloads.iter() {
         client
@@ -101,7 +102,7 @@ async fn plain(broker: &Mosquitto, payloads: &Arc<Vec<Vec<u8>>>) -> Result<Run> 
         .ok_or("the plaintext publisher lost its connection")?;
     Ok(Run {
         rate: n as f64 / (end - start).as_secs_f64(),
-        cpu_us: cpu.per_message(n)?,
+        cpu_us: cpu.per_message(n)?.total(),
     })
 }
 
@@ -123,7 +124,7 @@ async fn sealed(broker: &Mosquitto, payloads: &Arc<Vec<Vec<u8>>>, tasks: usize) 
         Some(payseal_rumqttc::Event::Connected { .. })
     ) {}
     tokio::spawn(async move { while events.recv().await.is_some() {} });
-    let cpu = Cpu::start(broker)?;
+    let cpu = Meter::start(broker.pid(), None)?;
     let start = Instant::now();
     let publishers: Vec<_> = (0..tasks)
         .map(|t| {
@@ -146,7 +147,7 @@ async fn sealed(broker: &Mosquitto, payloads: &Arc<Vec<Vec<u8>>>, tasks: usize) 
     let rate = n as f64 / start.elapsed().as_secs_f64();
     Ok(Run {
         rate,
-        cpu_us: cpu.per_message(n)?,
+        cpu_us: cpu.per_message(n)?.total(),
     })
 }
 
@@ -162,37 +163,4 @@ fn seal_alone(payloads: &[Vec<u8>]) -> Result<f64> {
         std::hint::black_box(sealer.seal(TOPIC, p)?);
     }
     Ok(start.elapsed().as_secs_f64() * 1e6 / payloads.len() as f64)
-}
-
-/// CPU time used by this process and the broker since [`Cpu::start`].
-struct Cpu {
-    broker: String,
-    at_start: f64,
-}
-
-impl Cpu {
-    fn start(broker: &Mosquitto) -> Result<Cpu> {
-        let broker = broker.pid().to_string();
-        let at_start = cpu_us("self")? + cpu_us(&broker)?;
-        Ok(Cpu { broker, at_start })
-    }
-
-    /// µs of CPU time per message over `n` messages.
-    fn per_message(&self, n: usize) -> Result<f64> {
-        let now = cpu_us("self")? + cpu_us(&self.broker)?;
-        Ok((now - self.at_start) / n as f64)
-    }
-}
-
-/// User plus system CPU time of process `pid` so far, in µs, from `/proc/<pid>/stat` (in
-/// clock ticks of 10 ms: Linux's USER_HZ is 100; runs of a second or more keep that to ~1%).
-fn cpu_us(pid: &str) -> Result<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // The command name, in parentheses, may hold spaces: fields are counted after it, from
-    // field 3 (the state); utime and stime are fields 14 and 15.
-    let after_name = stat.rsplit_once(')').ok_or("unreadable /proc stat")?.1;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks =
-        |i: usize| -> Result<u64> { Ok(fields.get(i).ok_or("short /proc stat")?.parse::<u64>()?) };
-    Ok((ticks(11)? + ticks(12)?) as f64 * 10_000.0)
 }
