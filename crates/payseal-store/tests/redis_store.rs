@@ -74,12 +74,8 @@ fn the_script_decides_exactly_as_the_core_window() {
                 numbers.push(seq);
             }
             if !numbers.is_empty() {
-                let stored: Vec<u8> = redis::cmd("GET")
-                    .arg(redis.key(&sender))
-                    .query(&mut raw)
-                    .unwrap();
                 assert_eq!(
-                    stored,
+                    stored_value(&mut raw, &redis.key(&sender)),
                     window_bytes(width as u64, numbers),
                     "width {width} step {step} seq {seq}"
                 );
@@ -129,11 +125,11 @@ fn batches_decide_as_the_core_window_one_by_one() {
                 if numbers.is_empty() {
                     continue;
                 }
-                let stored: Vec<u8> = redis::cmd("GET")
-                    .arg(redis.key(&kid(b)))
-                    .query(&mut raw)
-                    .unwrap();
-                assert_eq!(stored, window_bytes(width as u64, numbers), "round {round}");
+                assert_eq!(
+                    stored_value(&mut raw, &redis.key(&kid(b))),
+                    window_bytes(width as u64, numbers),
+                    "round {round}"
+                );
             }
         }
     }
@@ -150,6 +146,11 @@ fn window_bytes(width: u64, numbers: &[u64]) -> Vec<u8> {
         bytes[8 + i / 8] |= 1 << (i % 8);
     }
     bytes
+}
+
+/// A window's value as Redis stores it.
+fn stored_value(raw: &mut redis::Connection, key: &str) -> Vec<u8> {
+    redis::cmd("GET").arg(key).query(raw).unwrap()
 }
 
 fn raw_connection(server: &RedisServer) -> redis::Connection {

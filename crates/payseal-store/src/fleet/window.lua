@@ -76,24 +76,28 @@ local function rebuild(ring, shi, slo, edits)
   for j in pairs(edits) do at[#at + 1] = j end
   table.sort(at)
   local parts = { char32(shi), char32(slo) }
-  local next = 0
+  local copied = 0
   for _, j in ipairs(at) do
-    if j > next then parts[#parts + 1] = string.sub(ring, next + 1, j) end
+    if j > copied then parts[#parts + 1] = string.sub(ring, copied + 1, j) end
     parts[#parts + 1] = string.char(edits[j])
-    next = j + 1
+    copied = j + 1
   end
-  if next < nbytes then parts[#parts + 1] = string.sub(ring, next + 1) end
+  if copied < nbytes then parts[#parts + 1] = string.sub(ring, copied + 1) end
   return table.concat(parts)
+end
+
+-- Whether ring bit i is set in `byte`, the ring's byte i / 8.
+local function has_bit(byte, i)
+  return math.floor(byte / 2 ^ (i % 8)) % 2 == 1
 end
 
 -- Sets (`on`) or clears bit i of the ring, as an edit on top of `edits`.
 local function edit_bit(ring, edits, i, on)
   local j = math.floor(i / 8)
   local byte = edits[j] or string.byte(ring, j + 1)
-  local bit = 2 ^ (i % 8)
-  local set = math.floor(byte / bit) % 2 == 1
-  if on and not set then edits[j] = byte + bit end
-  if not on and set then edits[j] = byte - bit end
+  local set = has_bit(byte, i)
+  if on and not set then edits[j] = byte + 2 ^ (i % 8) end
+  if not on and set then edits[j] = byte - 2 ^ (i % 8) end
 end
 
 -- Slides of more than this many numbers clear their bits in Redis first (whole bytes at once).
@@ -145,8 +149,7 @@ local function check(key, shi, slo, ttl)
         if llo < 0 then llo = llo + TWO32; lhi = lhi - 1 end
         return 2, lhi, llo
       end
-      local byte = string.byte(ring, math.floor(at / 8) + 1)
-      if math.floor(byte / 2 ^ (at % 8)) % 2 == 1 then
+      if has_bit(string.byte(ring, math.floor(at / 8) + 1), at) then
         return 1, 0, 0
       end
       -- `top` stays.
