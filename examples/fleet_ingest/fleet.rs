@@ -183,27 +183,9 @@ impl Stores {
     /// Script calls the Redis server has run so far (`INFO commandstats`): a subscriber's
     /// store makes one per batch it commits.
     pub(crate) fn redis_script_calls(&self) -> Result<u64> {
-        use std::io::{Read, Write};
-        let mut redis = std::net::TcpStream::connect(("127.0.0.1", self.redis.port))?;
-        redis.write_all(b"INFO commandstats\r\n")?;
-        // A bulk string: `$<length>\r\n<text>\r\n`.
-        let mut reply = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            let read = redis.read(&mut buf)?;
-            reply.extend_from_slice(buf.get(..read).unwrap_or_default());
-            let text = String::from_utf8_lossy(&reply);
-            let complete = text.split_once("\r\n").is_some_and(|(head, body)| {
-                head.trim_start_matches('$')
-                    .parse::<usize>()
-                    .is_ok_and(|len| body.len() >= len)
-            });
-            if read == 0 || complete {
-                break;
-            }
-        }
-        let text = String::from_utf8_lossy(&reply);
-        Ok(text
+        let mut redis = redis::Client::open(self.redis.url())?.get_connection()?;
+        let stats: String = redis::cmd("INFO").arg("commandstats").query(&mut redis)?;
+        Ok(stats
             .lines()
             .find_map(|line| line.strip_prefix("cmdstat_evalsha:calls="))
             .and_then(|rest| rest.split(',').next())
