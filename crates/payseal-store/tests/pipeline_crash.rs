@@ -202,10 +202,13 @@ fn a_redis_outage_mid_batch_leaves_the_batch_unacked_and_redelivered() {
         refused += u64::from(parse_unavailable(l).is_some());
         refused == IN_FLIGHT
     });
+    // Killed while Redis is still down: had it lived on past the restart, it could accept
+    // (and record) some of the outage's messages and die before acknowledging them, and
+    // those would come again to the second as duplicates.
+    first.kill();
     redis.restart();
     // Nothing of the outage was acknowledged: a restart with the same session gets it all
     // again, and the store (durable Redis) still refuses what was accepted before.
-    first.kill();
     let mut second = subscriber(&broker, "pipeline-outage-sub", &store);
     let mut redelivered: BTreeSet<u64> = BTreeSet::new();
     second.wait_for("the outage's messages redelivered", |l| {
